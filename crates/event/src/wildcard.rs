@@ -1,0 +1,282 @@
+//! Wildcard patterns (`*` any run of characters, `?` exactly one character),
+//! anchored at both ends, optionally case-insensitive.
+//!
+//! Used by EQL `:` / `like` / `like~`, KQL wildcard values and exception `wildcard`
+//! entries. Patterns are classified once (exact, prefix, suffix, contains, general)
+//! so that the common shapes never backtrack.
+
+use crate::fold::{fold_case, is_ascii_fold_eq};
+
+/// One piece of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Part {
+    Literal(String),
+    /// `*`: zero or more characters.
+    AnyRun,
+    /// `?`: exactly one character.
+    AnyOne,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Shape {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+    /// Everything matches (`*`).
+    Any,
+    General(Vec<Part>),
+}
+
+/// A compiled wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pattern {
+    shape: Shape,
+    case_insensitive: bool,
+    source: String,
+}
+
+impl Pattern {
+    /// `*` and `?` are wildcards; every other character is literal.
+    pub fn new(pattern: &str, case_insensitive: bool) -> Self {
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        for c in pattern.chars() {
+            match c {
+                '*' | '?' => {
+                    if !lit.is_empty() {
+                        parts.push(Part::Literal(std::mem::take(&mut lit)));
+                    }
+                    parts.push(if c == '*' { Part::AnyRun } else { Part::AnyOne });
+                }
+                c => lit.push(c),
+            }
+        }
+        if !lit.is_empty() {
+            parts.push(Part::Literal(lit));
+        }
+        Self::from_parts(parts, case_insensitive, pattern.to_string())
+    }
+
+    /// Only `*` is a wildcard (KQL); `?` is literal.
+    pub fn star_only(pattern: &str, case_insensitive: bool) -> Self {
+        let mut parts = Vec::new();
+        for (i, piece) in pattern.split('*').enumerate() {
+            if i > 0 {
+                parts.push(Part::AnyRun);
+            }
+            if !piece.is_empty() {
+                parts.push(Part::Literal(piece.to_string()));
+            }
+        }
+        Self::from_parts(parts, case_insensitive, pattern.to_string())
+    }
+
+    /// From explicit parts (front ends with escapes build these).
+    pub fn from_parts(parts: Vec<Part>, case_insensitive: bool, source: String) -> Self {
+        // Normalise: merge adjacent literals and runs of `*`; fold case once.
+        let mut norm: Vec<Part> = Vec::with_capacity(parts.len());
+        for p in parts {
+            let p = match p {
+                Part::Literal(s) if case_insensitive => Part::Literal(fold_case(&s).into_owned()),
+                other => other,
+            };
+            match (norm.last_mut(), p) {
+                (Some(Part::Literal(prev)), Part::Literal(s)) => prev.push_str(&s),
+                (Some(Part::AnyRun), Part::AnyRun) => {}
+                (_, Part::Literal(s)) if s.is_empty() => {}
+                (_, p) => norm.push(p),
+            }
+        }
+        let shape = classify(norm);
+        Pattern { shape, case_insensitive, source }
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn is_case_insensitive(&self) -> bool {
+        self.case_insensitive
+    }
+
+    /// True when the pattern has no wildcard at all.
+    pub fn is_exact(&self) -> bool {
+        matches!(self.shape, Shape::Exact(_))
+    }
+
+    /// The literal a matching value must equal/start with/end with/contain,
+    /// for prefilters. `None` for general patterns.
+    pub fn literal_hint(&self) -> Option<(&str, &'static str)> {
+        match &self.shape {
+            Shape::Exact(s) => Some((s, "exact")),
+            Shape::Prefix(s) => Some((s, "prefix")),
+            Shape::Suffix(s) => Some((s, "suffix")),
+            Shape::Contains(s) => Some((s, "contains")),
+            _ => None,
+        }
+    }
+
+    pub fn matches(&self, value: &str) -> bool {
+        if self.case_insensitive {
+            if let Some(hit) = self.ascii_ci_fast_path(value) {
+                return hit;
+            }
+            let folded = fold_case(value);
+            self.matches_folded(&folded)
+        } else {
+            self.matches_folded(value)
+        }
+    }
+
+    /// Case-insensitive matching without allocating when the value is ASCII.
+    fn ascii_ci_fast_path(&self, value: &str) -> Option<bool> {
+        if !value.is_ascii() {
+            return None;
+        }
+        let v = value.as_bytes();
+        Some(match &self.shape {
+            Shape::Exact(s) => is_ascii_fold_eq(v, s.as_bytes()),
+            Shape::Prefix(s) => v.len() >= s.len() && is_ascii_fold_eq(&v[..s.len()], s.as_bytes()),
+            Shape::Suffix(s) => v.len() >= s.len() && is_ascii_fold_eq(&v[v.len() - s.len()..], s.as_bytes()),
+            Shape::Contains(s) => {
+                if !s.is_ascii() {
+                    return Some(false);
+                }
+                ascii_ci_contains(v, s.as_bytes())
+            }
+            Shape::Any => true,
+            Shape::General(_) => return None,
+        })
+    }
+
+    fn matches_folded(&self, value: &str) -> bool {
+        match &self.shape {
+            Shape::Exact(s) => value == s,
+            Shape::Prefix(s) => value.starts_with(s.as_str()),
+            Shape::Suffix(s) => value.ends_with(s.as_str()),
+            Shape::Contains(s) => memchr::memmem::find(value.as_bytes(), s.as_bytes()).is_some(),
+            Shape::Any => true,
+            Shape::General(parts) => general_match(parts, value),
+        }
+    }
+}
+
+fn classify(parts: Vec<Part>) -> Shape {
+    use Part::*;
+    match parts.as_slice() {
+        [] => Shape::Exact(String::new()),
+        [AnyRun] => Shape::Any,
+        [Literal(s)] => Shape::Exact(s.clone()),
+        [Literal(s), AnyRun] => Shape::Prefix(s.clone()),
+        [AnyRun, Literal(s)] => Shape::Suffix(s.clone()),
+        [AnyRun, Literal(s), AnyRun] => Shape::Contains(s.clone()),
+        _ => Shape::General(parts),
+    }
+}
+
+fn ascii_ci_contains(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if needle.len() > hay.len() {
+        return false;
+    }
+    let first = needle[0];
+    let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let last_start = hay.len() - needle.len();
+    let mut i = 0;
+    while i <= last_start {
+        let rest = &hay[i..=last_start];
+        let Some(off) = memchr::memchr2(lo, up, rest) else { return false };
+        let at = i + off;
+        if is_ascii_fold_eq(&hay[at..at + needle.len()], needle) {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
+}
+
+/// Glob matching with `*` backtracking to the most recent star only (linear in
+/// practice). `?` matches one character (code point).
+fn general_match(parts: &[Part], value: &str) -> bool {
+    // Iterative matcher over parts and char positions.
+    let mut pi = 0usize; // part index
+    let mut vi = 0usize; // byte index into value
+    let mut star: Option<(usize, usize)> = None; // (part index after star, value index)
+    loop {
+        if pi < parts.len() {
+            match &parts[pi] {
+                Part::AnyRun => {
+                    pi += 1;
+                    star = Some((pi, vi));
+                    continue;
+                }
+                Part::AnyOne => {
+                    if let Some(c) = value[vi..].chars().next() {
+                        vi += c.len_utf8();
+                        pi += 1;
+                        continue;
+                    }
+                }
+                Part::Literal(s) => {
+                    if value[vi..].starts_with(s.as_str()) {
+                        vi += s.len();
+                        pi += 1;
+                        continue;
+                    }
+                }
+            }
+        } else if vi == value.len() {
+            return true;
+        }
+        // Mismatch: backtrack to the last star, consuming one more character.
+        match star {
+            Some((spi, svi)) => {
+                let Some(c) = value[svi..].chars().next() else { return false };
+                let nvi = svi + c.len_utf8();
+                star = Some((spi, nvi));
+                pi = spi;
+                vi = nvi;
+            }
+            None => return false,
+        }
+    }
+}
+
+/// Convenience: match `value` against `pattern` (`*`, `?`) once.
+pub fn wildcard_match(pattern: &str, value: &str, case_insensitive: bool) -> bool {
+    Pattern::new(pattern, case_insensitive).matches(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_and_semantics() {
+        assert!(wildcard_match("/home/*/.ssh/*", "/home/alice/.ssh/id_rsa", false));
+        // `*` spans `/`
+        assert!(wildcard_match("/home/*/.ssh/*", "/home/a/b/.ssh/x/y", false));
+        assert!(!wildcard_match("/root/.ssh/*", "/root/.ssh", false));
+        assert!(wildcard_match("known_hosts.*", "known_hosts.old", false));
+        assert!(!wildcard_match("known_hosts.*", "Known_hosts.old", false));
+        assert!(wildcard_match("known_hosts.*", "KNOWN_HOSTS.old", true));
+        assert!(wildcard_match("a?c", "abc", false));
+        assert!(wildcard_match("a?c", "aéc", false));
+        assert!(!wildcard_match("a?c", "ac", false));
+        assert!(wildcard_match("*", "", false));
+        assert!(wildcard_match("a*b*c", "aXXbYYbc", false));
+        assert!(!wildcard_match("a*b*c", "aXXbYYbd", false));
+        assert!(wildcard_match("*EXE", "cmd.exe", true));
+        assert!(wildcard_match("*ÉTÉ*", "l'été dernier", true));
+        assert!(wildcard_match("*ShadowHash*", "xxshadowhashdata", true));
+    }
+
+    #[test]
+    fn star_only_keeps_question_mark_literal() {
+        assert!(Pattern::star_only("a?*", false).matches("a?bc"));
+        assert!(!Pattern::star_only("a?*", false).matches("abc"));
+    }
+}
