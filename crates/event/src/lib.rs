@@ -10,6 +10,7 @@
 //! - [`value`], [`wildcard`], [`fold`], [`time`]: how values compare — type views
 //!   (keyword, number, ip, date), wildcard patterns, case folding, date parsing.
 
+pub mod analysis;
 pub mod fields;
 pub mod fold;
 pub mod input;
