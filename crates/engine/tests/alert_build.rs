@@ -262,6 +262,50 @@ fn non_ecs_compatible_values_are_stripped() {
     assert_ne!(a["kibana.alert.uuid"], json!("forged"));
 }
 
+/// Odd shapes are reported or copied, never a panic.
+#[test]
+fn odd_sources_do_not_panic() {
+    let rule = ssh_keygen_rule();
+    let odd = [
+        json!({"event": "not-an-object", "event.kind": null}),
+        json!({"event": {"kind": null}, "event.kind": "x"}),
+        json!({"event": [{"kind": "event"}, "x", [[]]], "@timestamp": 12}),
+        json!({"a.b.c": {"d.e": [[1, [2]], {"f": null}]}, "process": [[{"name": {"x": 1}}]]}),
+        json!({"@timestamp": ["2026-01-01"], "host": {"name": ["-"]}, "user": {"name": ""}}),
+    ];
+    for source in odd {
+        let doc = inline("odd", source.clone());
+        let a = build_event_alert(&rule, &context(), &doc, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(a["event.kind"], json!("signal"), "{source}");
+        let docs = [doc.clone(), inline("odd-2", source)];
+        assert_eq!(
+            build_sequence_alerts(&rule, &context(), &docs)
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+    // `{"event": {"kind": null}}`: robustGet does not see a null, so it stays.
+    let kept = alert(
+        &rule,
+        &inline("n", json!({"event": {"kind": null, "action": "a"}})),
+    );
+    assert_eq!(kept["event"], json!({"kind": null, "action": "a"}));
+    let not_object = SourceDoc {
+        index: "i".into(),
+        id: "x".into(),
+        source: json!([1]),
+    };
+    assert!(build_event_alert(&rule, &context(), &not_object, None).is_err());
+    let mut deep = json!("leaf");
+    for _ in 0..150 {
+        deep = json!({ "n": deep });
+    }
+    assert!(build_event_alert(&rule, &context(), &inline("deep", deep), None).is_err());
+}
+
 // ---- Reasons --------------------------------------------------------------------
 
 fn reason(rule: &RuleInfo, doc: &SourceDoc) -> String {

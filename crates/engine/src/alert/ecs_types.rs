@@ -359,7 +359,9 @@ fn is_iso_time(time: &str, extended: bool) -> bool {
         }
     }
     let values: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
-    let hour = values[0];
+    let Some(&hour) = values.first() else {
+        return false;
+    };
     let minute = values.get(1).copied().unwrap_or(0);
     let second = values.get(2).copied().unwrap_or(0);
     let fraction_zero = fraction.is_none_or(|f| f.bytes().all(|b| b == b'0'));
