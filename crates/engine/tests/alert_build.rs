@@ -458,6 +458,32 @@ fn alert_url_needs_a_public_base_url_and_names_the_space() {
     assert_eq!(a["kibana.space_ids"], json!(["soc"]));
 }
 
+/// `build_alert.ts`: a manual run (backfill) names its intended time.
+#[test]
+fn manual_runs_carry_the_intended_timestamp() {
+    let rule = ssh_keygen_rule();
+    let scheduled = alert(&rule, &event("f-0001"));
+    assert_eq!(
+        scheduled["kibana.alert.intended_timestamp"],
+        json!("2026-11-02T09:25:00.000Z")
+    );
+    assert_eq!(
+        scheduled["kibana.alert.rule.execution.type"],
+        json!("scheduled")
+    );
+    let mut ctx = context();
+    ctx.intended_timestamp = Some("2026-11-02T09:15:00.000Z".into());
+    let manual = build_event_alert(&rule, &ctx, &event("f-0001"), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        manual["kibana.alert.intended_timestamp"],
+        json!("2026-11-02T09:15:00.000Z")
+    );
+    assert_eq!(manual["kibana.alert.rule.execution.type"], json!("manual"));
+    assert_eq!(manual["@timestamp"], json!("2026-11-02T09:25:00.000Z"));
+}
+
 /// `wrap_hits_factory.ts` / `build_alert_group_from_sequence.ts`: a rule never
 /// alerts on its own alerts; alerts of other rules are ancestors of type `signal`.
 #[test]

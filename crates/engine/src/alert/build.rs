@@ -276,8 +276,15 @@ pub(crate) fn alert_fields(
     ] {
         put(key, None);
     }
-    put("kibana.alert.intended_timestamp", Some(json!(timestamp)));
-    put("kibana.alert.rule.execution.type", Some(json!("scheduled")));
+    let (intended, execution_type) = match &ctx.intended_timestamp {
+        Some(intended) => (intended.clone(), "manual"),
+        None => (timestamp.clone(), "scheduled"),
+    };
+    put("kibana.alert.intended_timestamp", Some(json!(intended)));
+    put(
+        "kibana.alert.rule.execution.type",
+        Some(json!(execution_type)),
+    );
     f
 }
 

@@ -81,6 +81,11 @@ pub struct AlertContext {
     pub execution_uuid: String,
     /// Kibana's public base URL; `kibana.alert.url` is written only with one.
     pub public_base_url: Option<String>,
+    /// For a manual run (a backfill of one scheduled slot): the time the slot was
+    /// due, ISO 8601 in milliseconds. Then `kibana.alert.intended_timestamp` is that
+    /// time and `kibana.alert.rule.execution.type` is `manual`; otherwise the run is
+    /// `scheduled` and intended for `now`.
+    pub intended_timestamp: Option<String>,
 }
 
 impl AlertContext {
@@ -97,6 +102,7 @@ impl AlertContext {
             kibana_version: kibana_version.to_string(),
             execution_uuid: execution_uuid.to_string(),
             public_base_url: None,
+            intended_timestamp: None,
         })
     }
 }
