@@ -23,7 +23,11 @@ pub fn read_all(files: &[String], reporter: &mut Reporter) -> (Vec<Doc>, bool) {
     let mut docs = Vec::new();
     let mut io_failed = false;
     for path in files {
-        let name: Arc<str> = Arc::from(if path == "-" { "<stdin>" } else { path.as_str() });
+        let name: Arc<str> = Arc::from(if path == "-" {
+            "<stdin>"
+        } else {
+            path.as_str()
+        });
         if let Err(e) = read_file(path, &name, &mut docs, reporter) {
             reporter.error(&format!("{name}: {e}"));
             io_failed = true;
@@ -32,11 +36,20 @@ pub fn read_all(files: &[String], reporter: &mut Reporter) -> (Vec<Doc>, bool) {
     (docs, io_failed)
 }
 
-fn read_file(path: &str, name: &Arc<str>, docs: &mut Vec<Doc>, reporter: &mut Reporter) -> std::io::Result<()> {
+fn read_file(
+    path: &str,
+    name: &Arc<str>,
+    docs: &mut Vec<Doc>,
+    reporter: &mut Reporter,
+) -> std::io::Result<()> {
     let mut reader = RecordReader::new(input::open(path)?);
     loop {
-        match reader.next()? {
-            Next::Record(r) => docs.push(Doc { file: name.clone(), line: r.line, text: r.text.to_string() }),
+        match reader.next_record()? {
+            Next::Record(r) => docs.push(Doc {
+                file: name.clone(),
+                line: r.line,
+                text: r.text.to_string(),
+            }),
             Next::Bad(b) | Next::BadDocument(b) => reporter.malformed(name, b.line, &b.reason),
             Next::End => return Ok(()),
         }
@@ -51,7 +64,11 @@ pub struct ParsedDoc<'a> {
 
 /// Parses every record with the fields in `registry`; malformed ones are
 /// reported and dropped.
-pub fn parse_all<'a>(docs: &'a [Doc], registry: &FieldRegistry, reporter: &mut Reporter) -> Vec<ParsedDoc<'a>> {
+pub fn parse_all<'a>(
+    docs: &'a [Doc],
+    registry: &FieldRegistry,
+    reporter: &mut Reporter,
+) -> Vec<ParsedDoc<'a>> {
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
         match parse_event(&doc.text, registry) {

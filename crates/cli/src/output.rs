@@ -41,16 +41,31 @@ pub fn write_ndjson(out: &mut dyn Write, results: &Results<'_>) -> io::Result<()
     let mut write_doc = |d: &ParsedDoc<'_>| writeln!(out, "{}", d.event.source);
     match results {
         Results::Events(evs) => evs.iter().try_for_each(|d| write_doc(d)),
-        Results::Sequences(groups) | Results::Samples(groups) => {
-            groups.iter().flat_map(|g| g.events.iter().flatten()).try_for_each(|d| write_doc(d))
-        }
+        Results::Sequences(groups) | Results::Samples(groups) => groups
+            .iter()
+            .flat_map(|g| g.events.iter().flatten())
+            .try_for_each(|d| write_doc(d)),
     }
 }
 
 /// The `_index` and `_id` shown for a document.
-pub fn doc_index_and_id<'a>(d: &'a ParsedDoc<'a>, default_index: Option<&'a str>) -> (String, String) {
-    let index = d.event.index.as_deref().or(default_index).map(str::to_string).unwrap_or_else(|| d.doc.file.to_string());
-    let id = d.event.id.as_deref().map(str::to_string).unwrap_or_else(|| format!("{}:{}", d.doc.file, d.doc.line));
+pub fn doc_index_and_id<'a>(
+    d: &'a ParsedDoc<'a>,
+    default_index: Option<&'a str>,
+) -> (String, String) {
+    let index = d
+        .event
+        .index
+        .as_deref()
+        .or(default_index)
+        .map(str::to_string)
+        .unwrap_or_else(|| d.doc.file.to_string());
+    let id = d
+        .event
+        .id
+        .as_deref()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}:{}", d.doc.file, d.doc.line));
     (index, id)
 }
 
@@ -83,9 +98,18 @@ pub fn write_json(
     default_index: Option<&str>,
 ) -> io::Result<()> {
     let (key, items): (&str, Vec<serde_json::Value>) = match results {
-        Results::Events(evs) => ("events", evs.iter().map(|d| hit_json(d, default_index)).collect()),
-        Results::Sequences(gs) => ("sequences", gs.iter().map(|g| group_json(g, default_index)).collect()),
-        Results::Samples(gs) => ("sequences", gs.iter().map(|g| group_json(g, default_index)).collect()),
+        Results::Events(evs) => (
+            "events",
+            evs.iter().map(|d| hit_json(d, default_index)).collect(),
+        ),
+        Results::Sequences(gs) => (
+            "sequences",
+            gs.iter().map(|g| group_json(g, default_index)).collect(),
+        ),
+        Results::Samples(gs) => (
+            "sequences",
+            gs.iter().map(|g| group_json(g, default_index)).collect(),
+        ),
     };
     let body = serde_json::json!({
         "is_partial": false,
@@ -110,14 +134,20 @@ pub struct Column {
 
 impl Column {
     pub fn new(header: &str, registry: &FieldRegistry, is_time: bool) -> Self {
-        Column { header: header.to_string(), field: registry.get(header), is_time }
+        Column {
+            header: header.to_string(),
+            field: registry.get(header),
+            is_time,
+        }
     }
 }
 
 const MAX_CELL: usize = 60;
 
 fn cell(d: &ParsedDoc<'_>, col: &Column) -> String {
-    let Some(f) = col.field else { return String::new() };
+    let Some(f) = col.field else {
+        return String::new();
+    };
     let vals: Vec<String> = d
         .event
         .values(f)
@@ -147,7 +177,11 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// Writes aligned columns; sequences and samples get a leading match number.
-pub fn write_table(out: &mut dyn Write, results: &Results<'_>, columns: &[Column]) -> io::Result<()> {
+pub fn write_table(
+    out: &mut dyn Write,
+    results: &Results<'_>,
+    columns: &[Column],
+) -> io::Result<()> {
     let mut headers: Vec<String> = Vec::new();
     let grouped = !matches!(results, Results::Events(_));
     if grouped {
@@ -166,7 +200,10 @@ pub fn write_table(out: &mut dyn Write, results: &Results<'_>, columns: &[Column
                         Some(d) => row.extend(row_of(d)),
                         None => {
                             row.push("(missing)".into());
-                            row.extend(std::iter::repeat_n(String::new(), columns.len().saturating_sub(1)));
+                            row.extend(std::iter::repeat_n(
+                                String::new(),
+                                columns.len().saturating_sub(1),
+                            ));
                         }
                     }
                     rows.push(row);
@@ -175,10 +212,20 @@ pub fn write_table(out: &mut dyn Write, results: &Results<'_>, columns: &[Column
         }
     }
     let widths: Vec<usize> = (0..headers.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].chars().count()]).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([headers[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: &[String]| -> String {
-        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         parts.join("  ").trim_end().to_string()
     };
     writeln!(out, "{}", line(&headers))?;

@@ -20,7 +20,11 @@ impl Default for Reporter {
 
 impl Reporter {
     pub fn new() -> Self {
-        Reporter { color: stderr_color(), malformed: 0, errors: 0 }
+        Reporter {
+            color: stderr_color(),
+            malformed: 0,
+            errors: 0,
+        }
     }
 
     fn line(&self, level: &str, color: &str, msg: &str) {
