@@ -729,14 +729,14 @@ mod tests {
             Tok::Str("A💩\u{0}".into())
         );
         assert_eq!(
-            toks(r#""""hello\"world""""#)[0],
+            toks("\"\"\"hello\\\"world\"\"\"")[0],
             Tok::Str("hello\\\"world".into())
         );
         assert_eq!(
-            toks(r#"""""hello""world!""""#)[0],
+            toks("\"\"\"\"\"hello\"\"world!\"\"\"\"")[0],
             Tok::Str("\"\"hello\"\"world!\"".into())
         );
-        assert_eq!(toks(r#""""""""#)[0], Tok::Str("".into()));
+        assert_eq!(toks("\"\"\"\"\"\"")[0], Tok::Str("".into()));
         assert_eq!(
             toks(r#""" "x""#),
             vec![Tok::Str("".into()), Tok::Str("x".into()), Tok::Eof]
