@@ -595,11 +595,7 @@ impl<'q, 'b, 's> Cx<'q, 'b, 's> {
                 MatchOp::Regex | MatchOp::RegexCi => {
                     let ci = op == MatchOp::RegexCi;
                     if let Err(err) = LuceneRegex::new(text, ci) {
-                        return Err(Diagnostic::error(
-                            codes::BAD_REGEX,
-                            format!("Invalid regular expression [{text}]: {err}"),
-                        )
-                        .with_label(p.span, "invalid regular expression"));
+                        return Err(regex_error(text, &err, p.span));
                     }
                     regex_node(v.clone(), text, ci, span)
                 }
@@ -989,13 +985,7 @@ impl<'q, 'b, 's> Cx<'q, 'b, 's> {
     }
 
     fn regex(&self, p: &str, ci: bool, span: Span) -> L<LuceneRegex> {
-        LuceneRegex::new(p, ci).map_err(|err| {
-            Diagnostic::error(
-                codes::BAD_REGEX,
-                format!("Invalid regular expression [{p}]: {err}"),
-            )
-            .with_label(span, "invalid regular expression")
-        })
+        LuceneRegex::new(p, ci).map_err(|err| regex_error(p, &err, span))
     }
 
     fn script_expr(&mut self, n: &Node) -> L<IrExpr> {
@@ -1194,6 +1184,22 @@ impl<'q, 'b, 's> Cx<'q, 'b, 's> {
         }
         Ok(pred_or(preds))
     }
+}
+
+/// A one-line regex error (the regex crate's own message spans lines).
+fn regex_error(pattern: &str, err: &event::regex::RegexError, span: Span) -> Diagnostic {
+    let text = err.to_string();
+    let reason = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid");
+    let reason = reason.trim().trim_start_matches("error: ");
+    Diagnostic::error(
+        codes::BAD_REGEX,
+        format!("Invalid regular expression [{pattern}]: {reason}"),
+    )
+    .with_label(span, "invalid regular expression")
 }
 
 fn describe_val(v: &Val) -> String {
