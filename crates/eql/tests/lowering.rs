@@ -464,7 +464,8 @@ fn sequences_samples_and_pipes() {
     };
     assert_eq!(s.maxspan, Some(300_000_000_000));
     assert_eq!(s.stages.len(), 3);
-    let summary: Vec<(String, Vec<(String, bool)>, bool, u32)> = s
+    type StageSummary = (String, Vec<(String, bool)>, bool, u32);
+    let summary: Vec<StageSummary> = s
         .stages
         .iter()
         .chain(s.until.iter())
