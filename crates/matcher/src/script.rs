@@ -222,6 +222,8 @@ fn eval(e: &Expr, ctx: &Ctx<'_, '_>) -> Result<Val, EvalError> {
         }
         Expr::Arith { op, left, right } => arith(*op, &eval(left, ctx)?, &eval(right, ctx)?),
         Expr::Neg(x) => negate(&eval(x, ctx)?),
+        // CheckNullProcessor IS_NULL: never null itself.
+        Expr::IsNull(x) => Ok(Val::Bool(eval(x, ctx)?.is_null())),
         Expr::Call {
             func,
             case_insensitive,
