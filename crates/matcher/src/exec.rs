@@ -187,3 +187,163 @@ fn tail<T>(mut items: Vec<T>, n: usize) -> Vec<T> {
     items.drain(..drop);
     items
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::Fx;
+    use ir::{ArithOp, Category, EventQuery, Expr, Pred, SamplePlan, SampleStage, Val};
+
+    fn setup() -> (Fx, ir::FieldRef, ir::FieldRef) {
+        let mut fx = Fx::new(
+            r#"{"cat":{"type":"keyword"},"ts":{"type":"date"},"n":{"type":"long"},"k":{"type":"keyword"}}"#,
+        );
+        let ts = fx.f("ts");
+        let n = fx.f("n");
+        fx.f("cat");
+        fx.f("k");
+        (fx, ts, n)
+    }
+
+    fn records(
+        fx: &Fx,
+        ts: &ir::FieldRef,
+        n: &ir::FieldRef,
+        docs: &[&str],
+    ) -> Vec<EventRecord<'static>> {
+        docs.iter()
+            .enumerate()
+            .map(|(i, d)| EventRecord::new(i as u64, fx.ev(d), ts, Some(n)))
+            .collect()
+    }
+
+    fn any_where(cond: Pred) -> QueryPlan {
+        QueryPlan {
+            plan: Plan::Event(EventQuery {
+                category: Category::Any,
+                condition: cond,
+            }),
+            pipes: vec![],
+        }
+    }
+
+    #[test]
+    fn events_are_ordered_by_timestamp_then_tiebreaker_then_input_missing_last() {
+        let (fx, ts, n) = setup();
+        let docs = [
+            r#"{"ts":5,"n":1}"#,
+            r#"{"n":0}"#,
+            r#"{"ts":1,"n":9}"#,
+            r#"{"ts":1,"n":2}"#,
+            r#"{"ts":1}"#,
+        ];
+        let ev = records(&fx, &ts, &n, &docs);
+        let ctx = ExecContext::new(fx.reg.get("cat").unwrap());
+        let out = run(&any_where(Pred::Const(true)), &ctx, &ev);
+        assert_eq!(out.result, QueryResult::Events(vec![3, 2, 4, 0, 1]));
+    }
+
+    #[test]
+    fn pipes_then_size_at_result_position() {
+        let (fx, ts, n) = setup();
+        let docs: Vec<String> = (0..10)
+            .map(|i| format!(r#"{{"ts":{i},"n":{i}}}"#))
+            .collect();
+        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        let ev = records(&fx, &ts, &n, &refs);
+        let mut ctx = ExecContext::new(fx.reg.get("cat").unwrap());
+        let mut plan = any_where(Pred::Const(true));
+        plan.pipes = vec![Pipe::Head(6), Pipe::Tail(4)];
+        assert_eq!(
+            run(&plan, &ctx, &ev).result,
+            QueryResult::Events(vec![2, 3, 4, 5])
+        );
+        ctx.size = Some(3);
+        assert_eq!(
+            run(&plan, &ctx, &ev).result,
+            QueryResult::Events(vec![2, 3, 4])
+        );
+        ctx.result_position = ResultPosition::Tail;
+        assert_eq!(
+            run(&plan, &ctx, &ev).result,
+            QueryResult::Events(vec![3, 4, 5])
+        );
+    }
+
+    #[test]
+    fn script_errors_are_reported_and_do_not_match() {
+        let (fx, ts, n) = setup();
+        let ev = records(&fx, &ts, &n, &[r#"{"ts":1,"n":0}"#, r#"{"ts":2,"n":1}"#]);
+        let div = Expr::Arith {
+            op: ArithOp::Div,
+            left: Box::new(Expr::Literal(Val::Long(1))),
+            right: Box::new(Expr::Field(n.clone())),
+        };
+        let cond = Pred::Script(Expr::Compare {
+            op: ir::CmpOp::Eq,
+            left: Box::new(div),
+            right: Box::new(Expr::Literal(Val::Long(1))),
+        });
+        let out = run(
+            &any_where(cond),
+            &ExecContext::new(fx.reg.get("cat").unwrap()),
+            &ev,
+        );
+        assert_eq!(out.result, QueryResult::Events(vec![1]));
+        assert_eq!(out.errors, vec![(0, EvalError::DivisionByZero)]);
+        assert_eq!(out.error_count, 1);
+    }
+
+    #[test]
+    fn samples_come_in_key_order_and_ignore_timestamps() {
+        // SampleIterator: composite buckets ascending; first events in index order.
+        let (mut fx, ts, n) = setup();
+        let k = fx.f("k");
+        let cat = fx.reg.get("cat").unwrap();
+        let stage = |c: &str| SampleStage {
+            query: EventQuery {
+                category: Category::Named(c.into()),
+                condition: Pred::Const(true),
+            },
+            keys: vec![ir::JoinKey {
+                field: k.clone(),
+                optional: false,
+            }],
+        };
+        let plan = QueryPlan {
+            plan: Plan::Sample(SamplePlan {
+                stages: vec![stage("a"), stage("b")],
+            }),
+            pipes: vec![],
+        };
+        let docs = [
+            r#"{"cat":"b","k":"y","ts":1}"#,
+            r#"{"cat":"a","k":"y"}"#,
+            r#"{"cat":"a","k":"x","ts":9}"#,
+            r#"{"cat":"b","k":"x"}"#,
+            r#"{"cat":"a","k":"x"}"#,
+            r#"{"cat":"a","k":"z"}"#,
+        ];
+        let ev = records(&fx, &ts, &n, &docs);
+        let out = run(&plan, &ExecContext::new(cat), &ev);
+        let hit = |key: &str, events: Vec<usize>| SampleHit {
+            join_keys: vec![KeyValue::Str(key.into())],
+            events,
+        };
+        assert_eq!(
+            out.result,
+            QueryResult::Samples(vec![hit("x", vec![2, 3]), hit("y", vec![1, 0])])
+        );
+        let mut ctx = ExecContext::new(cat);
+        ctx.max_samples_per_key = 2;
+        let out = run(&plan, &ctx, &ev);
+        assert_eq!(
+            out.result,
+            QueryResult::Samples(vec![
+                hit("x", vec![2, 3]),
+                hit("x", vec![4, 3]),
+                hit("y", vec![1, 0])
+            ])
+        );
+    }
+}

@@ -35,6 +35,8 @@
 use event::{Event, FieldId};
 use ir::{EventQuery, JoinKey, SequencePlan};
 use rustc_hash::FxHashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use crate::error::EvalError;
 use crate::order::in_category;
@@ -125,11 +127,19 @@ impl KeyState {
 /// missing stages to be judged.
 #[derive(Debug, Clone)]
 struct PendingTrailing {
-    key: Vec<KeyValue>,
     partial: Partial,
     completed_at: u64,
-    /// After this instant, any trailing event is too late to discard it.
-    deadline: Option<i64>,
+}
+
+/// Sequences waiting on trailing missing stages, by key, with their
+/// deadlines in a min-heap (entries of settled sequences are skipped when
+/// popped).
+#[derive(Debug, Default)]
+struct Pending {
+    by_key: FxHashMap<Vec<KeyValue>, Vec<PendingTrailing>>,
+    /// (deadline, completed_at, key): after the deadline any trailing event
+    /// is too late to discard the sequence.
+    deadlines: BinaryHeap<Reverse<(i64, u64, Vec<KeyValue>)>>,
 }
 
 /// Streaming matcher for one sequence plan.
@@ -142,7 +152,7 @@ pub struct SequenceEngine<'p> {
     first_positive: usize,
     last_positive: usize,
     keys: FxHashMap<Vec<KeyValue>, KeyState>,
-    pending: Vec<PendingTrailing>,
+    pending: Pending,
     pushed: u64,
     since_sweep: usize,
     /// Events until the next sweep: max(1024, live keys after the last one).
@@ -186,7 +196,7 @@ impl<'p> SequenceEngine<'p> {
             first_positive,
             last_positive,
             keys: FxHashMap::default(),
-            pending: Vec::new(),
+            pending: Pending::default(),
             pushed: 0,
             since_sweep: 0,
             next_sweep: 1024,
@@ -247,8 +257,18 @@ impl<'p> SequenceEngine<'p> {
     /// Ends the stream: sequences waiting on trailing missing stages complete
     /// (no trailing event came).
     pub fn finish(&mut self, out: &mut Vec<SequenceMatch>) {
-        for p in std::mem::take(&mut self.pending) {
-            self.judge(p.key, p.partial, p.completed_at, None, out);
+        let mut all: Vec<(Vec<KeyValue>, PendingTrailing)> = std::mem::take(&mut self.pending)
+            .by_key
+            .into_iter()
+            .flat_map(|(k, v)| v.into_iter().map(move |p| (k.clone(), p)))
+            .collect();
+        all.sort_by(|a, b| {
+            a.1.completed_at
+                .cmp(&b.1.completed_at)
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        for (key, p) in all {
+            self.judge(key, p.partial, p.completed_at, None, out);
         }
     }
 
@@ -399,16 +419,20 @@ impl<'p> SequenceEngine<'p> {
     }
 
     fn trailing_event(&mut self, key: &[KeyValue], ts: i64, out: &mut Vec<SequenceMatch>) {
-        let mut i = 0;
-        while i < self.pending.len() {
-            let p = &self.pending[i];
-            // The trailing query is `@timestamp > end` with `end` in milliseconds.
-            if p.key == key && ts > truncate_to_millis(p.partial.last) + 999_999 {
-                let p = self.pending.swap_remove(i);
-                self.judge(p.key, p.partial, p.completed_at, Some(ts), out);
-            } else {
-                i += 1;
-            }
+        let Some(waiting) = self.pending.by_key.get_mut(key) else {
+            return;
+        };
+        // The trailing query is `@timestamp > end` with `end` in milliseconds.
+        let (settled, rest): (Vec<_>, Vec<_>) = std::mem::take(waiting)
+            .into_iter()
+            .partition(|p| ts > truncate_to_millis(p.partial.last) + 999_999);
+        if rest.is_empty() {
+            self.pending.by_key.remove(key);
+        } else {
+            *waiting = rest;
+        }
+        for p in settled {
+            self.judge(key.to_vec(), p.partial, p.completed_at, Some(ts), out);
         }
     }
 
@@ -456,15 +480,22 @@ impl<'p> SequenceEngine<'p> {
         } else {
             Some(partial.start)
         };
-        let deadline = reference
+        if let Some(deadline) = reference
             .filter(|_| self.maxspan > 0)
-            .map(|r| r.saturating_add(self.maxspan));
-        self.pending.push(PendingTrailing {
-            key,
-            partial,
-            completed_at: seq,
-            deadline,
-        });
+            .map(|r| r.saturating_add(self.maxspan))
+        {
+            self.pending
+                .deadlines
+                .push(Reverse((deadline, seq, key.clone())));
+        }
+        self.pending
+            .by_key
+            .entry(key)
+            .or_default()
+            .push(PendingTrailing {
+                partial,
+                completed_at: seq,
+            });
     }
 
     /// `TumblingWindow.doCheckMissingEvents`' verdict for leading/trailing
@@ -500,14 +531,26 @@ impl<'p> SequenceEngine<'p> {
     }
 
     fn resolve_expired_trailing(&mut self, ts: i64, out: &mut Vec<SequenceMatch>) {
-        let mut i = 0;
-        while i < self.pending.len() {
-            if self.pending[i].deadline.is_some_and(|d| ts > d) {
-                let p = self.pending.swap_remove(i);
-                self.judge(p.key, p.partial, p.completed_at, None, out);
-            } else {
-                i += 1;
+        while self
+            .pending
+            .deadlines
+            .peek()
+            .is_some_and(|Reverse((d, _, _))| ts > *d)
+        {
+            let Some(Reverse((_, seq, key))) = self.pending.deadlines.pop() else {
+                break;
+            };
+            let Some(waiting) = self.pending.by_key.get_mut(&key) else {
+                continue;
+            };
+            let Some(pos) = waiting.iter().position(|p| p.completed_at == seq) else {
+                continue;
+            };
+            let p = waiting.swap_remove(pos);
+            if waiting.is_empty() {
+                self.pending.by_key.remove(&key);
             }
+            self.judge(key, p.partial, p.completed_at, None, out);
         }
     }
 
