@@ -583,9 +583,14 @@ impl<'p> SequenceEngine<'p> {
     }
 }
 
+/// At most this many join-key tuples per event and stage (the cartesian
+/// product of multi-valued key fields is cut there).
+pub const MAX_KEY_TUPLES: usize = 4096;
+
 /// The join-key tuples an event has for `keys`: the cartesian product of
-/// each key field's doc values; a missing optional key is `null`; a missing
-/// non-optional key gives no tuple (the event takes no part).
+/// each key field's doc values (sorted, de-duplicated); a missing optional
+/// key is `null`; a missing non-optional key gives no tuple (the event takes
+/// no part: Elasticsearch's optimizer adds `IsNotNull` for mandatory keys).
 pub fn key_tuples(keys: &[JoinKey], event: &Event<'_>) -> Vec<Vec<KeyValue>> {
     let mut tuples: Vec<Vec<KeyValue>> = vec![Vec::with_capacity(keys.len())];
     for key in keys {
@@ -596,16 +601,18 @@ pub fn key_tuples(keys: &[JoinKey], event: &Event<'_>) -> Vec<Vec<KeyValue>> {
             }
             vals.push(KeyValue::Null);
         }
-        tuples = tuples
-            .into_iter()
-            .flat_map(|t| {
-                vals.iter().map(move |v| {
-                    let mut t = t.clone();
-                    t.push(v.clone());
-                    t
-                })
-            })
-            .collect();
+        let mut next = Vec::with_capacity((tuples.len() * vals.len()).min(MAX_KEY_TUPLES));
+        'outer: for t in &tuples {
+            for v in &vals {
+                if next.len() == MAX_KEY_TUPLES {
+                    break 'outer;
+                }
+                let mut t = t.clone();
+                t.push(v.clone());
+                next.push(t);
+            }
+        }
+        tuples = next;
     }
     tuples
 }
