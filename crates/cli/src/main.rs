@@ -2,8 +2,10 @@
 //! own module; library crates do the work.
 
 mod args;
+mod fields;
 mod load;
 mod output;
+mod query_cmd;
 mod report;
 
 use clap::Parser;
@@ -11,10 +13,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    match cli.command {
-        args::Command::Query(_) => {
-            eprintln!("vigil: query is not wired yet");
-            ExitCode::from(2)
-        }
+    match &cli.command {
+        args::Command::Query(q) => query_cmd::run(q),
     }
 }

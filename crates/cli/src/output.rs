@@ -26,13 +26,6 @@ impl Results<'_> {
             Results::Sequences(g) | Results::Samples(g) => g.is_empty(),
         }
     }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Results::Events(e) => e.len(),
-            Results::Sequences(g) | Results::Samples(g) => g.len(),
-        }
-    }
 }
 
 /// Writes each matching document's original JSON, one per line; for
