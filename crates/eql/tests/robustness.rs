@@ -14,12 +14,85 @@ const SEEDS: &[&str] = &[
 ];
 
 const VOCAB: &[&str] = &[
-    " ", "(", ")", "[", "]", "![", ",", ".", "?", ":", "==", "!=", "<", "<=", ">", ">=", "=", "+", "-", "*", "/", "%",
-    "|", "and", "or", "not", "in", "in~", "like", "like~", "regex", "regex~", "where", "any", "sequence", "sample",
-    "by", "with", "maxspan", "runs", "until", "join", "of", "true", "false", "null", "head", "tail", "\"", "\"\"\"",
-    "'", "`", "\\", "\\u{", "}", "0", "1", "-1", "1.5", "1e9", "99999999999999999999", "process", "a", "a.b", "@ts",
-    "length(", "cidrMatch(", "between~(", "substring(", "number(", "foo(", "\"x*\"", "\"10.0.0.0/8\"", "\n", "//",
-    "/*", "*/", "é", "~",
+    " ",
+    "(",
+    ")",
+    "[",
+    "]",
+    "![",
+    ",",
+    ".",
+    "?",
+    ":",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "|",
+    "and",
+    "or",
+    "not",
+    "in",
+    "in~",
+    "like",
+    "like~",
+    "regex",
+    "regex~",
+    "where",
+    "any",
+    "sequence",
+    "sample",
+    "by",
+    "with",
+    "maxspan",
+    "runs",
+    "until",
+    "join",
+    "of",
+    "true",
+    "false",
+    "null",
+    "head",
+    "tail",
+    "\"",
+    "\"\"\"",
+    "'",
+    "`",
+    "\\",
+    "\\u{",
+    "}",
+    "0",
+    "1",
+    "-1",
+    "1.5",
+    "1e9",
+    "99999999999999999999",
+    "process",
+    "a",
+    "a.b",
+    "@ts",
+    "length(",
+    "cidrMatch(",
+    "between~(",
+    "substring(",
+    "number(",
+    "foo(",
+    "\"x*\"",
+    "\"10.0.0.0/8\"",
+    "\n",
+    "//",
+    "/*",
+    "*/",
+    "é",
+    "~",
 ];
 
 struct Rng(u64);
@@ -63,14 +136,24 @@ fn mutate(rng: &mut Rng, seed: &str) -> String {
 }
 
 fn random_tokens(rng: &mut Rng) -> String {
-    (0..rng.below(30)).map(|_| VOCAB[rng.below(VOCAB.len())]).collect::<Vec<_>>().join(" ")
+    (0..rng.below(30))
+        .map(|_| VOCAB[rng.below(VOCAB.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn exercise(text: &str, schema: &Schema) -> bool {
-    let Ok(query) = eql::parse(text) else { return false };
+    let Ok(query) = eql::parse(text) else {
+        return false;
+    };
     let printed = eql::printer::query(&query);
-    let again = eql::parse(&printed).unwrap_or_else(|d| panic!("printed form of {text:?} does not parse: {printed:?} {d:?}"));
-    assert_eq!(eql::printer::query(&again), printed, "printing {text:?} is not a fixed point");
+    let again = eql::parse(&printed)
+        .unwrap_or_else(|d| panic!("printed form of {text:?} does not parse: {printed:?} {d:?}"));
+    assert_eq!(
+        eql::printer::query(&again),
+        printed,
+        "printing {text:?} is not a fixed point"
+    );
     let _ = query.fields();
     let mut registry = FieldRegistry::new();
     let mut binder = ir::Binder::new(schema, &mut registry);
