@@ -290,6 +290,9 @@ fn between(args: &[Val], ci: bool) -> Option<Val> {
         utf16(&lower(l, ci)),
         utf16(&lower(r, ci)),
     );
+    if hay.len() != original.len() {
+        return None;
+    }
     let Some(li) = index_of(&hay, &left, 0) else {
         return Some(Val::Str(std::string::String::new()));
     };
@@ -299,9 +302,14 @@ fn between(args: &[Val], ci: bool) -> Option<Val> {
     } else {
         index_of(&hay, &right, start)
     };
-    Some(Val::Str(ri.map_or_else(std::string::String::new, |ri| {
-        from_utf16(&original[start..ri])
-    })))
+    match ri {
+        // Case folding can change the length (`İ`): then the offsets do not
+        // apply to the original text and the call is left to run as a script.
+        Some(ri) => original
+            .get(start..ri)
+            .map(|units| Val::Str(from_utf16(units))),
+        None => Some(Val::Str(std::string::String::new())),
+    }
 }
 
 fn cidr_match(args: &[Val]) -> Option<Val> {

@@ -87,6 +87,24 @@ fn catalogue_queries() -> Vec<(String, String)> {
     out
 }
 
+fn uses_script(plan: &ir::QueryPlan) -> bool {
+    let conditions: Vec<&ir::Pred> = match &plan.plan {
+        ir::Plan::Event(e) => vec![&e.condition],
+        ir::Plan::Sequence(s) => s
+            .stages
+            .iter()
+            .chain(s.until.iter())
+            .map(|st| &st.query.condition)
+            .collect(),
+        ir::Plan::Sample(s) => s.stages.iter().map(|st| &st.query.condition).collect(),
+    };
+    let mut found = false;
+    for c in conditions {
+        c.walk(&mut |p| found |= matches!(p, ir::Pred::Script(_)));
+    }
+    found
+}
+
 #[test]
 fn detection_rules_catalogue_compiles() {
     let schema = Schema::ecs();
@@ -95,14 +113,27 @@ fn detection_rules_catalogue_compiles() {
     let queries = catalogue_queries();
     let mut failures = String::new();
     let mut ok = 0;
+    let mut warnings = std::collections::BTreeMap::<&str, usize>::new();
+    let mut scripted = 0;
     for (name, query) in &queries {
         let mut binder = ir::Binder::new(&schema, &mut registry);
         match eql::compile(query, &mut binder, &opts) {
-            Ok(_) => ok += 1,
+            Ok(lowered) => {
+                ok += 1;
+                if uses_script(&lowered.plan) {
+                    scripted += 1;
+                }
+                for w in lowered.warnings.iter() {
+                    *warnings.entry(w.code).or_default() += 1;
+                }
+            }
             Err(diags) => failures.push_str(&render_all(name, query, &diags)),
         }
     }
-    println!("detection-rules EQL: {ok}/{} compiled", queries.len());
+    println!(
+        "detection-rules EQL: {ok}/{} compiled; {scripted} use a script; warnings by code: {warnings:?}",
+        queries.len()
+    );
     assert_eq!(queries.len(), 1024, "catalogue size changed");
     assert!(
         failures.is_empty(),
