@@ -112,23 +112,31 @@ pub(crate) fn field_pred(
     }
 }
 
-/// `exists`: on an object field, any of its sub-fields.
+/// `exists`: on an object field (mapped as one, or an unmapped name that
+/// prefixes known fields), any of its sub-fields.
 fn exists_pred(binder: &mut Binder<'_>, field: FieldRef) -> Pred {
-    if !field.ty.is_object() {
+    let object_like = field.ty.is_object() || field.ty == FieldType::Unmapped;
+    let leaves: Vec<String> = if object_like {
+        binder
+            .schema
+            .fields_matching(&format!("{}.*", field.name))
+            .into_iter()
+            .filter(|f| !binder.schema.resolve(f).ty.is_object())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if leaves.is_empty() && !field.ty.is_object() {
         return Pred::field(field, Test::Exists);
     }
-    let leaves: Vec<String> = binder
-        .schema
-        .fields_matching(&format!("{}.*", field.name))
-        .into_iter()
-        .filter(|f| !binder.schema.resolve(f).ty.is_object())
+    let mut preds: Vec<Pred> = leaves
+        .iter()
+        .map(|f| Pred::field(binder.bind(f).field, Test::Exists))
         .collect();
-    Pred::or(
-        leaves
-            .iter()
-            .map(|f| Pred::field(binder.bind(f).field, Test::Exists))
-            .collect(),
-    )
+    if field.ty == FieldType::Unmapped {
+        preds.push(Pred::field(field, Test::Exists));
+    }
+    Pred::or(preds)
 }
 
 fn type_pred(env: Env, field: &FieldRef, want: &Want) -> Result<Pred, SemError> {
