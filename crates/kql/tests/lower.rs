@@ -26,10 +26,10 @@ fn opts() -> KqlOptions {
     }
 }
 
-fn run(
-    query: &str,
-    opts: &KqlOptions,
-) -> Result<(Vec<String>, Vec<&'static str>), Vec<(&'static str, String)>> {
+/// Matching ids and warning codes, or the error codes and messages.
+type Outcome = Result<(Vec<String>, Vec<&'static str>), Vec<(&'static str, String)>>;
+
+fn run(query: &str, opts: &KqlOptions) -> Outcome {
     let schema = Schema::ecs();
     let mut registry = FieldRegistry::new();
     let id = registry.intern("id");
