@@ -20,7 +20,7 @@
 
 use crate::codes;
 use crate::lower::Lowerer;
-use crate::semantics::{field_pred, searchable_by_default, Bound, Env, Want};
+use crate::semantics::{field_pred, Bound, Env, Want};
 use crate::{KqlOptions, MAX_DEPTH};
 use diag::{Diagnostic, Diagnostics};
 use event::wildcard::Part;
@@ -415,18 +415,12 @@ impl Dsl<'_, '_, '_> {
     }
 
     /// Field names with patterns expanded over the schema (boosts `^n` dropped).
-    fn expand(&self, fields: &[String]) -> Vec<String> {
-        let schema = self.lower.binder.schema;
+    fn expand(&mut self, fields: &[String]) -> Vec<String> {
         let mut out = Vec::new();
         for f in fields {
             let f = f.split('^').next().unwrap_or(f);
             if f.contains('*') {
-                out.extend(
-                    schema
-                        .fields_matching(f)
-                        .into_iter()
-                        .filter(|n| searchable_by_default(schema.resolve(n).ty)),
-                );
+                out.extend(self.lower.expand_pattern(f, true));
             } else {
                 out.push(f.to_string());
             }
@@ -440,7 +434,7 @@ impl Dsl<'_, '_, '_> {
             return self.error(path, "`exists` needs `field`");
         };
         let names = if field.contains('*') {
-            self.lower.binder.schema.fields_matching(field)
+            self.lower.expand_pattern(field, false)
         } else {
             vec![field.to_string()]
         };

@@ -54,6 +54,8 @@ pub(crate) struct Lowerer<'b, 's, 'o> {
     pub diags: Diagnostics,
     /// The path of the enclosing nested query.
     prefix: Option<String>,
+    /// Field-name pattern expansions already computed (pattern, searchable only).
+    expansions: std::collections::HashMap<(String, bool), Vec<String>>,
 }
 
 impl<'b, 's, 'o> Lowerer<'b, 's, 'o> {
@@ -64,7 +66,32 @@ impl<'b, 's, 'o> Lowerer<'b, 's, 'o> {
             env: opts.env(),
             diags: Diagnostics::default(),
             prefix: None,
+            expansions: Default::default(),
         }
+    }
+
+    /// The schema fields matching a field-name pattern, leaf fields only
+    /// (`searchable`: only types `*` expansion searches), memoised.
+    pub(crate) fn expand_pattern(&mut self, pattern: &str, searchable: bool) -> Vec<String> {
+        let key = (pattern.to_string(), searchable);
+        if let Some(hit) = self.expansions.get(&key) {
+            return hit.clone();
+        }
+        let schema = self.binder.schema;
+        let out: Vec<String> = schema
+            .fields_matching(pattern)
+            .into_iter()
+            .filter(|f| {
+                let ty = schema.resolve(f).ty;
+                if searchable {
+                    searchable_by_default(ty)
+                } else {
+                    !ty.is_object()
+                }
+            })
+            .collect();
+        self.expansions.insert(key, out.clone());
+        out
     }
 
     fn expr(&mut self, e: &Expr) -> Pred {
@@ -209,13 +236,7 @@ impl<'b, 's, 'o> Lowerer<'b, 's, 'o> {
         let LiteralValue::Wildcard(_) = &field.value else {
             return Some(vec![name]);
         };
-        let names: Vec<String> = self
-            .binder
-            .schema
-            .fields_matching(&name)
-            .into_iter()
-            .filter(|f| !self.binder.schema.resolve(f).ty.is_object())
-            .collect();
+        let names = self.expand_pattern(&name, false);
         if names.is_empty() {
             self.diags.push(
                 Diagnostic::warning(codes::NO_FIELD_MATCHES, format!("field pattern `{name}` matches no known field"))
@@ -333,17 +354,11 @@ impl<'b, 's, 'o> Lowerer<'b, 's, 'o> {
         Pred::or(preds)
     }
 
-    fn default_fields(&self) -> Vec<String> {
-        let schema = self.binder.schema;
+    fn default_fields(&mut self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for pattern in &self.opts.default_fields {
             if pattern.contains('*') {
-                out.extend(
-                    schema
-                        .fields_matching(pattern)
-                        .into_iter()
-                        .filter(|f| searchable_by_default(schema.resolve(f).ty)),
-                );
+                out.extend(self.expand_pattern(pattern, true));
             } else {
                 out.push(pattern.clone());
             }

@@ -23,7 +23,7 @@
 
 use crate::codes;
 use crate::lower::Lowerer;
-use crate::semantics::{field_pred, searchable_by_default, Bound, Env, Want};
+use crate::semantics::{field_pred, Bound, Env, Want};
 use crate::{KqlOptions, MAX_DEPTH};
 use diag::{Diagnostic, Diagnostics, Span};
 use event::wildcard::Part;
@@ -723,16 +723,10 @@ impl LuceneLower<'_, '_, '_, '_> {
     }
 
     fn on_fields(&mut self, names: &[String], want: &Want, span: Span, lenient: bool) -> Pred {
-        let schema = self.lower.binder.schema;
         let mut expanded = Vec::new();
         for n in names {
             if n.contains('*') {
-                expanded.extend(
-                    schema
-                        .fields_matching(n)
-                        .into_iter()
-                        .filter(|f| searchable_by_default(schema.resolve(f).ty)),
-                );
+                expanded.extend(self.lower.expand_pattern(n, true));
             } else {
                 expanded.push(n.clone());
             }
