@@ -39,15 +39,17 @@ fn print_expr(out: &mut String, e: &Expr) {
         Expr::Range {
             field, op, value, ..
         } => {
+            // No spaces around the operator or inside braces: a literal ending
+            // in `not` followed by a space would read as the keyword.
             print_literal(out, field);
-            let _ = write!(out, " {} ", op.as_str());
+            out.push_str(op.as_str());
             print_literal(out, value);
         }
         Expr::Nested { path, query, .. } => {
             print_literal(out, path);
-            out.push_str(":{ ");
+            out.push_str(":{");
             print_expr(out, query);
-            out.push_str(" }");
+            out.push('}');
         }
         Expr::Free { value, .. } => print_literal(out, value),
     }
