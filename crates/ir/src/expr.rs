@@ -134,6 +134,9 @@ pub enum Expr {
     Arith { op: ArithOp, left: Box<Expr>, right: Box<Expr> },
     Neg(Box<Expr>),
     Call { func: Function, case_insensitive: bool, args: Vec<Expr> },
+    /// `IsNull`: true when the value is null, false otherwise (never null).
+    /// EQL `expr == null` on a non-field expression; `IsNotNull` is `Not(IsNull)`.
+    IsNull(Box<Expr>),
 }
 
 impl Expr {
@@ -141,7 +144,7 @@ impl Expr {
         f(self);
         match self {
             Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| x.walk(f)),
-            Expr::Not(x) | Expr::Neg(x) => x.walk(f),
+            Expr::Not(x) | Expr::Neg(x) | Expr::IsNull(x) => x.walk(f),
             Expr::Compare { left, right, .. } | Expr::Arith { left, right, .. } => {
                 left.walk(f);
                 right.walk(f);

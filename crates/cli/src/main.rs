@@ -1,0 +1,20 @@
+//! The `vigil` binary: argument parsing and dispatch. Each command lives in its
+//! own module; library crates do the work.
+
+mod args;
+mod load;
+mod output;
+mod report;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match cli.command {
+        args::Command::Query(_) => {
+            eprintln!("vigil: query is not wired yet");
+            ExitCode::from(2)
+        }
+    }
+}
