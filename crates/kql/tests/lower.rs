@@ -85,6 +85,16 @@ fn free_text_searches_every_field_leniently() {
     assert_eq!(run("logon", &narrow).unwrap().0, ["a", "d"]);
 }
 
+/// Decision: a value that does not parse for the field's type is a compile
+/// error (`KQL0101`), because that is what the rule does in Elastic. Security
+/// rule execution builds the query with `buildEsQuery` and the config of
+/// `get_query_filter.ts` (`allowLeadingWildcards: true`, `dateFormatTZ: 'Zulu'`,
+/// `ignoreFilterIfFieldNotInIndex: false`, no `lenient`), and Kibana's `is.ts` /
+/// `range.ts` send `match`/`term`/`range` without `lenient`; Elasticsearch then
+/// fails the search (`query_shard_exception: failed to create query: For input
+/// string: "abc"`) and the rule errors instead of matching. Only free text
+/// (`multi_match` with `lenient: true`) skips such fields. `KqlOptions::lenient`
+/// turns the error into "matches nothing" for callers that prefer it.
 #[test]
 fn values_that_do_not_fit_the_type_are_errors_as_in_elasticsearch() {
     assert_eq!(error("destination.port:abc").0, "KQL0101");

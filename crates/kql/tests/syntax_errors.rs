@@ -89,3 +89,59 @@ fn rendered_with_caret() {
          --> query:1:26\n  |\n1 | process.name:cmd.exe and \n  |                          ^\n"
     );
 }
+
+fn render(query: &str, diags: &diag::Diagnostics) -> String {
+    let src = SourceFile::new("query", query);
+    diags
+        .iter()
+        .map(|d| render_terminal(d, &src, RenderOptions::default()))
+        .collect()
+}
+
+#[test]
+fn rendered_kibana_cases() {
+    let cases = [
+        (
+            "response:(200 or )",
+            "error[KQL0001]: Expected \"(\", NOT, value but \")\" found.\n --> query:1:18\n  |\n1 | response:(200 or )\n  |                  ^\n",
+        ),
+        (
+            "foo:ba:r",
+            "error[KQL0001]: Expected AND, OR, end of input but \":\" found.\n --> query:1:7\n  |\n1 | foo:ba:r\n  |       ^\n",
+        ),
+        (
+            "< 1000",
+            "error[KQL0001]: Expected \"(\", NOT, end of input, field name, value, whitespace but \"<\" found.\n --> query:1:1\n  |\n1 | < 1000\n  | ^\n",
+        ),
+        (
+            "a:b and\n  c:(d or",
+            // `or` at the very end is part of the value `d or` (no space after it)
+            "error[KQL0001]: Expected \")\", AND, OR but end of input found.\n --> query:2:10\n  |\n2 |   c:(d or\n  |          ^\n",
+        ),
+    ];
+    for (query, want) in cases {
+        assert_eq!(
+            render(query, &kql::parse(query).unwrap_err()),
+            want,
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn rendered_lowering_errors() {
+    let schema = event::Schema::ecs();
+    let mut registry = event::FieldRegistry::new();
+    let mut binder = ir::Binder::new(&schema, &mut registry);
+    let opts = kql::KqlOptions::default();
+    let query = "destination.port:abc or user.name:null";
+    let diags = kql::compile(query, &mut binder, &opts).unwrap_err();
+    assert_eq!(
+        render(query, &diags),
+        "error[KQL0101]: `abc` is not a number, as field `destination.port` (long) needs\n --> query:1:18\n  |\n1 | \
+         destination.port:abc or user.name:null\n  |                  ^^^\n\
+         error[KQL0107]: `null` is not a value Elasticsearch can search for\n --> query:1:35\n  |\n1 | \
+         destination.port:abc or user.name:null\n  |                                   ^^^^\n  \
+         = note: to find documents without the field, write `not field:*`\n"
+    );
+}
