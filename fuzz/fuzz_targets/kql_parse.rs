@@ -15,14 +15,23 @@ fn schema() -> &'static Schema {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let opts = KqlOptions { default_fields: vec!["message".into()], ..KqlOptions::default() };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let opts = KqlOptions {
+        default_fields: vec!["message".into()],
+        ..KqlOptions::default()
+    };
     let mut registry = FieldRegistry::new();
     let mut binder = Binder::new(schema(), &mut registry);
     if let Ok(ast) = kql::parse(text) {
         let printed = kql::printer::print(&ast);
         let again = kql::parse(&printed).expect("printed query must parse");
-        assert_eq!(kql::printer::print(&again), printed, "printing is not a fixpoint");
+        assert_eq!(
+            kql::printer::print(&again),
+            printed,
+            "printing is not a fixpoint"
+        );
         let _ = kql::lower(&ast, &mut binder, &opts);
     }
     let _ = kql::lucene::compile(text, &mut binder, &opts);
