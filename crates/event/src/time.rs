@@ -5,6 +5,12 @@
 //! `2024-03-02T10:20`, `…:30`, `…:30.123456789`), an optional zone (`Z`, `+01:00`,
 //! `+0100`, `+01`; none = UTC), or epoch milliseconds as a number or numeric string.
 //! Everything is returned as epoch nanoseconds (i64, years 1677–2262).
+//!
+//! Query-side dates also take Elasticsearch date math ([`parse_date_math`]:
+//! `now-1d/d`, `2024-01-01||+1M/d`) and its rounding of incomplete dates
+//! ([`parse_date_nanos_rounded`]): a bound that rounds up fills missing fields
+//! with month 1, day 1, 23:59:59.999999999 (`JavaDateFormatter`'s round-up
+//! parser defaults in Elasticsearch).
 
 /// Parses a date value; `None` when it is not a valid date.
 pub fn parse_date_nanos(s: &str) -> Option<i64> {
@@ -22,7 +28,140 @@ pub fn parse_date_nanos(s: &str) -> Option<i64> {
         }
         return Some((ms * 1e6) as i64);
     }
-    parse_iso(b)
+    parse_iso(b, false)
+}
+
+/// Parses a date value as a range bound: when `round_up` is true, missing
+/// fields take Elasticsearch's round-up defaults (month 1, day 1, hour 23,
+/// minute 59, second 59, nanosecond 999 999 999), so `2024-03-02` is the last
+/// instant of that day. Epoch milliseconds are exact either way.
+pub fn parse_date_nanos_rounded(s: &str, round_up: bool) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if !round_up || looks_like_epoch_millis(s.as_bytes()) {
+        return parse_date_nanos(s);
+    }
+    parse_iso(s.as_bytes(), true)
+}
+
+const NANOS_PER_MILLI: i64 = 1_000_000;
+const NANOS_PER_SEC: i64 = 1_000_000_000;
+
+/// Evaluates Elasticsearch date math in UTC: `now` or `<date>||` followed by
+/// operations `+N<unit>`, `-N<unit>` and rounding `/<unit>` (units `y M w d h H
+/// m s`). `now_nanos` is the current time (used at millisecond precision, as
+/// Elasticsearch does). With `round_up` (the `gt` and `lte` bounds), rounding
+/// goes to the last millisecond of the unit and an incomplete date without math
+/// is rounded up as in [`parse_date_nanos_rounded`]. `None` when the expression
+/// is not valid date math.
+pub fn parse_date_math(expr: &str, now_nanos: i64, round_up: bool) -> Option<i64> {
+    let (base, math) = if let Some(math) = expr.strip_prefix("now") {
+        (
+            now_nanos.div_euclid(NANOS_PER_MILLI) * NANOS_PER_MILLI,
+            math,
+        )
+    } else {
+        match expr.find("||") {
+            None => return parse_date_nanos_rounded(expr, round_up),
+            Some(i) => (parse_date_nanos(&expr[..i])?, &expr[i + 2..]),
+        }
+    };
+    apply_date_math(base, math, round_up)
+}
+
+fn apply_date_math(mut t: i64, math: &str, round_up: bool) -> Option<i64> {
+    let b = math.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let op = b[i];
+        i += 1;
+        if !matches!(op, b'+' | b'-' | b'/') {
+            return None;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let num: i64 = if start == i {
+            1
+        } else {
+            math[start..i].parse().ok()?
+        };
+        let unit = *b.get(i)?;
+        i += 1;
+        t = if op == b'/' {
+            if num != 1 {
+                return None;
+            }
+            round_to_unit(t, unit, round_up)?
+        } else {
+            let n = if op == b'-' { -num } else { num };
+            add_units(t, unit, n)?
+        };
+    }
+    Some(t)
+}
+
+fn unit_nanos(unit: u8) -> Option<i64> {
+    Some(match unit {
+        b'w' => 7 * 86_400 * NANOS_PER_SEC,
+        b'd' => 86_400 * NANOS_PER_SEC,
+        b'h' | b'H' => 3_600 * NANOS_PER_SEC,
+        b'm' => 60 * NANOS_PER_SEC,
+        b's' => NANOS_PER_SEC,
+        _ => return None,
+    })
+}
+
+fn add_units(t: i64, unit: u8, n: i64) -> Option<i64> {
+    match unit {
+        b'y' => add_months(t, n.checked_mul(12)?),
+        b'M' => add_months(t, n),
+        _ => t.checked_add(unit_nanos(unit)?.checked_mul(n)?),
+    }
+}
+
+/// Adds calendar months, clamping the day to the target month (Java's `plusMonths`).
+fn add_months(t: i64, months: i64) -> Option<i64> {
+    let days = t.div_euclid(86_400 * NANOS_PER_SEC);
+    let within_day = t.rem_euclid(86_400 * NANOS_PER_SEC);
+    let (y, m, d) = civil_from_days(days);
+    let total = y.checked_mul(12)?.checked_add(m - 1)?.checked_add(months)?;
+    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    let nd = d.min(days_in_month(ny, nm));
+    days_from_civil(ny, nm, nd)
+        .checked_mul(86_400 * NANOS_PER_SEC)?
+        .checked_add(within_day)
+}
+
+/// Rounds down to the start of the unit; with `round_up`, to the last
+/// millisecond of the unit instead.
+fn round_to_unit(t: i64, unit: u8, round_up: bool) -> Option<i64> {
+    let day = 86_400 * NANOS_PER_SEC;
+    let days = t.div_euclid(day);
+    let start = match unit {
+        b'y' | b'M' => {
+            let (y, m, _) = civil_from_days(days);
+            let m = if unit == b'y' { 1 } else { m };
+            days_from_civil(y, m, 1).checked_mul(day)?
+        }
+        // 1970-01-01 was a Thursday: Monday-based weeks start 3 days earlier.
+        b'w' => (days + 3)
+            .div_euclid(7)
+            .checked_mul(7)?
+            .checked_sub(3)?
+            .checked_mul(day)?,
+        _ => {
+            let size = unit_nanos(unit)?;
+            t.div_euclid(size).checked_mul(size)?
+        }
+    };
+    if !round_up {
+        return Some(start);
+    }
+    add_units(start, unit, 1)?.checked_sub(NANOS_PER_MILLI)
 }
 
 fn looks_like_epoch_millis(b: &[u8]) -> bool {
@@ -69,7 +208,7 @@ impl Cursor<'_> {
     }
 }
 
-fn parse_iso(b: &[u8]) -> Option<i64> {
+fn parse_iso(b: &[u8], round_up: bool) -> Option<i64> {
     let mut c = Cursor { b, i: 0 };
     let negative_year = c.eat(b'-');
     let mut year = c.digits(4)?;
@@ -77,7 +216,11 @@ fn parse_iso(b: &[u8]) -> Option<i64> {
         year = -year;
     }
     let (mut month, mut day) = (1, 1);
-    let (mut hour, mut minute, mut second, mut nanos) = (0, 0, 0, 0i64);
+    let (mut hour, mut minute, mut second, mut nanos) = if round_up {
+        (23, 59, 59, 999_999_999i64)
+    } else {
+        (0, 0, 0, 0i64)
+    };
     let mut offset_secs = 0i64;
     if c.eat(b'-') {
         month = c.digits(2)?;
@@ -247,6 +390,61 @@ mod tests {
         assert_eq!(parse_date_nanos("2024-02-30"), None);
         assert_eq!(parse_date_nanos("2024-13-01"), None);
         assert_eq!(parse_date_nanos("yesterday"), None);
+    }
+
+    fn at(s: &str) -> i64 {
+        parse_date_nanos(s).unwrap()
+    }
+
+    #[test]
+    fn rounding_up_fills_missing_fields_like_elasticsearch() {
+        let r = |s| parse_date_nanos_rounded(s, true).unwrap();
+        assert_eq!(r("2024-03-02"), at("2024-03-02T23:59:59.999999999Z"));
+        assert_eq!(r("2024-03-02T10:20"), at("2024-03-02T10:20:59.999999999Z"));
+        assert_eq!(
+            r("2024-03-02T10:20:00Z"),
+            at("2024-03-02T10:20:00.999999999Z")
+        );
+        assert_eq!(r("2024-03-02T10:20:00.5Z"), at("2024-03-02T10:20:00.5Z"));
+        // Elasticsearch's odd defaults: a missing month or day is 1, not the last one.
+        assert_eq!(r("2024-03"), at("2024-03-01T23:59:59.999999999Z"));
+        assert_eq!(r("2024"), at("2024-01-01T23:59:59.999999999Z"));
+        assert_eq!(
+            parse_date_nanos_rounded("2024-03-02", false),
+            Some(at("2024-03-02"))
+        );
+        assert_eq!(r("1700000000000"), 1_700_000_000_000 * 1_000_000);
+    }
+
+    #[test]
+    fn date_math_relative_to_now_and_anchored() {
+        let now = at("2024-03-15T13:45:30.123456789Z");
+        let m = |e, up| parse_date_math(e, now, up).unwrap();
+        assert_eq!(m("now", false), at("2024-03-15T13:45:30.123Z"));
+        assert_eq!(m("now-1d", false), at("2024-03-14T13:45:30.123Z"));
+        assert_eq!(m("now-1d/d", false), at("2024-03-14"));
+        assert_eq!(m("now-1d/d", true), at("2024-03-14T23:59:59.999Z"));
+        assert_eq!(m("now/M", false), at("2024-03-01"));
+        assert_eq!(m("now/y", true), at("2024-12-31T23:59:59.999Z"));
+        // 2024-03-15 is a Friday; weeks start on Monday
+        assert_eq!(m("now/w", false), at("2024-03-11"));
+        assert_eq!(m("now+2h/h", false), at("2024-03-15T15:00:00Z"));
+        assert_eq!(m("now-30m", false), at("2024-03-15T13:15:30.123Z"));
+        assert_eq!(m("2024-01-31||+1M", false), at("2024-02-29"));
+        assert_eq!(m("2024-01-01||+1M/d", false), at("2024-02-01"));
+        assert_eq!(m("2024-01-01||", false), at("2024-01-01"));
+        assert_eq!(m("2024-03-02", true), at("2024-03-02T23:59:59.999999999Z"));
+        for bad in [
+            "now-",
+            "now-1",
+            "now/2d",
+            "now*1d",
+            "now-1x",
+            "nonsense",
+            "2024-01-01||+1q",
+        ] {
+            assert_eq!(parse_date_math(bad, now, false), None, "{bad}");
+        }
     }
 
     #[test]
