@@ -5,7 +5,7 @@ use crate::load::{self, ParsedDoc};
 use crate::output::{self, Column, Group, Results};
 use crate::report::{self, Reporter};
 use event::{FieldRegistry, Schema};
-use ir::{Binder, FieldRef, QueryPlan};
+use ir::{Binder, Category, EventQuery, FieldRef, Plan, QueryPlan};
 use matcher::exec::{ExecContext, QueryResult};
 use matcher::EventRecord;
 use std::process::ExitCode;
@@ -67,8 +67,32 @@ fn compile(args: &QueryArgs, binder: &mut Binder<'_>, reporter: &mut Reporter) -
             }
         }
         Language::Kql | Language::Kuery | Language::Lucene => {
-            reporter.error("KQL and Lucene queries are not available in this build yet");
-            return None;
+            let kql_opts = kql::KqlOptions {
+                now_nanos: now_nanos(),
+                ..kql::KqlOptions::default()
+            };
+            let result = if args.language == Language::Lucene {
+                kql::lucene::compile(&args.query, binder, &kql_opts)
+                    .map(|p| (p, diag::Diagnostics::default()))
+            } else {
+                kql::compile_with_warnings(&args.query, binder, &kql_opts)
+            };
+            match result {
+                Ok((condition, warnings)) => {
+                    reporter.diagnostics(&warnings, &source);
+                    QueryPlan {
+                        plan: Plan::Event(EventQuery {
+                            category: Category::Any,
+                            condition,
+                        }),
+                        pipes: Vec::new(),
+                    }
+                }
+                Err(diags) => {
+                    reporter.diagnostics(&diags, &source);
+                    return None;
+                }
+            }
         }
     };
     let timestamp = binder.bind(&opts.timestamp_field).field;
@@ -251,4 +275,12 @@ fn write_results(
         Format::Table => output::write_table(&mut out, results, columns)?,
     }
     std::io::Write::flush(&mut out)
+}
+
+/// The current time in epoch nanoseconds (date math in KQL: `now-1d`).
+pub fn now_nanos() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
 }

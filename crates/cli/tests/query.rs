@@ -139,3 +139,58 @@ fn usage_errors_exit_2() {
     let o = vigil(&["query"], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn kql_form_of_the_hash_dumping_rule() {
+    let q = r#"event.category:process and host.os.type:macos and event.type:start and process.name:(defaults or mkpassdb) and process.args:(ShadowHashData or "-dump")"#;
+    let o = vigil(
+        &[
+            "query",
+            "--language",
+            "kql",
+            "--format",
+            "ndjson",
+            q,
+            EVENTS,
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(ids(&o), ["p-0002", "p-0003"]);
+}
+
+#[test]
+fn kql_syntax_errors_are_located() {
+    let o = vigil(
+        &[
+            "query",
+            "--language",
+            "kql",
+            "--check",
+            "process.name:(cmd.exe",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error[KQL0001]: Expected \")\", AND, OR but end of input found.\n --> query:1:22\n  |\n1 | process.name:(cmd.exe\n  |                      ^\n"
+    );
+}
+
+#[test]
+fn lucene_queries_run_too() {
+    let o = vigil(
+        &[
+            "query",
+            "--language",
+            "lucene",
+            "--format",
+            "ndjson",
+            "process.name:mkpassdb AND _exists_:process.args",
+            EVENTS,
+        ],
+        None,
+    );
+    assert_eq!(ids(&o), ["p-0003"]);
+}
