@@ -136,7 +136,7 @@ impl Checker<'_> {
         };
         match &self.rule.language {
             Some(lang) if !allowed.is_empty() && !allowed.contains(&lang.as_str()) => {
-                let msg = format!("a {ty} rule cannot be written in `{lang}`");
+                let msg = format!("a rule of type `{ty}` cannot be written in `{lang}`");
                 self.err(
                     codes::LANGUAGE_MISMATCH,
                     "language",
