@@ -1,39 +1,43 @@
-//! Measures catalogue load time: `cargo run --release -p rules --example loadtime -- DIR...`
+//! Measures catalogue load time:
+//! `cargo run --release -p rules --example loadtime -- DIR...`
+//! Prints wall time and process CPU time (the machine may be shared).
+
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 fn main() {
     let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
-    for _ in 0..3 {
-        let t = std::time::Instant::now();
-        let report = rules::load(&paths);
-        println!(
-            "files {} live {} deprecated {} diagnostics {} in {:?}",
-            report.files,
-            report.live().count(),
-            report.deprecated.len(),
-            report.all_diagnostics().count(),
-            t.elapsed()
-        );
+    if std::env::var_os("LOADTIME_ONCE").is_some() {
+        let opts = rules::LoadOptions {
+            threads: 1,
+            ..Default::default()
+        };
+        let report = rules::load_with(&paths, &opts);
+        println!("live {}", report.live().count());
+        return;
     }
-    let t = std::time::Instant::now();
-    let mut n = 0;
-    let mut texts = Vec::new();
-    for p in &paths {
-        collect(p, &mut texts);
-    }
-    println!("read {} files in {:?}", texts.len(), t.elapsed());
-    let t = std::time::Instant::now();
-    for s in &texts {
-        if toml::de::DeTable::parse(s.as_str()).is_ok() {
-            n += 1;
+    for threads in [1, 0] {
+        let opts = rules::LoadOptions {
+            threads,
+            ..Default::default()
+        };
+        for _ in 0..3 {
+            let (t, c) = (std::time::Instant::now(), cpu_ms());
+            let report = rules::load_with(&paths, &opts);
+            println!(
+                "threads={threads}: files {} live {} deprecated {} diagnostics {}: wall {:?}, cpu {:.0} ms",
+                report.files,
+                report.live().count(),
+                report.deprecated.len(),
+                report.all_diagnostics().count(),
+                t.elapsed(),
+                cpu_ms() - c
+            );
         }
-    }
-    println!("toml parsed {n} in {:?}", t.elapsed());
-}
-fn collect(p: &std::path::Path, out: &mut Vec<String>) {
-    if p.is_dir() {
-        for e in std::fs::read_dir(p).unwrap() {
-            collect(&e.unwrap().path(), out);
-        }
-    } else if p.extension().is_some_and(|e| e == "toml") {
-        out.push(std::fs::read_to_string(p).unwrap());
     }
 }

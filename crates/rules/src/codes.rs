@@ -60,6 +60,8 @@ pub const EMPTY_VALUE: &str = "RULE0209";
 pub const BAD_TYPE_SETTING: &str = "RULE0210";
 /// `version` not positive.
 pub const VERSION_RANGE: &str = "RULE0211";
+/// `data_view_id` without `index`: the data view's patterns are unknown (warning).
+pub const DATA_VIEW_UNRESOLVED: &str = "RULE0212";
 
 /// An exception list or item is malformed.
 pub const BAD_EXCEPTION: &str = "RULE0301";
@@ -115,6 +117,10 @@ pub const TABLE: &[(&str, &str)] = &[
     (EMPTY_VALUE, "value must not be empty"),
     (BAD_TYPE_SETTING, "type-specific setting out of range"),
     (VERSION_RANGE, "version must be at least 1"),
+    (
+        DATA_VIEW_UNRESOLVED,
+        "data view not resolvable; default index patterns used",
+    ),
     (BAD_EXCEPTION, "malformed exception list or item"),
     (
         BAD_EXCEPTION_VALUE,

@@ -27,12 +27,16 @@ const MAX_DIR_DEPTH: usize = 32;
 pub struct LoadOptions {
     /// Rule types the engine runs; other live rules are reported as unsupported.
     pub supported_types: Vec<RuleType>,
+    /// Threads reading and parsing files (0: one per available core, at most 8).
+    /// The report is the same whatever the number.
+    pub threads: usize,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             supported_types: vec![RuleType::Query, RuleType::Eql],
+            threads: 0,
         }
     }
 }
@@ -123,6 +127,26 @@ impl LoadReport {
         self.all_diagnostics().any(|(_, d)| d.is_error())
     }
 
+    /// Every diagnostic as JSON (`file`, `line`, `column`, `code`, `severity`,
+    /// `message`, `labels`, `notes`), in [`LoadReport::all_diagnostics`] order.
+    pub fn diagnostics_json(&self) -> Vec<Value> {
+        self.all_diagnostics()
+            .map(|(s, d)| d.to_json(&s.source_file()))
+            .collect()
+    }
+
+    /// Appends another report (files loaded after this one's).
+    pub fn merge(&mut self, other: LoadReport) {
+        self.files += other.files;
+        self.rules.extend(other.rules);
+        self.unsupported.extend(other.unsupported);
+        self.deprecated.extend(other.deprecated);
+        self.exceptions.lists.extend(other.exceptions.lists);
+        self.exceptions.items.extend(other.exceptions.items);
+        self.diagnostics.extend(other.diagnostics);
+        self.export_summaries.extend(other.export_summaries);
+    }
+
     /// All diagnostics rendered for a terminal.
     pub fn render(&self, opts: RenderOptions) -> String {
         self.all_diagnostics()
@@ -147,15 +171,52 @@ pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> LoadReport {
             files.push(p.clone());
         }
     }
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(8),
+        n => n,
+    };
+    // Chunks of consecutive files, merged back in order: deterministic output.
+    let chunk = files.len().div_ceil(threads.max(1)).max(64);
+    if files.len() <= chunk {
+        load_files(&files, opts, &mut report);
+    } else {
+        let parts: Vec<LoadReport> = std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut r = LoadReport::default();
+                        load_files(part, opts, &mut r);
+                        r
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for part in parts {
+            report.merge(part);
+        }
+    }
+    check_duplicate_ids(&mut report);
+    report
+}
+
+fn load_files(files: &[PathBuf], opts: &LoadOptions, report: &mut LoadReport) {
     for f in files {
-        match std::fs::read(&f) {
+        match std::fs::read(f) {
             Ok(bytes) => {
                 let text = String::from_utf8(bytes)
                     .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                load_text(SourceText::new(f, text), opts, &mut report);
+                load_text(SourceText::new(f.clone(), text), opts, report);
             }
             Err(e) => {
-                let source = Arc::new(SourceText::new(f, String::new()));
+                let source = Arc::new(SourceText::new(f.clone(), String::new()));
                 let d = Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read file: {e}"));
                 report.diagnostics.push(FileDiagnostic {
                     source,
@@ -164,8 +225,6 @@ pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> LoadReport {
             }
         }
     }
-    check_duplicate_ids(&mut report);
-    report
 }
 
 fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, report: &mut LoadReport) {
@@ -300,6 +359,31 @@ fn load_json(source: &Arc<SourceText>, opts: &LoadOptions, report: &mut LoadRepo
                     source,
                     &spans,
                     i.to_string(),
+                    Format::Json,
+                    opts,
+                    report,
+                    &mut counts,
+                );
+            }
+        }
+        // A `_find` response: `{"page", "perPage", "total", "data": [rules]}`.
+        Ok(ParsedDoc {
+            value: Value::Object(mut obj),
+            spans,
+        }) if obj.contains_key("total") && obj.get("data").is_some_and(Value::is_array) => {
+            let spans = Arc::new(spans);
+            let mut counts = Counts::default();
+            let items = match obj.remove("data") {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            };
+            for (i, item) in items.into_iter().enumerate() {
+                let path = format!("data/{i}");
+                add_object(
+                    item,
+                    source,
+                    &spans,
+                    path,
                     Format::Json,
                     opts,
                     report,

@@ -213,6 +213,14 @@ impl Checker<'_> {
 
     fn index(&mut self) {
         let Some(index) = &self.rule.index else {
+            if self.rule.data_view_id.is_some() && self.rule.rule_type.reads_indices() {
+                let d = Diagnostic::warning(
+                    codes::DATA_VIEW_UNRESOLVED,
+                    "the rule reads a data view, which vigil cannot resolve; Kibana's default index patterns are used",
+                )
+                .with_label(self.span("data_view_id"), "");
+                self.out.push(d);
+            }
             return;
         };
         if !self.rule.rule_type.reads_indices() {

@@ -219,3 +219,28 @@ fn new_terms_in_kibana_shape() {
         serde_json::json!(nt.rule.new_terms_fields)
     );
 }
+
+/// The report does not depend on the number of loader threads.
+#[test]
+fn threads_do_not_change_the_report() {
+    let dr = corpus().join("detection-rules");
+    let paths = [dr.join("rules"), dr.join("rules_building_block")];
+    let ids = |r: &LoadReport| r.live().map(|l| l.rule.rule_id.clone()).collect::<Vec<_>>();
+    let one = load_with(
+        &paths,
+        &LoadOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    );
+    let five = load_with(
+        &paths,
+        &LoadOptions {
+            threads: 5,
+            ..Default::default()
+        },
+    );
+    assert_eq!(ids(&one), ids(catalogue()));
+    assert_eq!(ids(&five), ids(catalogue()));
+    assert_eq!(one.deprecated.len(), five.deprecated.len());
+}

@@ -262,6 +262,7 @@ fn deprecated_unsupported_and_duplicates() {
     let mut r2 = LoadReport::default();
     let opts2 = LoadOptions {
         supported_types: vec![RuleType::MachineLearning],
+        threads: 1,
     };
     load_text(
         SourceText::new(
@@ -318,4 +319,54 @@ fn unreadable_paths_and_unknown_objects() {
     assert_eq!(codes, ["RULE0004", "RULE0004"]);
     let r = load_str("x.toml", "[metadata]\nmaturity = \"production\"\n");
     assert_eq!(r.diagnostics[0].diagnostic.code, "RULE0008");
+}
+
+const JSON_RULE: &str = r#"{"rule_id":"RID","name":"n","description":"d","type":"query","query":"a:1","risk_score":1,"severity":"low"EXTRA}"#;
+
+#[test]
+fn json_arrays_find_responses_and_data_views() {
+    let one = |id: &str, extra: &str| JSON_RULE.replace("RID", id).replace("EXTRA", extra);
+    let r = load_str(
+        "rules.json",
+        &format!(
+            "[{}, {}]",
+            one("a", ""),
+            one("b", ",\"language\":\"lucene\"")
+        ),
+    );
+    assert_eq!(
+        r.rules
+            .iter()
+            .map(|l| l.rule.rule_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(r.rules[0].index_patterns.is_default());
+
+    let find = format!(
+        "{{\"page\":1,\"perPage\":20,\"total\":2,\"data\":[{},{}]}}",
+        one("c", ""),
+        one("d", ",\"risk_score\":500")
+    );
+    let r = load_str("find.json", &find);
+    assert_eq!(r.rules.len(), 2);
+    let d = &r.rules[1].diagnostics[0];
+    assert_eq!(
+        (d.code, d.message.as_str()),
+        ("RULE0201", "risk_score 500 is outside 0-100")
+    );
+    let json = r.diagnostics_json();
+    assert_eq!(json.len(), 1);
+    assert_eq!(json[0]["file"], "find.json");
+    assert_eq!(json[0]["line"], 1);
+    assert_eq!(json[0]["column"], find.find("500").unwrap() + 1);
+    assert_eq!(json[0]["code"], "RULE0201");
+
+    let r = load_str(
+        "dv.json",
+        &one("e", ",\"data_view_id\":\"security-solution-default\""),
+    );
+    let d = &r.rules[0].diagnostics[0];
+    assert_eq!((d.code, d.severity), ("RULE0212", diag::Severity::Warning));
+    assert!(!r.has_errors());
 }
