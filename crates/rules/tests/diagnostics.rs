@@ -370,3 +370,73 @@ fn json_arrays_find_responses_and_data_views() {
     assert_eq!((d.code, d.severity), ("RULE0212", diag::Severity::Warning));
     assert!(!r.has_errors());
 }
+
+/// Windows checkouts (CRLF line ends, a BOM) load with exact positions.
+#[test]
+fn crlf_and_bom_files() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad_rule.toml");
+    let lf = std::fs::read_to_string(path).unwrap();
+    let crlf = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
+    let a = load_str("lf.toml", &lf);
+    let b = load_str("crlf.toml", &crlf);
+    let qa = a.rules[0].query_input().unwrap();
+    let qb = b.rules[0].query_input().unwrap();
+    assert_eq!(qb.origin, qa.origin);
+    assert_eq!(qb.text, qa.text);
+    let pos = |r: &LoadReport| {
+        r.rules[0]
+            .diagnostics
+            .iter()
+            .map(|d| {
+                r.rules[0]
+                    .origin
+                    .source
+                    .line_col(d.labels[0].span.start as usize)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pos(&a), pos(&b));
+    let at = qb.text.find("process.pid").unwrap();
+    let d = qb.to_file_diagnostic(
+        diag::Diagnostic::error("E", "x").with_label(Span::new(at, at + 1), ""),
+    );
+    assert_eq!(
+        b.rules[0]
+            .origin
+            .source
+            .line_col(d.labels[0].span.start as usize),
+        LineCol {
+            line: 21,
+            column: 10
+        }
+    );
+}
+
+#[test]
+fn crlf_multiline_literal_query() {
+    let text = "[metadata]\r\ncreation_date = \"2024/01/01\"\r\nmaturity = \"production\"\r\nupdated_date = \"2024/01/01\"\r\n\r\n[rule]\r\nauthor = [\"a\"]\r\ndescription = \"d\"\r\nname = \"n\"\r\nrisk_score = 1\r\nrule_id = \"x\"\r\nseverity = \"low\"\r\ntype = \"eql\"\r\nlanguage = \"eql\"\r\nquery = '''\r\nprocess where\r\n  process.name == \"a\"\r\n'''\r\n";
+    let r = load_str("crlf.toml", text);
+    assert!(!r.has_errors(), "{}", rendered(&r));
+    let q = r.rules[0].query_input().unwrap();
+    assert_eq!(
+        q.origin,
+        LineCol {
+            line: 16,
+            column: 1
+        }
+    );
+    let at = q.text.find("process.name").unwrap();
+    let d = q.to_file_diagnostic(
+        diag::Diagnostic::error("E", "x").with_label(Span::new(at, at + 1), ""),
+    );
+    assert_eq!(
+        r.rules[0]
+            .origin
+            .source
+            .line_col(d.labels[0].span.start as usize),
+        LineCol {
+            line: 17,
+            column: 3
+        }
+    );
+}
