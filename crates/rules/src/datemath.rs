@@ -118,7 +118,11 @@ fn parse_ops(mut s: &str) -> Result<Vec<Op>, String> {
     let mut ops = Vec::new();
     while !s.is_empty() {
         let sign = s.as_bytes()[0];
-        let rest = &s[1..];
+        // Operators are ASCII; anything else is an error before slicing.
+        let rest = s
+            .get(1..)
+            .filter(|_| matches!(sign, b'/' | b'+' | b'-'))
+            .unwrap_or("");
         match sign {
             b'/' => {
                 let (unit, tail) = take_unit(rest)?;
@@ -172,11 +176,18 @@ fn add_months(t: i64, months: i64) -> i64 {
     let day_nanos = 86_400 * NANOS_PER_SEC;
     let days = t.div_euclid(day_nanos);
     let within = t.rem_euclid(day_nanos);
+    // Nanosecond timestamps span 1677–2262: beyond 600 years the result saturates.
+    const MAX_MONTHS: i64 = 600 * 12;
+    if months.abs() > MAX_MONTHS {
+        return if months > 0 { i64::MAX } else { i64::MIN };
+    }
     let (y, m, d) = civil_from_days(days);
     let total = y * 12 + (m - 1) + months;
     let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
     let last = days_from_civil(ny + (nm / 12), nm % 12 + 1, 1) - days_from_civil(ny, nm, 1);
-    days_from_civil(ny, nm, d.min(last)) * day_nanos + within
+    days_from_civil(ny, nm, d.min(last))
+        .saturating_mul(day_nanos)
+        .saturating_add(within)
 }
 
 fn round_down(t: i64, unit: Unit) -> i64 {
@@ -184,16 +195,16 @@ fn round_down(t: i64, unit: Unit) -> i64 {
     match unit {
         Unit::Year | Unit::Month => {
             let (y, m, _) = civil_from_days(t.div_euclid(day_nanos));
-            days_from_civil(y, if unit == Unit::Year { 1 } else { m }, 1) * day_nanos
+            days_from_civil(y, if unit == Unit::Year { 1 } else { m }, 1).saturating_mul(day_nanos)
         }
         // ISO weeks start on Monday; 1970-01-01 was a Thursday.
         Unit::Week => {
             let days = t.div_euclid(day_nanos);
-            (days - (days + 3).rem_euclid(7)) * day_nanos
+            (days - (days + 3).rem_euclid(7)).saturating_mul(day_nanos)
         }
         other => {
             let len = other.fixed_nanos().unwrap_or(1);
-            t - t.rem_euclid(len)
+            t.saturating_sub(t.rem_euclid(len))
         }
     }
 }
@@ -246,6 +257,9 @@ mod tests {
         assert!(DateMath::parse("now-9x").is_err());
         assert!(DateMath::parse("now-").is_err());
         assert!(DateMath::parse("now*2").is_err());
+        assert!(DateMath::parse("now€").is_err());
+        assert!(DateMath::parse("now-1€").is_err());
+        assert!(DateMath::parse("now/€").is_err());
     }
 
     #[test]

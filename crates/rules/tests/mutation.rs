@@ -217,3 +217,48 @@ fn pathological_nesting_and_sizes() {
         }
     }
 }
+
+/// The small parsers take any string.
+#[test]
+fn small_parsers_take_any_string() {
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+    let alphabet: &[&str] = &[
+        "now",
+        "-",
+        "+",
+        "/",
+        "d",
+        "M",
+        "ms",
+        "1",
+        "9",
+        "||",
+        "2024-01-01",
+        "€",
+        "*",
+        ",",
+        ".ds-",
+        "-000001",
+        ":",
+        "::data",
+        ".",
+        "\\",
+        "?",
+        "é",
+    ];
+    for _ in 0..20_000 {
+        let s: String = (0..rng.below(8))
+            .map(|_| alphabet[rng.below(alphabet.len())])
+            .collect();
+        if let Ok(d) = rules::datemath::DateMath::parse(&s) {
+            let _ = d.eval(i64::MAX);
+            let _ = d.eval(i64::MIN);
+            let _ = d.lookback_nanos();
+        }
+        let _ = rules::datemath::parse_interval(&s);
+        let p = rules::IndexPatterns::new(&[s.as_str()]);
+        let _ = p.matches(&s);
+        let _ = rules::index::data_stream_of(&s);
+        let _ = rules::lucene_wildcard(&s, rng.below(2) == 0).matches(&s);
+    }
+}
