@@ -21,6 +21,28 @@ fn main() {
         println!("live {}", report.live().count());
         return;
     }
+    let default = rules::IndexPatterns::kibana_default();
+    let ssh = rules::IndexPatterns::new(&[
+        "logs-endpoint.events.file*",
+        "endgame-*",
+        "logs-sentinel_one_cloud_funnel.*",
+    ]);
+    let names = [
+        ".ds-logs-endpoint.events.process-default-2024.01.01-000001",
+        "logs-sentinel_one_cloud_funnel.event-default",
+        "winlogbeat-8.12.0",
+        "metrics-system.cpu-default",
+    ];
+    let t = std::time::Instant::now();
+    let mut hits = 0usize;
+    for i in 0..1_000_000 {
+        let n = names[i % names.len()];
+        hits += usize::from(default.matches(n)) + usize::from(ssh.matches(n));
+    }
+    println!(
+        "2M IndexPatterns::matches in {:?} ({hits} hits)",
+        t.elapsed()
+    );
     for threads in [1, 0] {
         let opts = rules::LoadOptions {
             threads,

@@ -36,7 +36,7 @@ pub const DEFAULT_INDEX_PATTERNS: &[&str] = &[
     "-*elastic-cloud-logs-*",
 ];
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Expr {
     exclude: bool,
     /// Cross-cluster prefix pattern (`remote` in `remote:logs-*`).
@@ -61,8 +61,9 @@ impl Expr {
     }
 }
 
-/// A compiled list of index expressions.
-#[derive(Debug, Clone, PartialEq)]
+/// A compiled list of index expressions. `Eq + Hash`, so that rules with the
+/// same patterns can be grouped and an event routed once per group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IndexPatterns {
     exprs: Vec<Expr>,
     source: Vec<String>,

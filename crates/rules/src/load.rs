@@ -468,7 +468,8 @@ enum Kind {
 /// Tells an export's objects apart by the keys each kind always has.
 fn classify(obj: &Map<String, Value>) -> Kind {
     let has = |k: &str| obj.contains_key(k);
-    if has("exported_count") || has("exported_rules_count") {
+    if has("exported_count") || has("exported_rules_count") || has("exported_exception_list_count")
+    {
         Kind::Summary
     } else if has("rule_id") && !has("list_id") {
         Kind::Rule

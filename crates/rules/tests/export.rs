@@ -182,3 +182,53 @@ fn query_positions_in_ndjson() {
         "{rendered}"
     );
 }
+
+/// The exception lists page exports lists and items with a summary of its own
+/// (`exportExceptionListAndItems`: no rule counts).
+#[test]
+fn exception_only_export() {
+    let text = std::fs::read_to_string(data("export.ndjson")).unwrap();
+    let lines: Vec<&str> = text.lines().skip(2).take(5).collect();
+    let summary = r#"{"exported_exception_list_count":1,"exported_exception_list_item_count":4,"missing_exception_list_item_count":0,"missing_exception_list_items":[],"missing_exception_lists":[],"missing_exception_lists_count":0}"#;
+    let mut report = rules::LoadReport::default();
+    let body = format!("{}\n{summary}\n", lines.join("\n"));
+    rules::load_text(
+        rules::SourceText::new("exceptions.ndjson".into(), body),
+        &Default::default(),
+        &mut report,
+    );
+    assert!(
+        report.all_diagnostics().next().is_none(),
+        "{}",
+        report.render(Default::default())
+    );
+    assert_eq!(
+        (
+            report.exceptions.lists.len(),
+            report.exceptions.items.len(),
+            report.export_summaries.len()
+        ),
+        (1, 4, 1)
+    );
+    // A summary that disagrees with the content is reported.
+    let mut report = rules::LoadReport::default();
+    let body = format!("{}\n{summary}\n", lines[..3].join("\n"));
+    rules::load_text(
+        rules::SourceText::new("exceptions.ndjson".into(), body),
+        &Default::default(),
+        &mut report,
+    );
+    let d: Vec<_> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.diagnostic.code, d.diagnostic.message.clone()))
+        .collect();
+    assert_eq!(
+        d,
+        [(
+            "RULE0006",
+            "export summary says exported_exception_list_item_count = 4, the file holds 2"
+                .to_string()
+        )]
+    );
+}
