@@ -35,7 +35,12 @@ pub fn render_terminal(d: &Diagnostic, source: &SourceFile<'_>, opts: RenderOpti
         Severity::Note => "1;36",
     };
     let head = format!("{}[{}]", d.severity, d.code);
-    let _ = writeln!(out, "{}: {}", paint(&head, sev_color, opts.color), d.message);
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        paint(&head, sev_color, opts.color),
+        d.message
+    );
     match d.labels.first() {
         Some(primary) => {
             let pos = source.line_col(primary.span.start as usize);
@@ -71,12 +76,23 @@ fn render_label(
     let col_chars = source.text[line_start..start.min(source.text.len()).max(line_start)]
         .chars()
         .count();
-    let visible_end = (label.span.end as usize).min(line_start + line.len()).max(start);
-    let width = source.text.get(start..visible_end).map(|s| s.chars().count()).unwrap_or(0).max(1);
+    let visible_end = (label.span.end as usize)
+        .min(line_start + line.len())
+        .max(start);
+    let width = source
+        .text
+        .get(start..visible_end)
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+        .max(1);
     let marker = if primary { "^" } else { "-" };
     let underline: String = marker.repeat(width);
     // Tabs in the line are kept so the caret lines up in terminals.
-    let lead: String = line.chars().take(col_chars).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let lead: String = line
+        .chars()
+        .take(col_chars)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{gutter} | {line}");
     let mark = paint(&underline, if primary { color } else { "1;34" }, opts.color);
@@ -107,7 +123,14 @@ mod tests {
 
     #[test]
     fn embedded_source_reports_file_positions() {
-        let src = SourceFile::embedded("r.toml", "a and\nb ==", LineCol { line: 30, column: 1 });
+        let src = SourceFile::embedded(
+            "r.toml",
+            "a and\nb ==",
+            LineCol {
+                line: 30,
+                column: 1,
+            },
+        );
         let d = Diagnostic::error("X", "m").with_label(Span::new(8, 10), "here");
         let r = render_terminal(&d, &src, RenderOptions::default());
         assert!(r.contains(" --> r.toml:31:3\n"), "{r}");

@@ -28,7 +28,12 @@ impl<'a> SourceFile<'a> {
     pub fn embedded(name: &'a str, text: &'a str, origin: LineCol) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name, text, origin, line_starts }
+        SourceFile {
+            name,
+            text,
+            origin,
+            line_starts,
+        }
     }
 
     /// The 0-based line index within `text` holding `offset`.
@@ -45,9 +50,15 @@ impl<'a> SourceFile<'a> {
         let idx = self.line_index(offset);
         let col = self.text[self.line_starts[idx]..offset].chars().count() + 1;
         if idx == 0 {
-            LineCol { line: self.origin.line, column: self.origin.column + col - 1 }
+            LineCol {
+                line: self.origin.line,
+                column: self.origin.column + col - 1,
+            }
         } else {
-            LineCol { line: self.origin.line + idx, column: col }
+            LineCol {
+                line: self.origin.line + idx,
+                column: col,
+            }
         }
     }
 
@@ -57,7 +68,11 @@ impl<'a> SourceFile<'a> {
         let offset = self.clamp(offset);
         let idx = self.line_index(offset);
         let start = self.line_starts[idx];
-        let end = self.line_starts.get(idx + 1).map(|e| e - 1).unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(idx + 1)
+            .map(|e| e - 1)
+            .unwrap_or(self.text.len());
         let line = &self.text[start..end.max(start)];
         (line.strip_suffix('\r').unwrap_or(line), start)
     }
@@ -88,8 +103,27 @@ mod tests {
 
     #[test]
     fn embedded_origin_shifts_first_line_only() {
-        let s = SourceFile::embedded("r.toml", "x\ny", LineCol { line: 10, column: 9 });
-        assert_eq!(s.line_col(0), LineCol { line: 10, column: 9 });
-        assert_eq!(s.line_col(2), LineCol { line: 11, column: 1 });
+        let s = SourceFile::embedded(
+            "r.toml",
+            "x\ny",
+            LineCol {
+                line: 10,
+                column: 9,
+            },
+        );
+        assert_eq!(
+            s.line_col(0),
+            LineCol {
+                line: 10,
+                column: 9
+            }
+        );
+        assert_eq!(
+            s.line_col(2),
+            LineCol {
+                line: 11,
+                column: 1
+            }
+        );
     }
 }

@@ -40,7 +40,10 @@ impl FieldRegistry {
 
     /// The id of `path`, registering it (and its prefixes) on first use.
     pub fn intern(&mut self, path: &str) -> FieldId {
-        if let Some(PathNode { field: Some(id), .. }) = self.nodes.get(path) {
+        if let Some(PathNode {
+            field: Some(id), ..
+        }) = self.nodes.get(path)
+        {
             return *id;
         }
         let id = FieldId(self.names.len() as u32);
@@ -73,7 +76,10 @@ impl FieldRegistry {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FieldId, &str)> {
-        self.names.iter().enumerate().map(|(i, n)| (FieldId(i as u32), n.as_ref()))
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (FieldId(i as u32), n.as_ref()))
     }
 }
 
@@ -86,10 +92,28 @@ mod tests {
         let mut r = FieldRegistry::new();
         let a = r.intern("process.parent.name");
         assert_eq!(r.intern("process.parent.name"), a);
-        assert_eq!(r.node("process"), Some(PathNode { field: None, is_prefix: true }));
-        assert_eq!(r.node("process.parent"), Some(PathNode { field: None, is_prefix: true }));
+        assert_eq!(
+            r.node("process"),
+            Some(PathNode {
+                field: None,
+                is_prefix: true
+            })
+        );
+        assert_eq!(
+            r.node("process.parent"),
+            Some(PathNode {
+                field: None,
+                is_prefix: true
+            })
+        );
         let p = r.intern("process");
-        assert_eq!(r.node("process"), Some(PathNode { field: Some(p), is_prefix: true }));
+        assert_eq!(
+            r.node("process"),
+            Some(PathNode {
+                field: Some(p),
+                is_prefix: true
+            })
+        );
         assert_eq!(r.name(a), "process.parent.name");
         assert_eq!(r.get("process.name"), None);
     }

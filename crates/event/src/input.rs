@@ -35,9 +35,15 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead + Send>> {
     let gz = head.starts_with(&[0x1f, 0x8b]) || path.ends_with(".gz");
     let zst = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || path.ends_with(".zst");
     Ok(if gz {
-        Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(buffered)))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(buffered),
+        ))
     } else if zst {
-        Box::new(BufReader::with_capacity(1 << 16, zstd::stream::read::Decoder::with_buffer(buffered)?))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            zstd::stream::read::Decoder::with_buffer(buffered)?,
+        ))
     } else {
         Box::new(buffered)
     })
@@ -47,7 +53,10 @@ enum Mode {
     Undecided,
     Lines,
     /// Whole input parsed as one JSON value; records are byte ranges into `whole`.
-    Whole { records: Vec<(u64, usize, usize)>, next: usize },
+    Whole {
+        records: Vec<(u64, usize, usize)>,
+        next: usize,
+    },
     /// The whole input was one JSON value that did not parse: reported once.
     Broken(BadRecord),
     Done,
@@ -73,10 +82,16 @@ pub enum Next<'a> {
 
 impl<R: BufRead> RecordReader<R> {
     pub fn new(reader: R) -> Self {
-        RecordReader { reader, buf: Vec::with_capacity(4096), whole: String::new(), line: 0, mode: Mode::Undecided }
+        RecordReader {
+            reader,
+            buf: Vec::with_capacity(4096),
+            whole: String::new(),
+            line: 0,
+            mode: Mode::Undecided,
+        }
     }
 
-    pub fn next(&mut self) -> io::Result<Next<'_>> {
+    pub fn next_record(&mut self) -> io::Result<Next<'_>> {
         if let Mode::Undecided = self.mode {
             self.mode = self.decide_mode()?;
         }
@@ -88,7 +103,10 @@ impl<R: BufRead> RecordReader<R> {
                     return Ok(Next::End);
                 };
                 *next += 1;
-                Ok(Next::Record(Record { line, text: &self.whole[start..end] }))
+                Ok(Next::Record(Record {
+                    line,
+                    text: &self.whole[start..end],
+                }))
             }
             Mode::Broken(bad) => {
                 let bad = bad.clone();
@@ -107,7 +125,12 @@ impl<R: BufRead> RecordReader<R> {
             if head.is_empty() {
                 return Ok(Mode::Lines);
             }
-            let skip = head.iter().take_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF).count();
+            let skip = head
+                .iter()
+                .take_while(|b| {
+                    b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF
+                })
+                .count();
             if skip == head.len() {
                 // Only whitespace so far: count its newlines and keep looking.
                 self.line += head.iter().filter(|b| **b == b'\n').count() as u64;
@@ -116,7 +139,10 @@ impl<R: BufRead> RecordReader<R> {
                 continue;
             }
             let first = head[skip];
-            let rest_of_line = head[skip + 1..].split(|b| *b == b'\n').next().unwrap_or(&[]);
+            let rest_of_line = head[skip + 1..]
+                .split(|b| *b == b'\n')
+                .next()
+                .unwrap_or(&[]);
             let lone_brace = first == b'{' && rest_of_line.iter().all(u8::is_ascii_whitespace);
             if first == b'[' || lone_brace {
                 return self.read_whole();
@@ -129,7 +155,12 @@ impl<R: BufRead> RecordReader<R> {
         let base_line = self.line;
         let mut bytes = Vec::new();
         self.reader.read_to_end(&mut bytes)?;
-        let broken = |reason| Mode::Broken(BadRecord { line: base_line + 1, reason });
+        let broken = |reason| {
+            Mode::Broken(BadRecord {
+                line: base_line + 1,
+                reason,
+            })
+        };
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => return Ok(broken(format!("invalid UTF-8: {e}"))),
@@ -138,8 +169,13 @@ impl<R: BufRead> RecordReader<R> {
             Ok(r) => r,
             Err(reason) => return Ok(broken(reason)),
         };
-        let line_of = |offset: usize| base_line + 1 + text[..offset].bytes().filter(|b| *b == b'\n').count() as u64;
-        let records = records.into_iter().map(|(s, e)| (line_of(s), s, e)).collect();
+        let line_of = |offset: usize| {
+            base_line + 1 + text[..offset].bytes().filter(|b| *b == b'\n').count() as u64
+        };
+        let records = records
+            .into_iter()
+            .map(|(s, e)| (line_of(s), s, e))
+            .collect();
         self.whole = text;
         Ok(Mode::Whole { records, next: 0 })
     }
@@ -165,15 +201,25 @@ impl<R: BufRead> RecordReader<R> {
             let len = trimmed.len();
             return Ok(match std::str::from_utf8(&self.buf[start..start + len]) {
                 Ok(text) => Next::Record(Record { line, text }),
-                Err(e) => Next::Bad(BadRecord { line, reason: format!("invalid UTF-8: {e}") }),
+                Err(e) => Next::Bad(BadRecord {
+                    line,
+                    reason: format!("invalid UTF-8: {e}"),
+                }),
             });
         }
     }
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map(|e| e + 1).unwrap_or(start);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map(|e| e + 1)
+        .unwrap_or(start);
     &b[start..end.max(start)]
 }
 
@@ -217,7 +263,7 @@ mod tests {
         let mut r = RecordReader::new(input.as_bytes());
         let mut out = Vec::new();
         loop {
-            match r.next().unwrap() {
+            match r.next_record().unwrap() {
                 Next::Record(rec) => out.push(Ok((rec.line, rec.text.to_string()))),
                 Next::Bad(b) | Next::BadDocument(b) => out.push(Err((b.line, b.reason))),
                 Next::End => return out,
@@ -228,16 +274,25 @@ mod tests {
     #[test]
     fn ndjson_lines_with_numbers_and_blank_lines() {
         let got = collect("{\"a\":1}\n\n  {\"a\":2}  \r\n");
-        assert_eq!(got, vec![Ok((1, "{\"a\":1}".into())), Ok((3, "{\"a\":2}".into()))]);
+        assert_eq!(
+            got,
+            vec![Ok((1, "{\"a\":1}".into())), Ok((3, "{\"a\":2}".into()))]
+        );
     }
 
     #[test]
     fn json_array_and_search_response() {
         let got = collect("[\n {\"a\":1},\n {\"a\":2}\n]\n");
-        assert_eq!(got, vec![Ok((2, "{\"a\":1}".into())), Ok((3, "{\"a\":2}".into()))]);
+        assert_eq!(
+            got,
+            vec![Ok((2, "{\"a\":1}".into())), Ok((3, "{\"a\":2}".into()))]
+        );
         let resp = "{\n \"took\": 1,\n \"hits\": {\"hits\": [\n  {\"_index\":\"i\",\"_source\":{}}\n ]}\n}\n";
         let got = collect(resp);
-        assert_eq!(got, vec![Ok((4, "{\"_index\":\"i\",\"_source\":{}}".into()))]);
+        assert_eq!(
+            got,
+            vec![Ok((4, "{\"_index\":\"i\",\"_source\":{}}".into()))]
+        );
     }
 
     #[test]
@@ -257,7 +312,13 @@ mod tests {
         let p = dir.join("x.json"); // no .gz extension: magic bytes decide
         std::fs::write(&p, gz).unwrap();
         let mut r = RecordReader::new(open(p.to_str().unwrap()).unwrap());
-        assert!(matches!(r.next().unwrap(), Next::Record(Record { line: 1, text: "{\"a\":1}" })));
+        assert!(matches!(
+            r.next_record().unwrap(),
+            Next::Record(Record {
+                line: 1,
+                text: "{\"a\":1}"
+            })
+        ));
         std::fs::remove_dir_all(dir).ok();
     }
 }

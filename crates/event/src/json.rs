@@ -31,7 +31,12 @@ impl<'a> Event<'a> {
     /// An event built directly from values (tests, generators).
     pub fn from_entries(mut entries: Vec<(FieldId, Value<'a>)>) -> Self {
         entries.sort_by_key(|(f, _)| *f);
-        Event { entries, index: None, id: None, source: "" }
+        Event {
+            entries,
+            index: None,
+            id: None,
+            source: "",
+        }
     }
 
     /// All values of `field`, in document order.
@@ -55,7 +60,10 @@ impl<'a> Event<'a> {
 
     fn slice(&self, field: FieldId) -> &[(FieldId, Value<'a>)] {
         let start = self.entries.partition_point(|(f, _)| *f < field);
-        let len = self.entries[start..].iter().take_while(|(f, _)| *f == field).count();
+        let len = self.entries[start..]
+            .iter()
+            .take_while(|(f, _)| *f == field)
+            .count();
         &self.entries[start..start + len]
     }
 
@@ -65,7 +73,11 @@ impl<'a> Event<'a> {
 
     pub fn into_owned(self) -> Event<'static> {
         Event {
-            entries: self.entries.into_iter().map(|(f, v)| (f, v.into_owned())).collect(),
+            entries: self
+                .entries
+                .into_iter()
+                .map(|(f, v)| (f, v.into_owned()))
+                .collect(),
             index: self.index.map(|c| Cow::Owned(c.into_owned())),
             id: self.id.map(|c| Cow::Owned(c.into_owned())),
             source: "",
@@ -93,12 +105,31 @@ pub fn parse_event<'a>(text: &'a str, registry: &FieldRegistry) -> Result<Event<
         Some(_) => {}
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let mut root = Root { registry, entries: Vec::new(), path: String::new(), index: None, id: None, source: None };
-    de.deserialize_map(RootVisitor { root: &mut root }).map_err(json_error)?;
+    let mut root = Root {
+        registry,
+        entries: Vec::new(),
+        path: String::new(),
+        index: None,
+        id: None,
+        source: None,
+    };
+    de.deserialize_map(RootVisitor { root: &mut root })
+        .map_err(json_error)?;
     de.end().map_err(json_error)?;
-    let Root { mut entries, index, id, source, .. } = root;
+    let Root {
+        mut entries,
+        index,
+        id,
+        source,
+        ..
+    } = root;
     entries.sort_by_key(|(f, _)| *f);
-    Ok(Event { entries, index, id, source: source.unwrap_or(text) })
+    Ok(Event {
+        entries,
+        index,
+        id,
+        source: source.unwrap_or(text),
+    })
 }
 
 fn json_error(e: serde_json::Error) -> ParseError {
@@ -108,7 +139,10 @@ fn json_error(e: serde_json::Error) -> ParseError {
         Some(i) => message[..i].to_string(),
         None => message,
     };
-    ParseError::Json { column: e.column(), message }
+    ParseError::Json {
+        column: e.column(),
+        message,
+    }
 }
 
 struct Root<'r, 'de> {
@@ -144,9 +178,21 @@ impl<'de> Visitor<'de> for RootVisitor<'_, '_, 'de> {
                     root.source = Some(raw.get());
                     root.path.clear();
                     let mut de = serde_json::Deserializer::from_str(raw.get());
-                    let node = PathNode { field: None, is_prefix: true };
-                    let mut ctx = Ctx { registry: root.registry, path: &mut root.path, out: &mut root.entries };
-                    ValueSeed { ctx: &mut ctx, node }.deserialize(&mut de).map_err(de::Error::custom)?;
+                    let node = PathNode {
+                        field: None,
+                        is_prefix: true,
+                    };
+                    let mut ctx = Ctx {
+                        registry: root.registry,
+                        path: &mut root.path,
+                        out: &mut root.entries,
+                    };
+                    ValueSeed {
+                        ctx: &mut ctx,
+                        node,
+                    }
+                    .deserialize(&mut de)
+                    .map_err(de::Error::custom)?;
                 }
                 "_index" => root.index = map.next_value::<Option<CowStr<'de>>>()?.map(|c| c.0),
                 "_id" => root.id = map.next_value::<Option<CowStr<'de>>>()?.map(|c| c.0),
@@ -156,9 +202,16 @@ impl<'de> Visitor<'de> for RootVisitor<'_, '_, 'de> {
                 _ => {
                     root.path.clear();
                     root.path.push_str(&key);
-                    let mut ctx = Ctx { registry: root.registry, path: &mut root.path, out: &mut root.entries };
+                    let mut ctx = Ctx {
+                        registry: root.registry,
+                        path: &mut root.path,
+                        out: &mut root.entries,
+                    };
                     match ctx.registry.node(&key) {
-                        Some(node) => map.next_value_seed(ValueSeed { ctx: &mut ctx, node })?,
+                        Some(node) => map.next_value_seed(ValueSeed {
+                            ctx: &mut ctx,
+                            node,
+                        })?,
                         None => {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -283,7 +336,11 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         Ok(())
     }
     fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.push(if v <= i64::MAX as u64 { Value::Int(v as i64) } else { Value::UInt(v) });
+        self.push(if v <= i64::MAX as u64 {
+            Value::Int(v as i64)
+        } else {
+            Value::UInt(v)
+        });
         Ok(())
     }
     fn visit_f64<E>(self, v: f64) -> Result<(), E> {
@@ -309,7 +366,13 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let node = self.node;
         let ctx = self.ctx;
-        while seq.next_element_seed(ValueSeed { ctx: &mut *ctx, node })?.is_some() {}
+        while seq
+            .next_element_seed(ValueSeed {
+                ctx: &mut *ctx,
+                node,
+            })?
+            .is_some()
+        {}
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -328,7 +391,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
                 return Ok(());
             }
             match ctx.registry.node(ctx.path) {
-                Some(node) => map.next_value_seed(ValueSeed { ctx: &mut *ctx, node })?,
+                Some(node) => map.next_value_seed(ValueSeed {
+                    ctx: &mut *ctx,
+                    node,
+                })?,
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -350,13 +416,20 @@ mod tests {
         r
     }
 
-    fn strs<'a>(e: &'a Event<'_>, r: &FieldRegistry, p: &str) -> Vec<String> {
-        e.values(r.get(p).unwrap()).map(|v| v.keyword().into_owned()).collect()
+    fn strs(e: &Event<'_>, r: &FieldRegistry, p: &str) -> Vec<String> {
+        e.values(r.get(p).unwrap())
+            .map(|v| v.keyword().into_owned())
+            .collect()
     }
 
     #[test]
     fn nested_dotted_and_arrays_are_one_path() {
-        let r = reg(&["process.name", "process.args", "dns.answers.data", "event.type"]);
+        let r = reg(&[
+            "process.name",
+            "process.args",
+            "dns.answers.data",
+            "event.type",
+        ]);
         let e = parse_event(
             r#"{"process":{"name":"a","args":["x",null,"y"],"pid":4},"process.name":"b","dns":{"answers":[{"data":"1"},{"data":"2"}]},"event":{"type":null}}"#,
             &r,
@@ -373,7 +446,10 @@ mod tests {
         let r = reg(&["process.name", "_index"]);
         let line = r#"{"_index":".ds-logs-endpoint.events.process-default-2024","_id":"abc","_score":1,"_source":{"process":{"name":"ssh-keygen"}}}"#;
         let e = parse_event(line, &r).unwrap();
-        assert_eq!(e.index.as_deref(), Some(".ds-logs-endpoint.events.process-default-2024"));
+        assert_eq!(
+            e.index.as_deref(),
+            Some(".ds-logs-endpoint.events.process-default-2024")
+        );
         assert_eq!(e.id.as_deref(), Some("abc"));
         assert_eq!(strs(&e, &r, "process.name"), ["ssh-keygen"]);
         assert_eq!(e.source, r#"{"process":{"name":"ssh-keygen"}}"#);
@@ -382,8 +458,15 @@ mod tests {
     #[test]
     fn escapes_are_decoded_and_numbers_typed() {
         let r = reg(&["a", "b", "c"]);
-        let e = parse_event(r#"{"a":"C:\\Windows\u0041","b":18446744073709551615,"c":-1.5}"#, &r).unwrap();
-        assert_eq!(e.first(r.get("a").unwrap()), Some(&Value::Str("C:\\WindowsA".into())));
+        let e = parse_event(
+            r#"{"a":"C:\\Windows\u0041","b":18446744073709551615,"c":-1.5}"#,
+            &r,
+        )
+        .unwrap();
+        assert_eq!(
+            e.first(r.get("a").unwrap()),
+            Some(&Value::Str("C:\\WindowsA".into()))
+        );
         assert_eq!(e.first(r.get("b").unwrap()), Some(&Value::UInt(u64::MAX)));
         assert_eq!(e.first(r.get("c").unwrap()), Some(&Value::Float(-1.5)));
     }
@@ -391,9 +474,18 @@ mod tests {
     #[test]
     fn malformed_documents_are_errors_not_panics() {
         let r = reg(&["a"]);
-        assert!(matches!(parse_event("{\"a\":", &r), Err(ParseError::Json { .. })));
-        assert!(matches!(parse_event("[1]", &r), Err(ParseError::NotAnObject(_))));
-        assert!(matches!(parse_event("{} x", &r), Err(ParseError::Json { .. })));
+        assert!(matches!(
+            parse_event("{\"a\":", &r),
+            Err(ParseError::Json { .. })
+        ));
+        assert!(matches!(
+            parse_event("[1]", &r),
+            Err(ParseError::NotAnObject(_))
+        ));
+        assert!(matches!(
+            parse_event("{} x", &r),
+            Err(ParseError::Json { .. })
+        ));
         let deep = "[".repeat(10_000);
         assert!(parse_event(&format!("{{\"a\":{deep}"), &r).is_err());
     }

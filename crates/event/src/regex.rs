@@ -41,7 +41,11 @@ impl LuceneRegex {
             .size_limit(1 << 22)
             .build()
             .map_err(|e| RegexError::Invalid(e.to_string()))?;
-        Ok(LuceneRegex { source: pattern.to_string(), case_insensitive, regex })
+        Ok(LuceneRegex {
+            source: pattern.to_string(),
+            case_insensitive,
+            regex,
+        })
     }
 
     pub fn is_match(&self, value: &str) -> bool {
@@ -124,7 +128,23 @@ fn push_literal(out: &mut String, c: char) {
 fn regex_syntax_is_meta(c: char) -> bool {
     matches!(
         c,
-        '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' | '#' | '&' | '-' | '~'
+        '\\' | '.'
+            | '+'
+            | '*'
+            | '?'
+            | '('
+            | ')'
+            | '|'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '^'
+            | '$'
+            | '#'
+            | '&'
+            | '-'
+            | '~'
     ) || c.is_whitespace()
 }
 
@@ -147,7 +167,9 @@ fn translate_class(chars: &[char], start: usize, out: &mut String) -> Result<usi
         match c {
             '\\' => {
                 i += 1;
-                let e = *chars.get(i).ok_or_else(|| RegexError::Invalid("trailing backslash".into()))?;
+                let e = *chars
+                    .get(i)
+                    .ok_or_else(|| RegexError::Invalid("trailing backslash".into()))?;
                 let _ = write!(out, "\\x{{{:x}}}", e as u32);
             }
             '-' if i > start + 1 && chars.get(i + 1).is_some_and(|n| *n != ']') => out.push('-'),
@@ -201,7 +223,10 @@ mod tests {
         assert!(m("@", "anything"));
         assert!(m("C:\\\\Windows\\\\.*", "C:\\Windows\\x"));
         assert!(LuceneRegex::new("ABC", true).unwrap().is_match("abc"));
-        assert!(matches!(LuceneRegex::new("~a", false), Err(RegexError::Unsupported('~'))));
+        assert!(matches!(
+            LuceneRegex::new("~a", false),
+            Err(RegexError::Unsupported('~'))
+        ));
         assert!(LuceneRegex::new("(a", false).is_err());
     }
 }

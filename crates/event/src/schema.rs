@@ -27,7 +27,13 @@ pub struct FieldDef {
 
 impl FieldDef {
     fn plain(ty: FieldType) -> Self {
-        FieldDef { ty, ignore_above: None, parent: None, alias_of: None, keyword_subfield: None }
+        FieldDef {
+            ty,
+            ignore_above: None,
+            parent: None,
+            alias_of: None,
+            keyword_subfield: None,
+        }
     }
 }
 
@@ -74,13 +80,23 @@ fn ecs_table() -> &'static FxHashMap<String, FieldDef> {
                 continue;
             }
             let mut cols = line.split('\t');
-            let (Some(name), Some(ty)) = (cols.next(), cols.next()) else { continue };
-            let Some(ty) = FieldType::from_es_name(ty) else { continue };
+            let (Some(name), Some(ty)) = (cols.next(), cols.next()) else {
+                continue;
+            };
+            let Some(ty) = FieldType::from_es_name(ty) else {
+                continue;
+            };
             let ignore_above = cols.next().and_then(|s| s.parse().ok());
             let parent = cols.next().filter(|s| !s.is_empty()).map(str::to_string);
             map.insert(
                 name.to_string(),
-                FieldDef { ty, ignore_above, parent, alias_of: None, keyword_subfield: None },
+                FieldDef {
+                    ty,
+                    ignore_above,
+                    parent,
+                    alias_of: None,
+                    keyword_subfield: None,
+                },
             );
         }
         map
@@ -90,12 +106,18 @@ fn ecs_table() -> &'static FxHashMap<String, FieldDef> {
 impl Schema {
     /// ECS only (the default for rules and queries).
     pub fn ecs() -> Self {
-        Schema { overlay: FxHashMap::default(), use_ecs: true }
+        Schema {
+            overlay: FxHashMap::default(),
+            use_ecs: true,
+        }
     }
 
     /// No types at all: every field is unmapped (values decide).
     pub fn empty() -> Self {
-        Schema { overlay: FxHashMap::default(), use_ecs: false }
+        Schema {
+            overlay: FxHashMap::default(),
+            use_ecs: false,
+        }
     }
 
     /// ECS overlaid with an Elasticsearch mapping (JSON, with or without the
@@ -123,7 +145,11 @@ impl Schema {
         props: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), MappingError> {
         for (key, def) in props {
-            let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let name = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
             let ty_name = def.get("type").and_then(|t| t.as_str());
             if let Some(sub) = def.get("properties").and_then(|p| p.as_object()) {
                 let ty = match ty_name {
@@ -135,13 +161,16 @@ impl Schema {
                 continue;
             }
             let Some(ty_name) = ty_name else {
-                self.overlay.insert(name.clone(), FieldDef::plain(FieldType::Object));
+                self.overlay
+                    .insert(name.clone(), FieldDef::plain(FieldType::Object));
                 continue;
             };
             if ty_name == "alias" {
-                let target = def.get("path").and_then(|p| p.as_str()).ok_or_else(|| MappingError::Field {
-                    field: name.clone(),
-                    reason: "alias without `path`".into(),
+                let target = def.get("path").and_then(|p| p.as_str()).ok_or_else(|| {
+                    MappingError::Field {
+                        field: name.clone(),
+                        reason: "alias without `path`".into(),
+                    }
                 })?;
                 let mut fd = FieldDef::plain(FieldType::Keyword);
                 fd.alias_of = Some(target.to_string());
@@ -150,7 +179,10 @@ impl Schema {
             }
             let ty = FieldType::from_es_name(ty_name).unwrap_or(FieldType::Keyword);
             let mut fd = FieldDef::plain(ty);
-            fd.ignore_above = def.get("ignore_above").and_then(|v| v.as_u64()).map(|n| n as u32);
+            fd.ignore_above = def
+                .get("ignore_above")
+                .and_then(|v| v.as_u64())
+                .map(|n| n as u32);
             if let Some(fields) = def.get("fields").and_then(|f| f.as_object()) {
                 for (sub, sdef) in fields {
                     let sname = format!("{name}.{sub}");
@@ -163,7 +195,10 @@ impl Schema {
                         fd.keyword_subfield = Some(sname.clone());
                     }
                     let mut sfd = FieldDef::plain(sty);
-                    sfd.ignore_above = sdef.get("ignore_above").and_then(|v| v.as_u64()).map(|n| n as u32);
+                    sfd.ignore_above = sdef
+                        .get("ignore_above")
+                        .and_then(|v| v.as_u64())
+                        .map(|n| n as u32);
                     sfd.parent = Some(name.clone());
                     self.overlay.insert(sname, sfd);
                 }
@@ -175,7 +210,13 @@ impl Schema {
 
     /// The definition of `name` without following aliases.
     pub fn def(&self, name: &str) -> Option<&FieldDef> {
-        self.overlay.get(name).or_else(|| if self.use_ecs { ecs_table().get(name) } else { None })
+        self.overlay.get(name).or_else(|| {
+            if self.use_ecs {
+                ecs_table().get(name)
+            } else {
+                None
+            }
+        })
     }
 
     /// Whether `name` is a known (mapped or ECS) field.
@@ -189,14 +230,20 @@ impl Schema {
         // Aliases cannot point at aliases in Elasticsearch; follow at most a few hops.
         for _ in 0..4 {
             match self.def(&current) {
-                Some(FieldDef { alias_of: Some(target), .. }) => current = target.clone(),
+                Some(FieldDef {
+                    alias_of: Some(target),
+                    ..
+                }) => current = target.clone(),
                 _ => break,
             }
         }
         match self.def(&current) {
             Some(def) => {
                 let path = def.parent.clone().unwrap_or_else(|| current.clone());
-                let keyword_subfield = def.keyword_subfield.as_ref().map(|k| Box::new(self.resolve(k)));
+                let keyword_subfield = def
+                    .keyword_subfield
+                    .as_ref()
+                    .map(|k| Box::new(self.resolve(k)));
                 Resolved {
                     name: name.to_string(),
                     path,
@@ -224,7 +271,15 @@ impl Schema {
         let mut out: Vec<String> = self
             .overlay
             .keys()
-            .chain(if self.use_ecs { Some(ecs_table().keys()) } else { None }.into_iter().flatten())
+            .chain(
+                if self.use_ecs {
+                    Some(ecs_table().keys())
+                } else {
+                    None
+                }
+                .into_iter()
+                .flatten(),
+            )
             .filter(|k| pat.matches(k))
             .cloned()
             .collect();
@@ -286,7 +341,10 @@ mod tests {
         let host = s.resolve("hostname");
         assert_eq!(host.ty, FieldType::Text);
         let kw = host.keyword_subfield.unwrap();
-        assert_eq!((kw.path.as_str(), kw.ty, kw.ignore_above), ("hostname", FieldType::Keyword, Some(256)));
+        assert_eq!(
+            (kw.path.as_str(), kw.ty, kw.ignore_above),
+            ("hostname", FieldType::Keyword, Some(256))
+        );
         assert_eq!(s.resolve("pid").ty, FieldType::Long);
     }
 

@@ -47,7 +47,11 @@ impl Cursor<'_> {
             return None;
         }
         self.i = end;
-        Some(chunk.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')))
+        Some(
+            chunk
+                .iter()
+                .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')),
+        )
     }
     fn eat(&mut self, c: u8) -> bool {
         if self.b.get(self.i) == Some(&c) {
@@ -94,7 +98,9 @@ fn parse_iso(b: &[u8]) -> Option<i64> {
                             if frac.is_empty() || frac.len() > 9 {
                                 return None;
                             }
-                            let mut n = frac.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
+                            let mut n = frac
+                                .iter()
+                                .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
                             for _ in frac.len()..9 {
                                 n *= 10;
                             }
@@ -192,7 +198,12 @@ pub fn format_millis(nanos: i64) -> String {
     let ms = nanos.rem_euclid(1_000_000_000) / 1_000_000;
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", sod / 3600, sod / 60 % 60, sod % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
 }
 
 /// Formats epoch nanoseconds with full precision, trailing zeros trimmed to
@@ -220,10 +231,19 @@ mod tests {
         assert_eq!(parse_date_nanos("1970-01-01"), Some(0));
         assert_eq!(parse_date_nanos("1970"), Some(0));
         assert_eq!(parse_date_nanos("1970-02"), Some(31 * 86_400 * S));
-        assert_eq!(parse_date_nanos("2024-03-02T11:20:00+01:00"), parse_date_nanos("2024-03-02T10:20:00Z"));
-        assert_eq!(parse_date_nanos("2024-03-02T11:20:00+0100"), parse_date_nanos("2024-03-02T10:20:00Z"));
+        assert_eq!(
+            parse_date_nanos("2024-03-02T11:20:00+01:00"),
+            parse_date_nanos("2024-03-02T10:20:00Z")
+        );
+        assert_eq!(
+            parse_date_nanos("2024-03-02T11:20:00+0100"),
+            parse_date_nanos("2024-03-02T10:20:00Z")
+        );
         assert_eq!(parse_date_nanos("1970-01-01T00:00:00.5Z"), Some(S / 2));
-        assert_eq!(parse_date_nanos("1970-01-01T00:00:00.123456789Z"), Some(123_456_789));
+        assert_eq!(
+            parse_date_nanos("1970-01-01T00:00:00.123456789Z"),
+            Some(123_456_789)
+        );
         assert_eq!(parse_date_nanos("2024-02-30"), None);
         assert_eq!(parse_date_nanos("2024-13-01"), None);
         assert_eq!(parse_date_nanos("yesterday"), None);
@@ -232,7 +252,10 @@ mod tests {
     #[test]
     fn epoch_millis_as_string() {
         assert_eq!(parse_date_nanos("1"), Some(1_000_000));
-        assert_eq!(parse_date_nanos("1700000000000"), Some(1_700_000_000_000 * 1_000_000));
+        assert_eq!(
+            parse_date_nanos("1700000000000"),
+            Some(1_700_000_000_000 * 1_000_000)
+        );
     }
 
     #[test]

@@ -105,7 +105,13 @@ impl FieldType {
 
     /// Exact-value string fields: one term per value, case-sensitive.
     pub fn is_keyword_like(self) -> bool {
-        matches!(self, FieldType::Keyword | FieldType::ConstantKeyword | FieldType::Wildcard | FieldType::Flattened)
+        matches!(
+            self,
+            FieldType::Keyword
+                | FieldType::ConstantKeyword
+                | FieldType::Wildcard
+                | FieldType::Flattened
+        )
     }
 
     /// Analysed fields: matched per token.
@@ -116,12 +122,19 @@ impl FieldType {
     pub fn is_integer(self) -> bool {
         matches!(
             self,
-            FieldType::Long | FieldType::Integer | FieldType::Short | FieldType::Byte | FieldType::UnsignedLong
+            FieldType::Long
+                | FieldType::Integer
+                | FieldType::Short
+                | FieldType::Byte
+                | FieldType::UnsignedLong
         )
     }
 
     pub fn is_floating(self) -> bool {
-        matches!(self, FieldType::Double | FieldType::Float | FieldType::HalfFloat | FieldType::ScaledFloat)
+        matches!(
+            self,
+            FieldType::Double | FieldType::Float | FieldType::HalfFloat | FieldType::ScaledFloat
+        )
     }
 
     pub fn is_numeric(self) -> bool {

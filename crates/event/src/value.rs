@@ -53,7 +53,11 @@ impl<'a> Value<'a> {
     pub fn number(&self) -> Option<Number> {
         match self {
             Value::Int(i) => Some(Number::Int(*i)),
-            Value::UInt(u) => Some(if *u <= i64::MAX as u64 { Number::Int(*u as i64) } else { Number::Float(*u as f64) }),
+            Value::UInt(u) => Some(if *u <= i64::MAX as u64 {
+                Number::Int(*u as i64)
+            } else {
+                Number::Float(*u as f64)
+            }),
             Value::Float(f) => Some(Number::Float(*f)),
             Value::Str(s) => Number::parse(s),
             Value::Bool(_) => None,
@@ -142,11 +146,16 @@ impl Number {
         if let Ok(i) = s.parse::<i64>() {
             return Some(Number::Int(i));
         }
-        let ok = s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+        let ok = s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
         if !ok {
             return None;
         }
-        s.parse::<f64>().ok().filter(|f| f.is_finite()).map(Number::Float)
+        s.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Number::Float)
     }
 
     pub fn as_f64(self) -> f64 {
@@ -210,16 +219,34 @@ mod tests {
         assert_eq!(Value::Str("1.5".into()).integer(), Some(1));
         assert_eq!(Value::Str(" 1".into()).number(), None);
         assert_eq!(Value::Str("x".into()).number(), None);
-        assert_eq!(ip_key(parse_ip("10.0.0.1").unwrap()), ip_key(parse_ip("::ffff:10.0.0.1").unwrap()));
+        assert_eq!(
+            ip_key(parse_ip("10.0.0.1").unwrap()),
+            ip_key(parse_ip("::ffff:10.0.0.1").unwrap())
+        );
         assert_eq!(Value::Int(1).date_nanos(), Some(1_000_000));
     }
 
     #[test]
     fn mixed_number_ordering_is_exact() {
-        assert_eq!(Number::Int(4).cmp_num(Number::Float(4.5)), Some(Ordering::Less));
-        assert_eq!(Number::Int(5).cmp_num(Number::Float(4.5)), Some(Ordering::Greater));
-        assert_eq!(Number::Int(4).cmp_num(Number::Float(4.0)), Some(Ordering::Equal));
-        assert_eq!(Number::Int(-4).cmp_num(Number::Float(-4.5)), Some(Ordering::Greater));
-        assert_eq!(Number::Int(i64::MAX).cmp_num(Number::Float(1e19)), Some(Ordering::Less));
+        assert_eq!(
+            Number::Int(4).cmp_num(Number::Float(4.5)),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            Number::Int(5).cmp_num(Number::Float(4.5)),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            Number::Int(4).cmp_num(Number::Float(4.0)),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(
+            Number::Int(-4).cmp_num(Number::Float(-4.5)),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            Number::Int(i64::MAX).cmp_num(Number::Float(1e19)),
+            Some(Ordering::Less)
+        );
     }
 }

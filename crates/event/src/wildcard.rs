@@ -89,7 +89,11 @@ impl Pattern {
             }
         }
         let shape = classify(norm);
-        Pattern { shape, case_insensitive, source }
+        Pattern {
+            shape,
+            case_insensitive,
+            source,
+        }
     }
 
     pub fn source(&self) -> &str {
@@ -138,7 +142,9 @@ impl Pattern {
         Some(match &self.shape {
             Shape::Exact(s) => is_ascii_fold_eq(v, s.as_bytes()),
             Shape::Prefix(s) => v.len() >= s.len() && is_ascii_fold_eq(&v[..s.len()], s.as_bytes()),
-            Shape::Suffix(s) => v.len() >= s.len() && is_ascii_fold_eq(&v[v.len() - s.len()..], s.as_bytes()),
+            Shape::Suffix(s) => {
+                v.len() >= s.len() && is_ascii_fold_eq(&v[v.len() - s.len()..], s.as_bytes())
+            }
             Shape::Contains(s) => {
                 if !s.is_ascii() {
                     return Some(false);
@@ -188,7 +194,9 @@ fn ascii_ci_contains(hay: &[u8], needle: &[u8]) -> bool {
     let mut i = 0;
     while i <= last_start {
         let rest = &hay[i..=last_start];
-        let Some(off) = memchr::memchr2(lo, up, rest) else { return false };
+        let Some(off) = memchr::memchr2(lo, up, rest) else {
+            return false;
+        };
         let at = i + off;
         if is_ascii_fold_eq(&hay[at..at + needle.len()], needle) {
             return true;
@@ -234,7 +242,9 @@ fn general_match(parts: &[Part], value: &str) -> bool {
         // Mismatch: backtrack to the last star, consuming one more character.
         match star {
             Some((spi, svi)) => {
-                let Some(c) = value[svi..].chars().next() else { return false };
+                let Some(c) = value[svi..].chars().next() else {
+                    return false;
+                };
                 let nvi = svi + c.len_utf8();
                 star = Some((spi, nvi));
                 pi = spi;
@@ -256,9 +266,17 @@ mod tests {
 
     #[test]
     fn shapes_and_semantics() {
-        assert!(wildcard_match("/home/*/.ssh/*", "/home/alice/.ssh/id_rsa", false));
+        assert!(wildcard_match(
+            "/home/*/.ssh/*",
+            "/home/alice/.ssh/id_rsa",
+            false
+        ));
         // `*` spans `/`
-        assert!(wildcard_match("/home/*/.ssh/*", "/home/a/b/.ssh/x/y", false));
+        assert!(wildcard_match(
+            "/home/*/.ssh/*",
+            "/home/a/b/.ssh/x/y",
+            false
+        ));
         assert!(!wildcard_match("/root/.ssh/*", "/root/.ssh", false));
         assert!(wildcard_match("known_hosts.*", "known_hosts.old", false));
         assert!(!wildcard_match("known_hosts.*", "Known_hosts.old", false));

@@ -11,15 +11,17 @@ use std::io::Read;
 use std::path::PathBuf;
 
 fn corpus() -> PathBuf {
-    std::env::var_os("VIGIL_CORPUS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-    })
+    std::env::var_os("VIGIL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
 }
 
 fn read_gz_json(path: PathBuf) -> serde_json::Value {
     let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut s = String::new();
-    flate2::read::GzDecoder::new(f).read_to_string(&mut s).unwrap();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut s)
+        .unwrap();
     serde_json::from_str(&s).unwrap()
 }
 
@@ -29,7 +31,11 @@ type Table = BTreeMap<String, (String, Option<u64>, Option<String>)>;
 fn flatten_non_ecs(prefix: &str, v: &serde_json::Value, out: &mut Table) {
     if let Some(obj) = v.as_object() {
         for (k, v) in obj {
-            let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let name = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             match v {
                 serde_json::Value::String(t) => {
                     out.entry(name).or_insert((t.clone(), None, None));
@@ -48,14 +54,27 @@ fn generate() -> String {
         let ty = def["type"].as_str().unwrap().to_string();
         let ignore_above = def.get("ignore_above").and_then(|v| v.as_u64());
         table.insert(name.clone(), (ty, ignore_above, None));
-        for mf in def.get("multi_fields").and_then(|m| m.as_array()).into_iter().flatten() {
+        for mf in def
+            .get("multi_fields")
+            .and_then(|m| m.as_array())
+            .into_iter()
+            .flatten()
+        {
             let mname = mf["flat_name"].as_str().unwrap().to_string();
-            table.insert(mname, (mf["type"].as_str().unwrap().to_string(), None, Some(name.clone())));
+            table.insert(
+                mname,
+                (
+                    mf["type"].as_str().unwrap().to_string(),
+                    None,
+                    Some(name.clone()),
+                ),
+            );
         }
     }
     let mut extra = Table::new();
     let non_ecs: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("non-ecs-schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(root.join("non-ecs-schema.json")).unwrap())
+            .unwrap();
     for (_index, fields) in non_ecs.as_object().unwrap() {
         flatten_non_ecs("", fields, &mut extra);
     }
@@ -90,5 +109,8 @@ fn ecs_table_is_generated_from_the_schema() {
         std::fs::write(&path, &fresh).unwrap();
     }
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(current == fresh, "src/ecs_fields.tsv is stale: rerun with VIGIL_BLESS=1");
+    assert!(
+        current == fresh,
+        "src/ecs_fields.tsv is stale: rerun with VIGIL_BLESS=1"
+    );
 }

@@ -28,7 +28,12 @@ impl<'a> Binder<'a> {
     pub fn bind(&mut self, name: &str) -> BoundField {
         let resolved = self.schema.resolve(name);
         let id = self.registry.intern(&resolved.path);
-        let field = FieldRef { id, name: name.to_string(), ty: resolved.ty, ignore_above: resolved.ignore_above };
+        let field = FieldRef {
+            id,
+            name: name.to_string(),
+            ty: resolved.ty,
+            ignore_above: resolved.ignore_above,
+        };
         BoundField { resolved, field }
     }
 
@@ -48,6 +53,11 @@ impl<'a> Binder<'a> {
     /// Registers a path the engine itself needs (timestamp, category, routing).
     pub fn bind_path(&mut self, path: &str, ty: FieldType) -> FieldRef {
         let id = self.registry.intern(path);
-        FieldRef { id, name: path.to_string(), ty, ignore_above: None }
+        FieldRef {
+            id,
+            name: path.to_string(),
+            ty,
+            ignore_above: None,
+        }
     }
 }

@@ -112,7 +112,10 @@ impl Function {
     /// Whether the function has a `~` (case-insensitive) form.
     pub fn has_insensitive_form(self) -> bool {
         use Function::*;
-        matches!(self, Between | EndsWith | IndexOf | StartsWith | StringContains)
+        matches!(
+            self,
+            Between | EndsWith | IndexOf | StartsWith | StringContains
+        )
     }
 }
 
@@ -124,16 +127,41 @@ pub enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    Compare { op: CmpOp, left: Box<Expr>, right: Box<Expr> },
+    Compare {
+        op: CmpOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// `value in (…)` / `in~`: equality with any list element.
-    In { value: Box<Expr>, list: Vec<Expr>, case_insensitive: bool },
+    In {
+        value: Box<Expr>,
+        list: Vec<Expr>,
+        case_insensitive: bool,
+    },
     /// `:` with a non-constant side, `like`, `like~`: wildcard match with any pattern.
-    Like { value: Box<Expr>, patterns: Vec<Pattern> },
+    Like {
+        value: Box<Expr>,
+        patterns: Vec<Pattern>,
+    },
     /// `regex`, `regex~`: match with any regular expression.
-    Regex { value: Box<Expr>, regexes: Vec<LuceneRegex> },
-    Arith { op: ArithOp, left: Box<Expr>, right: Box<Expr> },
+    Regex {
+        value: Box<Expr>,
+        regexes: Vec<LuceneRegex>,
+    },
+    Arith {
+        op: ArithOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     Neg(Box<Expr>),
-    Call { func: Function, case_insensitive: bool, args: Vec<Expr> },
+    Call {
+        func: Function,
+        case_insensitive: bool,
+        args: Vec<Expr>,
+    },
+    /// `IsNull`: true when the value is null, false otherwise (never null).
+    /// EQL `expr == null` on a non-field expression; `IsNotNull` is `Not(IsNull)`.
+    IsNull(Box<Expr>),
 }
 
 impl Expr {
@@ -141,7 +169,7 @@ impl Expr {
         f(self);
         match self {
             Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| x.walk(f)),
-            Expr::Not(x) | Expr::Neg(x) => x.walk(f),
+            Expr::Not(x) | Expr::Neg(x) | Expr::IsNull(x) => x.walk(f),
             Expr::Compare { left, right, .. } | Expr::Arith { left, right, .. } => {
                 left.walk(f);
                 right.walk(f);

@@ -26,5 +26,8 @@ mod pred;
 
 pub use bind::{Binder, BoundField};
 pub use expr::{ArithOp, CmpOp, Expr, Function, Val};
-pub use plan::{Category, EventQuery, Pipe, Plan, QueryPlan, SampleStage, SamplePlan, SequencePlan, SequenceStage, JoinKey};
+pub use plan::{
+    Category, EventQuery, JoinKey, Pipe, Plan, QueryPlan, SamplePlan, SampleStage, SequencePlan,
+    SequenceStage,
+};
 pub use pred::{FieldRef, FieldTest, Pred, RangeBound, RangeValue, Test, TextMode};

@@ -89,7 +89,10 @@ pub enum Test {
     /// The field has a non-null value (`exists`).
     Exists,
     /// String terms (keyword view), exact or case-insensitive.
-    Terms { values: Vec<String>, case_insensitive: bool },
+    Terms {
+        values: Vec<String>,
+        case_insensitive: bool,
+    },
     /// Wildcard patterns (case sensitivity is in each pattern).
     Wildcards(Vec<Pattern>),
     /// Anchored Lucene regular expressions.
@@ -101,7 +104,10 @@ pub enum Test {
     /// IP addresses or CIDR blocks (a single address is a /32 or /128).
     IpNets(Vec<ipnet::IpNet>),
     /// A range; bounds typed by the field (numbers, dates, IPs, strings).
-    Range { lower: Option<RangeBound>, upper: Option<RangeBound> },
+    Range {
+        lower: Option<RangeBound>,
+        upper: Option<RangeBound>,
+    },
     /// Analysed-text matching (standard analyser tokens).
     Text { tokens: Vec<String>, mode: TextMode },
 }

@@ -1,0 +1,254 @@
+//! `vigil query`: one EQL / KQL / Lucene query over event files.
+
+use crate::args::{Format, Language, QueryArgs, QueryOptions, ResultPosition};
+use crate::load::{self, ParsedDoc};
+use crate::output::{self, Column, Group, Results};
+use crate::report::{self, Reporter};
+use event::{FieldRegistry, Schema};
+use ir::{Binder, FieldRef, QueryPlan};
+use matcher::exec::{ExecContext, QueryResult};
+use matcher::EventRecord;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Exit statuses shared by every command.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_MATCHES: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Loads the schema: ECS, overlaid with `--mapping` when given.
+pub fn load_schema(opts: &QueryOptions, reporter: &mut Reporter) -> Option<Schema> {
+    let Some(path) = &opts.mapping else {
+        return Some(Schema::ecs());
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            reporter.error(&format!("{}: {e}", path.display()));
+            return None;
+        }
+    };
+    match Schema::with_mapping_json(&text) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            reporter.error(&format!("{}: {e}", path.display()));
+            None
+        }
+    }
+}
+
+/// The query lowered, with the fields the engine needs bound.
+struct Compiled {
+    plan: QueryPlan,
+    timestamp: FieldRef,
+    tiebreaker: Option<FieldRef>,
+    category: FieldRef,
+}
+
+fn compile(args: &QueryArgs, binder: &mut Binder<'_>, reporter: &mut Reporter) -> Option<Compiled> {
+    let opts = &args.common;
+    let source = diag::SourceFile::new("query", &args.query);
+    let plan = match args.language {
+        Language::Eql => {
+            let eql_opts = eql::EqlOptions {
+                event_category_field: opts.event_category_field.clone(),
+                timestamp_field: opts.timestamp_field.clone(),
+                tiebreaker_field: opts.tiebreaker_field.clone(),
+            };
+            match eql::compile(&args.query, binder, &eql_opts) {
+                Ok(lowered) => {
+                    reporter.diagnostics(&lowered.warnings, &source);
+                    lowered.plan
+                }
+                Err(diags) => {
+                    reporter.diagnostics(&diags, &source);
+                    return None;
+                }
+            }
+        }
+        Language::Kql | Language::Kuery | Language::Lucene => {
+            reporter.error("KQL and Lucene queries are not available in this build yet");
+            return None;
+        }
+    };
+    let timestamp = binder.bind(&opts.timestamp_field).field;
+    let tiebreaker = opts
+        .tiebreaker_field
+        .as_deref()
+        .map(|t| binder.bind(t).field);
+    let category = binder.bind(&opts.event_category_field).field;
+    Some(Compiled {
+        plan,
+        timestamp,
+        tiebreaker,
+        category,
+    })
+}
+
+/// Runs `vigil query`.
+pub fn run(args: &QueryArgs) -> ExitCode {
+    let mut reporter = Reporter::new();
+    let Some(schema) = load_schema(&args.common, &mut reporter) else {
+        return ExitCode::from(EXIT_ERROR);
+    };
+    let mut registry = FieldRegistry::new();
+    let compiled = {
+        let mut binder = Binder::new(&schema, &mut registry);
+        compile(args, &mut binder, &mut reporter)
+    };
+    let Some(compiled) = compiled else {
+        return ExitCode::from(EXIT_ERROR);
+    };
+    if args.check {
+        reporter.info("query is valid");
+        return ExitCode::from(EXIT_OK);
+    }
+    let started = Instant::now();
+    let (docs, io_failed) = load::read_all(&args.files, &mut reporter);
+    let parsed = load::parse_all(&docs, &registry, &mut reporter);
+    let records: Vec<EventRecord<'_>> = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            EventRecord::new(
+                i as u64,
+                p.event.clone(),
+                &compiled.timestamp,
+                compiled.tiebreaker.as_ref(),
+            )
+        })
+        .collect();
+    let mut ctx = ExecContext::new(compiled.category.id);
+    ctx.size = args.common.size.map(|n| n as usize);
+    ctx.max_samples_per_key = args.common.max_samples_per_key.max(1) as usize;
+    ctx.result_position = match args.common.result_position {
+        ResultPosition::Head => matcher::exec::ResultPosition::Head,
+        ResultPosition::Tail => matcher::exec::ResultPosition::Tail,
+    };
+    let outcome = matcher::exec::run(&compiled.plan, &ctx, &records);
+    report_script_errors(&outcome, &parsed, &reporter);
+    let results = to_results(&outcome.result, &parsed);
+    let format = args.format.unwrap_or(if report::stdout_is_terminal() {
+        Format::Table
+    } else {
+        Format::Ndjson
+    });
+    let columns = table_columns(&compiled, &registry, &args.common);
+    if let Err(e) = write_results(
+        format,
+        &results,
+        started,
+        &columns,
+        args.common.index.as_deref(),
+    ) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            reporter.error(&format!("writing results: {e}"));
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
+    reporter.finish();
+    if io_failed {
+        ExitCode::from(EXIT_ERROR)
+    } else if args.fail_on_match && !results.is_empty() {
+        ExitCode::from(EXIT_MATCHES)
+    } else {
+        ExitCode::from(EXIT_OK)
+    }
+}
+
+fn report_script_errors(
+    outcome: &matcher::exec::QueryOutcome,
+    parsed: &[ParsedDoc<'_>],
+    reporter: &Reporter,
+) {
+    for (i, e) in outcome.errors.iter().take(5) {
+        let d = parsed[*i].doc;
+        reporter.warning(&format!(
+            "{}:{}: script error, event not matched: {e}",
+            d.file, d.line
+        ));
+    }
+    if outcome.error_count > 5 {
+        reporter.warning(&format!(
+            "{} events could not be evaluated in all",
+            outcome.error_count
+        ));
+    }
+}
+
+fn to_results<'a>(result: &QueryResult, parsed: &'a [ParsedDoc<'a>]) -> Results<'a> {
+    match result {
+        QueryResult::Events(ids) => Results::Events(ids.iter().map(|&i| &parsed[i]).collect()),
+        QueryResult::Sequences(seqs) => Results::Sequences(
+            seqs.iter()
+                .map(|s| Group {
+                    join_keys: s.join_keys.iter().map(key_json).collect(),
+                    events: s.events.iter().map(|e| e.map(|i| &parsed[i])).collect(),
+                })
+                .collect(),
+        ),
+        QueryResult::Samples(samples) => Results::Samples(
+            samples
+                .iter()
+                .map(|s| Group {
+                    join_keys: s.join_keys.iter().map(key_json).collect(),
+                    events: s.events.iter().map(|&i| Some(&parsed[i])).collect(),
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// A join key as Elasticsearch prints it in `join_keys`.
+fn key_json(k: &matcher::KeyValue) -> serde_json::Value {
+    use matcher::KeyValue as K;
+    match k {
+        K::Null => serde_json::Value::Null,
+        K::Bool(b) => (*b).into(),
+        K::Int(i) => (*i).into(),
+        K::Float(f) => f.0.into(),
+        K::Date(n) => (*n / 1_000_000).into(),
+        K::Ip(ip) => matcher::values::ip_to_string(*ip).into(),
+        K::Str(s) => s.as_ref().into(),
+    }
+}
+
+/// Table columns: the timestamp, the category, then every field the query reads.
+fn table_columns(c: &Compiled, registry: &FieldRegistry, opts: &QueryOptions) -> Vec<Column> {
+    let mut names: Vec<String> = vec![
+        opts.timestamp_field.clone(),
+        opts.event_category_field.clone(),
+    ];
+    for name in crate::fields::plan_fields(&c.plan) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Column::new(n, registry, i == 0))
+        .collect()
+}
+
+fn write_results(
+    format: Format,
+    results: &Results<'_>,
+    started: Instant,
+    columns: &[Column],
+    default_index: Option<&str>,
+) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        Format::Ndjson => output::write_ndjson(&mut out, results)?,
+        Format::Json => output::write_json(
+            &mut out,
+            results,
+            started.elapsed().as_millis(),
+            default_index,
+        )?,
+        Format::Table => output::write_table(&mut out, results, columns)?,
+    }
+    std::io::Write::flush(&mut out)
+}

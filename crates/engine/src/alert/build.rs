@@ -1,0 +1,557 @@
+//! One alert from one source event, and the `kibana.alert.*` fields every alert
+//! carries. Ports, in order of use:
+//! - `rule_types/factories/wrap_hits_factory.ts` (the id, the own-alert filter);
+//! - `rule_types/factories/utils/transform_hit_to_alert.ts` (overrides, reason,
+//!   source preparation, `event.kind` replaced, alert fields merged over the source);
+//! - `rule_types/factories/utils/build_alert.ts` (`buildAlertFields`,
+//!   `buildParent`, `buildAncestors`);
+//! - `rule_types/utils/mappings/build_{rule_name,severity,risk_score}_from_mapping.ts`;
+//! - `rule_registry/server/utils/create_persistence_rule_type_wrapper.ts`
+//!   (`augmentAlerts`) and `get_common_alert_fields.ts`: the fields added when the
+//!   alert is written.
+
+use super::ids::event_alert_id;
+use super::js::{fields_api_values, flatten_with_prefix, js_number, lodash_get};
+use super::reason::{build_reason_message, ReasonDoc};
+use super::source_fields::prepare_source;
+use super::{AlertContext, AlertError, RuleInfo, SourceDoc};
+use event::time::{format_millis, parse_date_nanos};
+use serde_json::{json, Map, Value};
+
+/// Alert fields in the order Kibana builds them; `None` is JavaScript's `undefined`.
+pub(crate) type AlertFields = Vec<(String, Option<Value>)>;
+
+/// A parent of the alert being built: a source event, or (for the shell alert of a
+/// sequence) a building-block alert.
+pub(crate) struct Parent<'a> {
+    pub id: &'a str,
+    pub index: &'a str,
+    pub source: &'a Map<String, Value>,
+    /// A search hit (read through the `fields` API) rather than a built alert.
+    pub is_search_hit: bool,
+}
+
+/// Name, severity and risk score after the rule's override mappings.
+pub(crate) struct Overrides {
+    pub name: String,
+    pub severity: Option<Value>,
+    pub risk_score: Option<Value>,
+}
+
+/// `buildParent`: the ancestor entry for one parent document.
+fn ancestor_of(parent: &Parent<'_>) -> (Value, u64) {
+    let is_signal = parent.source.get("signal").is_some_and(|v| !v.is_null())
+        || parent
+            .source
+            .get("kibana.alert.uuid")
+            .is_some_and(|v| !v.is_null());
+    let mut ancestor = Map::new();
+    ancestor.insert("id".into(), json!(parent.id));
+    ancestor.insert(
+        "type".into(),
+        json!(if is_signal { "signal" } else { "event" }),
+    );
+    ancestor.insert("index".into(), json!(parent.index));
+    let depth = if is_signal {
+        lodash_get(parent.source, "kibana.alert.depth")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+    } else {
+        0
+    };
+    ancestor.insert("depth".into(), json!(depth));
+    if is_signal {
+        if let Some(rule) =
+            lodash_get(parent.source, "kibana.alert.rule.uuid").filter(|v| !v.is_null())
+        {
+            ancestor.insert("rule".into(), rule.clone());
+        }
+    }
+    (Value::Object(ancestor), depth)
+}
+
+/// `buildAncestors`: the parent's own ancestors, then the parent.
+pub(crate) fn ancestors_of(parent: &Parent<'_>) -> Vec<Value> {
+    let mut ancestors = match lodash_get(parent.source, "kibana.alert.ancestors") {
+        Some(Value::Array(existing)) => existing.clone(),
+        _ => Vec::new(),
+    };
+    ancestors.push(ancestor_of(parent).0);
+    ancestors
+}
+
+/// True when one of the ancestors was raised by this very rule (Kibana drops such
+/// alerts so a rule never alerts on its own alerts).
+pub(crate) fn descends_from_rule(ancestors: &[Value], rule_uuid: &str) -> bool {
+    ancestors
+        .iter()
+        .any(|a| a.get("rule").and_then(Value::as_str) == Some(rule_uuid))
+}
+
+/// `getValidDateFromDoc(docs[0], '@timestamp')` as an ISO string in milliseconds.
+fn original_time(parent: &Parent<'_>) -> Option<String> {
+    let value = if parent.is_search_hit {
+        fields_api_values(parent.source, "@timestamp")
+            .into_iter()
+            .next()
+    } else {
+        parent.source.get("@timestamp").cloned()
+    }?;
+    let nanos = match &value {
+        Value::String(s) => parse_date_nanos(s),
+        Value::Number(n) => n.as_f64().map(|ms| (ms * 1e6) as i64),
+        _ => None,
+    }?;
+    Some(format_millis(nanos))
+}
+
+/// `getAlertDetailsUrl` (`common/utils/alert_detail_path.ts`) with
+/// `addSpaceIdToPath`; `None` without a public base URL.
+pub(crate) fn alert_url(ctx: &AlertContext, alert_id: &str, timestamp: &str) -> Option<Value> {
+    let base = ctx.public_base_url.as_deref()?;
+    let base = base.strip_suffix('/').unwrap_or(base);
+    let space = if ctx.space_id.is_empty() || ctx.space_id == "default" {
+        String::new()
+    } else {
+        format!("/s/{}", ctx.space_id)
+    };
+    let index = format!(".alerts-security.alerts-{}", ctx.space_id);
+    Some(json!(format!(
+        "{base}{space}/app/security/alerts/redirect/{alert_id}?index={index}&timestamp={timestamp}"
+    )))
+}
+
+/// `buildAlertFields`.
+pub(crate) fn alert_fields(
+    rule: &RuleInfo,
+    params: &Map<String, Value>,
+    ctx: &AlertContext,
+    parents: &[Parent<'_>],
+    reason: &str,
+    alert_uuid: &str,
+    overrides: Option<&Overrides>,
+) -> AlertFields {
+    let depth = parents.iter().map(|p| ancestor_of(p).1).max().unwrap_or(0) + 1;
+    let ancestors: Vec<Value> = parents.iter().flat_map(ancestors_of).collect();
+    let param = |key: &str| params.get(key).filter(|v| !v.is_null()).cloned();
+    let timestamp = ctx.now.clone();
+    let mut f: AlertFields = Vec::with_capacity(80);
+    let mut put = |key: &str, value: Option<Value>| f.push((key.to_string(), value));
+    put("@timestamp", Some(json!(timestamp)));
+    put("kibana.space_ids", Some(json!([ctx.space_id])));
+    put("event.kind", Some(json!("signal")));
+    put(
+        "kibana.alert.original_time",
+        parents.first().and_then(original_time).map(Value::String),
+    );
+    put("kibana.alert.rule.consumer", Some(json!("siem")));
+    put("kibana.alert.ancestors", Some(Value::Array(ancestors)));
+    put("kibana.alert.status", Some(json!("active")));
+    put("kibana.alert.workflow_status", Some(json!("open")));
+    put("kibana.alert.depth", Some(json!(depth)));
+    put("kibana.alert.reason", Some(json!(reason)));
+    put(
+        "kibana.alert.building_block_type",
+        param("building_block_type"),
+    );
+    put(
+        "kibana.alert.severity",
+        overrides.map_or_else(|| param("severity"), |o| o.severity.clone()),
+    );
+    put(
+        "kibana.alert.risk_score",
+        overrides.map_or_else(|| param("risk_score"), |o| o.risk_score.clone()),
+    );
+    put(
+        "kibana.alert.rule.parameters",
+        Some(Value::Object(params.clone())),
+    );
+    put("kibana.alert.rule.actions", Some(rule.actions.clone()));
+    put("kibana.alert.rule.author", param("author"));
+    put(
+        "kibana.alert.rule.created_at",
+        Some(json!(rule
+            .created_at
+            .clone()
+            .unwrap_or_else(|| timestamp.clone()))),
+    );
+    put("kibana.alert.rule.created_by", Some(json!(rule.created_by)));
+    put("kibana.alert.rule.description", param("description"));
+    put("kibana.alert.rule.enabled", Some(json!(rule.enabled)));
+    put(
+        "kibana.alert.rule.exceptions_list",
+        param("exceptions_list"),
+    );
+    put(
+        "kibana.alert.rule.false_positives",
+        param("false_positives"),
+    );
+    put("kibana.alert.rule.from", param("from"));
+    put("kibana.alert.rule.immutable", param("immutable"));
+    put("kibana.alert.rule.interval", Some(json!(rule.interval)));
+    put(
+        "kibana.alert.rule.indices",
+        Some(Value::Array(rule.indices.clone())),
+    );
+    put("kibana.alert.rule.license", param("license"));
+    put("kibana.alert.rule.max_signals", param("max_signals"));
+    put(
+        "kibana.alert.rule.name",
+        Some(json!(
+            overrides.map_or(rule.name.as_str(), |o| o.name.as_str())
+        )),
+    );
+    put("kibana.alert.rule.namespace", param("namespace"));
+    put("kibana.alert.rule.note", param("note"));
+    put("kibana.alert.rule.references", param("references"));
+    put(
+        "kibana.alert.rule.risk_score_mapping",
+        param("risk_score_mapping"),
+    );
+    put("kibana.alert.rule.rule_id", param("rule_id"));
+    put(
+        "kibana.alert.rule.rule_name_override",
+        param("rule_name_override"),
+    );
+    put(
+        "kibana.alert.rule.severity_mapping",
+        param("severity_mapping"),
+    );
+    put(
+        "kibana.alert.rule.tags",
+        Some(Value::Array(rule.tags.clone())),
+    );
+    put("kibana.alert.rule.threat", param("threat"));
+    put("kibana.alert.rule.throttle", rule.throttle.clone());
+    put("kibana.alert.rule.timeline_id", param("timeline_id"));
+    put("kibana.alert.rule.timeline_title", param("timeline_title"));
+    put(
+        "kibana.alert.rule.timestamp_override",
+        param("timestamp_override"),
+    );
+    put("kibana.alert.rule.to", param("to"));
+    put("kibana.alert.rule.type", param("type"));
+    put(
+        "kibana.alert.rule.updated_at",
+        Some(json!(rule
+            .updated_at
+            .clone()
+            .unwrap_or_else(|| timestamp.clone()))),
+    );
+    put("kibana.alert.rule.updated_by", Some(json!(rule.updated_by)));
+    put("kibana.alert.rule.uuid", Some(json!(rule.uuid)));
+    put("kibana.alert.rule.version", param("version"));
+    put("kibana.alert.url", alert_url(ctx, alert_uuid, &timestamp));
+    put("kibana.alert.uuid", Some(json!(alert_uuid)));
+    put("kibana.alert.workflow_tags", Some(json!([])));
+    put("kibana.alert.workflow_assignee_ids", Some(json!([])));
+    let mut meta = Vec::new();
+    flatten_with_prefix(
+        "kibana.alert.rule.meta",
+        &param("meta").unwrap_or(Value::Null),
+        &mut meta,
+    );
+    for (key, value) in meta {
+        put(&key, Some(value).filter(|v| !v.is_null()));
+    }
+    put("kibana.alert.rule.risk_score", param("risk_score"));
+    put("kibana.alert.rule.severity", param("severity"));
+    put(
+        "kibana.alert.rule.building_block_type",
+        param("building_block_type"),
+    );
+    // Asset criticality and entity risk fields: `undefined` here, enriched later.
+    for key in [
+        "kibana.alert.host.criticality_level",
+        "kibana.alert.user.criticality_level",
+        "host.asset.criticality",
+        "user.asset.criticality",
+        "service.asset.criticality",
+        "host.risk.calculated_level",
+        "host.risk.calculated_score_norm",
+        "user.risk.calculated_level",
+        "user.risk.calculated_score_norm",
+        "service.risk.calculated_level",
+        "service.risk.calculated_score_norm",
+    ] {
+        put(key, None);
+    }
+    let (intended, execution_type) = match &ctx.intended_timestamp {
+        Some(intended) => (intended.clone(), "manual"),
+        None => (timestamp.clone(), "scheduled"),
+    };
+    put("kibana.alert.intended_timestamp", Some(json!(intended)));
+    put(
+        "kibana.alert.rule.execution.type",
+        Some(json!(execution_type)),
+    );
+    f
+}
+
+/// `augmentAlerts` + `getCommonAlertFields`: fields the persistence layer puts
+/// under the alert's own (which win).
+pub(crate) fn augment(alert: &mut Map<String, Value>, rule: &RuleInfo, ctx: &AlertContext) {
+    let common = [
+        ("kibana.alert.rule.execution.timestamp", json!(ctx.now)),
+        ("kibana.alert.start", json!(ctx.now)),
+        ("kibana.alert.last_detected", json!(ctx.now)),
+        ("kibana.version", json!(ctx.kibana_version)),
+        ("kibana.alert.rule.category", json!(rule.category())),
+        ("kibana.alert.rule.consumer", json!("siem")),
+        (
+            "kibana.alert.rule.execution.uuid",
+            json!(ctx.execution_uuid),
+        ),
+        ("kibana.alert.rule.name", json!(rule.name)),
+        ("kibana.alert.rule.producer", json!("siem")),
+        ("kibana.alert.rule.revision", json!(rule.revision)),
+        ("kibana.alert.rule.rule_type_id", json!(rule.rule_type_id())),
+        ("kibana.alert.rule.uuid", json!(rule.uuid)),
+        ("kibana.space_ids", json!([ctx.space_id])),
+        ("kibana.alert.rule.tags", Value::Array(rule.tags.clone())),
+        ("@timestamp", json!(ctx.now)),
+    ];
+    for (key, value) in common {
+        alert.entry(key).or_insert(value);
+    }
+}
+
+/// `merge(validatedSource, alertFields)` (lodash): defined values overwrite,
+/// `undefined` ones leave the source as it is.
+fn merge_defined(target: &mut Map<String, Value>, fields: AlertFields) {
+    for (key, value) in fields {
+        if let Some(value) = value {
+            target.insert(key, value);
+        }
+    }
+}
+
+/// The object spread `{...a, ...fields}`: `undefined` values remove the key.
+pub(crate) fn spread(target: &mut Map<String, Value>, fields: AlertFields) {
+    for (key, value) in fields {
+        match value {
+            Some(value) => target.insert(key, value),
+            None => target.remove(&key),
+        };
+    }
+}
+
+/// Removes `event.kind` from the prepared source (`robustGet` / `robustSet` with
+/// `undefined`), so that only the alert's flat `event.kind: signal` remains. A
+/// `null` nested `event.kind` is not seen by `robustGet` and stays.
+fn drop_source_event_kind(doc: &mut Map<String, Value>) {
+    let flat_present = doc.get("event.kind").is_some_and(|v| !v.is_null());
+    match doc.get_mut("event") {
+        Some(Value::Object(event)) => {
+            let nested_present = event.get("kind").is_some_and(|v| !v.is_null());
+            if flat_present || nested_present {
+                event.remove("kind");
+            }
+        }
+        _ if flat_present => {
+            doc.remove("event.kind");
+        }
+        _ => {}
+    }
+}
+
+/// The rule's overrides for this event (`applyOverrides: true`).
+pub(crate) fn overrides_for(rule: &RuleInfo, source: &Map<String, Value>) -> Overrides {
+    Overrides {
+        name: rule_name_from_mapping(rule, source),
+        severity: severity_from_mapping(rule, source),
+        risk_score: risk_score_from_mapping(rule, source),
+    }
+}
+
+/// `buildRuleNameFromMapping`: a string at `rule_name_override` replaces the name.
+fn rule_name_from_mapping(rule: &RuleInfo, source: &Map<String, Value>) -> String {
+    rule.param("rule_name_override")
+        .and_then(Value::as_str)
+        .and_then(|field| lodash_get(source, field))
+        .and_then(Value::as_str)
+        .map_or_else(|| rule.name.clone(), str::to_string)
+}
+
+fn severity_rank(severity: Option<&str>) -> u8 {
+    match severity {
+        Some("low") => 0,
+        Some("medium") => 1,
+        Some("high") => 2,
+        Some("critical") => 3,
+        _ => 0,
+    }
+}
+
+/// The severity mapping sorted low → critical, as `buildSeverityFromMapping`
+/// sorts the rule's own array in place (so later alerts carry it sorted).
+pub(crate) fn sorted_severity_mapping(params: &Map<String, Value>) -> Option<Vec<Value>> {
+    let mut mapping = params.get("severity_mapping")?.as_array()?.clone();
+    mapping.sort_by_key(|m| severity_rank(m.get("severity").and_then(Value::as_str)));
+    Some(mapping)
+}
+
+/// `buildSeverityFromMapping`: the highest mapped severity whose value the event has.
+fn severity_from_mapping(rule: &RuleInfo, source: &Map<String, Value>) -> Option<Value> {
+    let default = rule.param("severity").cloned();
+    let Some(mapping) = sorted_severity_mapping(&rule.params).filter(|m| !m.is_empty()) else {
+        return default;
+    };
+    let mut matched: Option<Value> = None;
+    for item in &mapping {
+        let field = item.get("field").and_then(Value::as_str).unwrap_or("");
+        let mapped = item.get("value").and_then(Value::as_str).unwrap_or("");
+        if event_has_mapped_value(lodash_get(source, field), field, mapped) {
+            matched = item.get("severity").cloned();
+        }
+    }
+    match matched {
+        Some(Value::String(s)) if ["low", "medium", "high", "critical"].contains(&s.as_str()) => {
+            Some(Value::String(s))
+        }
+        _ => default,
+    }
+}
+
+fn event_has_mapped_value(event_value: Option<&Value>, field: &str, mapped: &str) -> bool {
+    let values: Vec<&Value> = match event_value {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(other) => vec![other],
+        None => vec![],
+    };
+    let safe_integer = |v: &Value| {
+        v.as_f64()
+            .filter(|x| x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_991.0)
+    };
+    if field == "event.severity" {
+        // `Math.floor(Number(value))` against the event's safe-integer numbers.
+        let Some(wanted) = js_number(mapped).map(f64::floor) else {
+            return false;
+        };
+        return values
+            .iter()
+            .filter_map(|v| safe_integer(v))
+            .any(|n| n == wanted);
+    }
+    values.iter().any(|v| match v {
+        Value::String(s) => s == mapped,
+        Value::Number(_) => {
+            safe_integer(v).is_some_and(|n| super::js::js_to_join_string(&json_number(n)) == mapped)
+        }
+        _ => false,
+    })
+}
+
+/// `buildRiskScoreFromMapping`: the largest 0–100 number at the first mapping's field.
+fn risk_score_from_mapping(rule: &RuleInfo, source: &Map<String, Value>) -> Option<Value> {
+    let default = rule.param("risk_score").cloned();
+    let Some(field) = rule
+        .param("risk_score_mapping")
+        .and_then(Value::as_array)
+        .and_then(|m| m.first())
+        .and_then(|m| m.get("field"))
+        .and_then(Value::as_str)
+    else {
+        return default;
+    };
+    let values: Vec<&Value> = match lodash_get(source, field) {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(other) => vec![other],
+        None => vec![],
+    };
+    let valid = values.iter().filter_map(|v| match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => js_number(s),
+        _ => None,
+    });
+    let max = valid
+        .filter(|x| x.is_finite() && (0.0..=100.0).contains(x))
+        .fold(None, |acc: Option<f64>, x| {
+            Some(acc.map_or(x, |a| a.max(x)))
+        });
+    max.map(json_number).or(default)
+}
+
+/// A JavaScript number as JSON: integral values without a fraction.
+fn json_number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        json!(x as i64)
+    } else {
+        json!(x)
+    }
+}
+
+/// The event's parent record and the check that it is an object.
+pub(crate) fn event_parent<'a>(doc: &'a SourceDoc) -> Result<Parent<'a>, AlertError> {
+    let source = doc.source.as_object().ok_or(AlertError::SourceNotObject)?;
+    Ok(Parent {
+        id: &doc.id,
+        index: &doc.index,
+        source,
+        is_search_hit: true,
+    })
+}
+
+/// `transformHitToAlert` for one event, with `applyOverrides` and the alert id
+/// given; the `_source` of the alert before `augmentAlerts`.
+pub(crate) fn transform_hit_to_alert(
+    rule: &RuleInfo,
+    ctx: &AlertContext,
+    parent: &Parent<'_>,
+    apply_overrides: bool,
+    alert_uuid: &str,
+    reason_override: Option<&str>,
+) -> Result<Map<String, Value>, AlertError> {
+    let overrides = apply_overrides.then(|| overrides_for(rule, parent.source));
+    let name = overrides
+        .as_ref()
+        .map_or(rule.name.as_str(), |o| o.name.as_str());
+    let severity_value = overrides
+        .as_ref()
+        .map_or_else(|| rule.param("severity").cloned(), |o| o.severity.clone());
+    let severity = severity_value
+        .as_ref()
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let reason = match reason_override {
+        Some(reason) => reason.to_string(),
+        None => build_reason_message(name, severity, ReasonDoc::Event(parent.source)),
+    };
+    let mut params = rule.params.clone();
+    if apply_overrides {
+        if let Some(sorted) = sorted_severity_mapping(&params) {
+            params.insert("severity_mapping".into(), Value::Array(sorted));
+        }
+    }
+    let fields = alert_fields(
+        rule,
+        &params,
+        ctx,
+        std::slice::from_ref(parent),
+        &reason,
+        alert_uuid,
+        overrides.as_ref(),
+    );
+    let mut alert = prepare_source(parent.source)?.fields;
+    drop_source_event_kind(&mut alert);
+    merge_defined(&mut alert, fields);
+    Ok(alert)
+}
+
+/// `wrapHitsFactory` for one event: the alert, or `None` when the event is itself
+/// an alert of this rule.
+pub(crate) fn build_event_alert(
+    rule: &RuleInfo,
+    ctx: &AlertContext,
+    doc: &SourceDoc,
+    reason_override: Option<&str>,
+) -> Result<Option<Value>, AlertError> {
+    let parent = event_parent(doc)?;
+    if descends_from_rule(&ancestors_of(&parent), &rule.uuid) {
+        return Ok(None);
+    }
+    let id = event_alert_id(&doc.index, &doc.id, &ctx.space_id, &rule.uuid);
+    let mut alert = transform_hit_to_alert(rule, ctx, &parent, true, &id, reason_override)?;
+    augment(&mut alert, rule, ctx);
+    Ok(Some(Value::Object(alert)))
+}

@@ -1,0 +1,317 @@
+//! Preparing a source document's fields for an alert: Kibana's
+//! `traverseAndMutateDoc` (`rule_types/factories/utils/traverse_and_mutate_doc.ts`).
+//!
+//! In one pass over the `_source`:
+//! 1. top-level keys whose first dotted segment is `kibana`, `signal` or
+//!    `threshold_result` are removed;
+//! 2. values that conflict with the ECS mapping of the alerts index are removed
+//!    (a keyword given an object, an object given a keyword, a long that is not a
+//!    number, an invalid ip / date / boolean, a primitive in a `nested` field, a
+//!    dotted key running through a non-object ECS field); array items are checked one
+//!    by one, and objects or arrays left empty disappear;
+//! 3. every kept top-level `event.*` and `data_stream.*` value is *copied* (not
+//!    moved: the source keeps it) to flat `kibana.alert.original_event.*` /
+//!    `kibana.alert.original_data_stream.*` keys.
+
+use super::ecs_types::{
+    ecs_field_map, is_valid_boolean, is_valid_date, is_valid_ip, is_valid_long, is_valid_numeric,
+};
+use super::js::flatten_with_prefix;
+use super::AlertError;
+use serde_json::{Map, Value};
+
+/// Deepest object/array nesting accepted in a source document.
+pub(crate) const MAX_SOURCE_DEPTH: usize = 100;
+
+const BANNED_TOP_LEVEL: [&str; 3] = ["kibana", "signal", "threshold_result"];
+
+/// What `traverseAndMutateDoc` returns: the kept fields (with the copied
+/// `kibana.alert.original_*` keys added) and the removed `(path, value)` pairs.
+#[derive(Debug, Default)]
+pub struct PreparedSource {
+    pub fields: Map<String, Value>,
+    pub removed: Vec<(String, Value)>,
+}
+
+/// Runs `traverseAndMutateDoc` over a `_source` object.
+pub fn prepare_source(source: &Map<String, Value>) -> Result<PreparedSource, AlertError> {
+    let mut walk = Walk::default();
+    let mut fields = source.clone();
+    walk.object(&mut fields, &[], true, 0)?;
+    for (key, value) in walk.to_add {
+        fields.insert(key, value);
+    }
+    Ok(PreparedSource {
+        fields,
+        removed: walk.removed,
+    })
+}
+
+#[derive(Default)]
+struct Walk {
+    removed: Vec<(String, Value)>,
+    to_add: Vec<(String, Value)>,
+}
+
+impl Walk {
+    fn object(
+        &mut self,
+        doc: &mut Map<String, Value>,
+        path: &[&str],
+        top_level: bool,
+        depth: usize,
+    ) -> Result<(), AlertError> {
+        if depth > MAX_SOURCE_DEPTH {
+            return Err(AlertError::TooDeep);
+        }
+        let keys: Vec<String> = doc.keys().cloned().collect();
+        for key in keys {
+            let mut full: Vec<&str> = path.to_vec();
+            full.push(&key);
+            let full_path = full.join(".");
+            let kept = self.field(doc, &key, &full, &full_path, top_level, depth)?;
+            if kept && top_level {
+                self.copy_to_alert_namespace(doc, &key, &full_path);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks one key of `doc`; returns whether it was kept.
+    fn field(
+        &mut self,
+        doc: &mut Map<String, Value>,
+        key: &str,
+        full: &[&str],
+        full_path: &str,
+        top_level: bool,
+        depth: usize,
+    ) -> Result<bool, AlertError> {
+        let first_segment = key.split('.').next().unwrap_or(key);
+        if top_level && BANNED_TOP_LEVEL.contains(&first_segment) {
+            if let Some(value) = doc.remove(key) {
+                self.removed.push((full_path.to_string(), value));
+            }
+            return Ok(false);
+        }
+        let Some(value) = doc.get_mut(key) else {
+            return Ok(false);
+        };
+        if let Value::Array(items) = value {
+            let kept = self.array(std::mem::take(items), full, full_path, depth + 1)?;
+            if kept.is_empty() {
+                doc.remove(key);
+                return Ok(false);
+            }
+            *value = Value::Array(kept);
+            return Ok(true);
+        }
+        if !is_ecs_compliant(value, full_path) {
+            if let Some(value) = doc.remove(key) {
+                self.removed.push((full_path.to_string(), value));
+            }
+            return Ok(false);
+        }
+        if let Value::Object(inner) = value {
+            self.object(inner, full, false, depth + 1)?;
+            if inner.is_empty() {
+                doc.remove(key);
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// `traverseArray`: inner arrays first, then each item on its own.
+    fn array(
+        &mut self,
+        items: Vec<Value>,
+        path: &[&str],
+        path_str: &str,
+        depth: usize,
+    ) -> Result<Vec<Value>, AlertError> {
+        if depth > MAX_SOURCE_DEPTH {
+            return Err(AlertError::TooDeep);
+        }
+        let mut kept = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Value::Array(inner) => {
+                    let inner = self.array(inner, path, path_str, depth + 1)?;
+                    if !inner.is_empty() {
+                        kept.push(Value::Array(inner));
+                    }
+                }
+                item if !is_ecs_compliant(&item, path_str) => {
+                    self.removed.push((path_str.to_string(), item))
+                }
+                Value::Object(mut inner) => {
+                    self.object(&mut inner, path, false, depth + 1)?;
+                    if !inner.is_empty() {
+                        kept.push(Value::Object(inner));
+                    }
+                }
+                item => kept.push(item),
+            }
+        }
+        Ok(kept)
+    }
+
+    /// `alertingNamespaceCopyMap`: `event` → `kibana.alert.original_event`,
+    /// `data_stream` → `kibana.alert.original_data_stream`.
+    fn copy_to_alert_namespace(&mut self, doc: &Map<String, Value>, key: &str, full_path: &str) {
+        let top = full_path.split('.').next().unwrap_or(full_path);
+        let root = match top {
+            "event" => "kibana.alert.original_event",
+            "data_stream" => "kibana.alert.original_data_stream",
+            _ => return,
+        };
+        let Some(value) = doc.get(key) else { return };
+        let destination = format!("{root}{}", &full_path[top.len()..]);
+        flatten_with_prefix(&destination, value, &mut self.to_add);
+    }
+}
+
+/// `computeIsEcsCompliant`.
+fn is_ecs_compliant(value: &Value, path: &str) -> bool {
+    let map = ecs_field_map();
+    if path.contains('.') && !dotted_parents_are_objects(path) {
+        return false;
+    }
+    if map.is_nested(path) {
+        return match value {
+            Value::Array(items) => items.iter().all(Value::is_object),
+            other => other.is_object(),
+        };
+    }
+    if !map.is_ecs_field(path) {
+        return true;
+    }
+    match map.type_of(path) {
+        Some("geo_point") => true,
+        Some("long") => is_valid_long(value),
+        Some("float" | "scaled_float") => is_valid_numeric(value),
+        Some("ip") => is_valid_ip(value),
+        Some("date") => is_valid_date(value),
+        Some("boolean") => is_valid_boolean(value),
+        _ if map.is_ecs_object(path) => value.is_object(),
+        _ => !value.is_object(),
+    }
+}
+
+/// `validateDottedPathInEcsMappings`: no proper prefix of the path may be an ECS
+/// field that is not an object.
+fn dotted_parents_are_objects(path: &str) -> bool {
+    let map = ecs_field_map();
+    let mut end = 0;
+    while let Some(dot) = path[end..].find('.') {
+        end += dot;
+        let prefix = &path[..end];
+        if map.is_ecs_field(prefix) && !map.is_ecs_object(prefix) {
+            return false;
+        }
+        end += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    //! Cases of Kibana's `traverse_and_mutate_doc.test.ts`.
+    use super::*;
+    use serde_json::json;
+
+    fn run(doc: Value) -> (Value, Vec<(String, Value)>) {
+        let prepared = prepare_source(doc.as_object().unwrap()).unwrap();
+        (Value::Object(prepared.fields), prepared.removed)
+    }
+
+    #[test]
+    fn keeps_compliant_fields() {
+        let doc =
+            json!({"client": {"nat": {"port": "3000", "ip": "127.0.0.2"}, "ip": ["127.0.0.1"]}});
+        assert_eq!(run(doc.clone()), (doc, vec![]));
+    }
+
+    #[test]
+    fn strips_objects_on_keywords_and_keywords_on_objects() {
+        let (result, removed) = run(json!({"agent": {"name": {"first": "a"}, "type": "filebeat"}}));
+        assert_eq!(result, json!({"agent": {"type": "filebeat"}}));
+        assert_eq!(
+            removed,
+            vec![("agent.name".to_string(), json!({"first": "a"}))]
+        );
+        let (result, removed) = run(json!({"agent": "test", "message": "m"}));
+        assert_eq!(result, json!({"message": "m"}));
+        assert_eq!(removed, vec![("agent".to_string(), json!("test"))]);
+    }
+
+    #[test]
+    fn array_items_are_checked_one_by_one() {
+        let (result, removed) = run(
+            json!({"agent": [{"name": {"conflict": "agent-1"}}, {"name": "test"}], "message": "m"}),
+        );
+        assert_eq!(result, json!({"agent": [{"name": "test"}], "message": "m"}));
+        assert_eq!(
+            removed,
+            vec![("agent.name".to_string(), json!({"conflict": "agent-1"}))]
+        );
+        let (result, removed) = run(json!({"agent": ["agent-1", "agent-2"]}));
+        assert_eq!(result, json!({}));
+        assert_eq!(removed.len(), 2);
+    }
+
+    #[test]
+    fn dotted_keys_through_keywords_are_stripped() {
+        let (result, removed) = run(
+            json!({"agent.name.conflict": "v", "agent.name.text": [], "agent.build.original": "v10"}),
+        );
+        assert_eq!(result, json!({"agent.build.original": "v10"}));
+        assert_eq!(
+            removed,
+            vec![("agent.name.conflict".to_string(), json!("v"))]
+        );
+    }
+
+    #[test]
+    fn typed_values_are_validated() {
+        let (result, _) =
+            run(json!({"source": {"ip": "invalid-ip", "name": "s"}, "client": {"bytes": "24 "}}));
+        assert_eq!(result, json!({"source": {"name": "s"}}));
+        let (result, removed) = run(
+            json!({"dll.code_signature.trusted": ["conflict", "true", 5, "False", "ee", "True"]}),
+        );
+        assert_eq!(result, json!({"dll.code_signature.trusted": ["true"]}));
+        assert_eq!(removed.len(), 5);
+        let (result, _) = run(json!({"threat": {"enrichments": ["x"], "indicator.port": 443}}));
+        assert_eq!(result, json!({"threat": {"indicator.port": 443}}));
+    }
+
+    #[test]
+    fn banned_top_level_fields_are_removed() {
+        let (result, removed) =
+            run(json!({"kibana.test": "v", "kibana_test_prefix": "v", "signal": {"x": 1}}));
+        assert_eq!(result, json!({"kibana_test_prefix": "v"}));
+        assert_eq!(removed.len(), 2);
+    }
+
+    #[test]
+    fn event_fields_are_copied_to_original_event() {
+        let (result, _) = run(json!({"event": {"created": true, "category": "start"}}));
+        assert_eq!(
+            result,
+            json!({"event": {"category": "start"}, "kibana.alert.original_event.category": "start"})
+        );
+        let (result, _) =
+            run(json!({"event.field": {"subfield": "t"}, "top_field.event.action": "x"}));
+        assert_eq!(
+            result,
+            json!({"event.field": {"subfield": "t"}, "kibana.alert.original_event.field.subfield": "t", "top_field.event.action": "x"})
+        );
+        let (result, _) = run(json!({"data_stream": {"type": "logs"}}));
+        assert_eq!(
+            result,
+            json!({"data_stream": {"type": "logs"}, "kibana.alert.original_data_stream.type": "logs"})
+        );
+    }
+}

@@ -1,0 +1,621 @@
+//! The sequence engine: a streaming state machine with the semantics of
+//! Elasticsearch's `SequenceMatcher` / `KeyToSequences` / `SequenceGroup`
+//! and `TumblingWindow` (`x-pack/plugin/eql/src/main/java/org/elasticsearch/xpack/eql/execution/sequence/`).
+//!
+//! Elasticsearch runs one query per stage and matches a stage-(n+1) hit
+//! against the *latest* in-flight sequence of stage n with an earlier
+//! ordinal, trimming that sequence and every older one
+//! (`OrdinalGroup.trimBefore`). Fed events in order, that is the same as
+//! keeping, per join key and stage, only the most recent partial sequence:
+//!
+//! - a newer stage-0 match replaces the pending one;
+//! - an event that advances stage n to n+1 consumes the stage-n partial and
+//!   replaces what waited at n+1;
+//! - one event may advance a sequence and start (or advance) another, but
+//!   never appears twice in one sequence (stages are tried from the last to
+//!   the first, so an event never consumes a partial it just created);
+//! - `until` drops the key's pending partials (an until event between a
+//!   partial and its next event rejects it, `UntilGroup`);
+//! - `maxspan` rejects an advance when last − first > maxspan, and partials
+//!   that can no longer advance are expired;
+//! - an event whose non-optional key field is missing takes no part; a
+//!   multi-valued key field joins under each of its values (the cartesian
+//!   product over key fields).
+//!
+//! Missing-event stages (`![…]`) follow `TumblingWindow.checkMissingEvents`:
+//! positive stages are matched as above, then a candidate is discarded if a
+//! middle missing stage has an event (same key) strictly between its
+//! neighbours' timestamps (in milliseconds), and leading/trailing missing
+//! stages are judged by the nearest such event before/after the sequence
+//! against `maxspan`.
+//!
+//! Memory is O(keys × stages): per key, one partial per stage and, for
+//! missing stages, the latest timestamps seen.
+
+use event::{Event, FieldId};
+use ir::{EventQuery, JoinKey, SequencePlan};
+use rustc_hash::FxHashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::error::EvalError;
+use crate::order::in_category;
+use crate::values::{doc_values, truncate_to_millis, KeyValue};
+
+/// A completed sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequenceMatch {
+    pub join_keys: Vec<KeyValue>,
+    /// One entry per stage (runs expanded); `None` for a missing-event stage.
+    pub events: Vec<Option<usize>>,
+    /// Push number of the event that completed the sequence's positive
+    /// stages: sequences are reported in this order, then by key.
+    pub completed_at: u64,
+}
+
+/// One expanded stage (runs unrolled).
+struct Stage<'p> {
+    keys: &'p [JoinKey],
+    missing: bool,
+    /// Index of the distinct query (runs of one step share it).
+    query_index: usize,
+}
+
+/// The latest timestamps seen for a missing stage and key.
+#[derive(Debug, Clone, Copy)]
+struct Tracker {
+    latest: i64,
+    /// The latest timestamp in an earlier millisecond than `latest`.
+    earlier: Option<i64>,
+}
+
+impl Tracker {
+    fn record(slot: &mut Option<Tracker>, ts: i64) {
+        *slot = Some(match *slot {
+            None => Tracker {
+                latest: ts,
+                earlier: None,
+            },
+            Some(t) if truncate_to_millis(ts) > truncate_to_millis(t.latest) => Tracker {
+                latest: ts,
+                earlier: Some(t.latest),
+            },
+            Some(t) => Tracker {
+                latest: ts.max(t.latest),
+                earlier: t.earlier,
+            },
+        });
+    }
+
+    /// The latest timestamp strictly before `bound` (a millisecond boundary
+    /// not earlier than `latest`'s millisecond).
+    fn before(&self, bound: i64) -> Option<i64> {
+        if self.latest < bound {
+            Some(self.latest)
+        } else {
+            self.earlier.filter(|&e| e < bound)
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Partial {
+    events: Vec<Option<usize>>,
+    start: i64,
+    last: i64,
+    last_leading: Option<i64>,
+    /// A middle missing stage saw an event: the sequence completes for
+    /// nothing (Elasticsearch discards it after matching).
+    doomed: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct KeyState {
+    /// Per stage: the pending partial whose last matched stage is that one.
+    slots: Vec<Option<Partial>>,
+    /// Per stage: timestamps of missing-stage events.
+    missing: Vec<Option<Tracker>>,
+}
+
+impl KeyState {
+    fn is_empty(&self) -> bool {
+        self.slots.iter().all(Option::is_none) && self.missing.iter().all(Option::is_none)
+    }
+}
+
+/// A sequence whose positive stages matched, waiting for its trailing
+/// missing stages to be judged.
+#[derive(Debug, Clone)]
+struct PendingTrailing {
+    partial: Partial,
+    completed_at: u64,
+}
+
+/// Sequences waiting on trailing missing stages, by key, with their
+/// deadlines in a min-heap (entries of settled sequences are skipped when
+/// popped).
+#[derive(Debug, Default)]
+struct Pending {
+    by_key: FxHashMap<Vec<KeyValue>, Vec<PendingTrailing>>,
+    /// (deadline, completed_at, key): after the deadline any trailing event
+    /// is too late to discard the sequence.
+    deadlines: BinaryHeap<Reverse<(i64, u64, Vec<KeyValue>)>>,
+}
+
+/// Streaming matcher for one sequence plan.
+pub struct SequenceEngine<'p> {
+    stages: Vec<Stage<'p>>,
+    queries: Vec<&'p EventQuery>,
+    until: Option<(&'p EventQuery, &'p [JoinKey])>,
+    maxspan: i64,
+    category_field: FieldId,
+    first_positive: usize,
+    last_positive: usize,
+    keys: FxHashMap<Vec<KeyValue>, KeyState>,
+    pending: Pending,
+    pushed: u64,
+    since_sweep: usize,
+    /// Events until the next sweep: max(1024, live keys after the last one).
+    next_sweep: usize,
+    errors: Vec<(usize, EvalError)>,
+    error_count: usize,
+    /// Reused per event: which distinct queries matched.
+    scratch: Vec<bool>,
+}
+
+const MAX_KEPT_ERRORS: usize = 100;
+
+impl<'p> SequenceEngine<'p> {
+    /// Builds the engine; `category_field` holds the event category.
+    /// A plan without any positive stage matches nothing.
+    pub fn new(plan: &'p SequencePlan, category_field: FieldId) -> Self {
+        let mut stages = Vec::new();
+        let mut queries: Vec<&EventQuery> = Vec::new();
+        for step in &plan.stages {
+            let query_index = queries.len();
+            queries.push(&step.query);
+            for _ in 0..step.runs.max(1) {
+                stages.push(Stage {
+                    keys: &step.keys,
+                    missing: step.missing,
+                    query_index,
+                });
+            }
+        }
+        let first_positive = stages.iter().position(|s| !s.missing).unwrap_or(usize::MAX);
+        let last_positive = stages
+            .iter()
+            .rposition(|s| !s.missing)
+            .unwrap_or(usize::MAX);
+        SequenceEngine {
+            stages,
+            queries,
+            until: plan.until.as_ref().map(|u| (&u.query, u.keys.as_slice())),
+            maxspan: plan.maxspan.unwrap_or(0),
+            category_field,
+            first_positive,
+            last_positive,
+            keys: FxHashMap::default(),
+            pending: Pending::default(),
+            pushed: 0,
+            since_sweep: 0,
+            next_sweep: 1024,
+            errors: Vec::new(),
+            error_count: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Script errors met while matching (event id, error); at most 100 kept.
+    pub fn errors(&self) -> &[(usize, EvalError)] {
+        &self.errors
+    }
+
+    /// Total number of script errors met.
+    pub fn error_count(&self) -> usize {
+        self.error_count
+    }
+
+    /// Number of join keys with state (for tests and memory accounting).
+    pub fn live_keys(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Feeds the next event (events must come in query order: timestamp,
+    /// tiebreaker, input order). Completed sequences are appended to `out`.
+    pub fn push(&mut self, id: usize, ts: i64, event: &Event<'_>, out: &mut Vec<SequenceMatch>) {
+        if self.first_positive == usize::MAX {
+            return;
+        }
+        let seq = self.pushed;
+        self.pushed += 1;
+        self.resolve_expired_trailing(ts, out);
+        let mut matched = std::mem::take(&mut self.scratch);
+        self.matched_queries(id, event, &mut matched);
+        let hit = |engine: &Self, k: usize| matched[engine.stages[k].query_index];
+
+        for k in (self.first_positive + 1..=self.last_positive).rev() {
+            if !self.stages[k].missing && hit(self, k) {
+                self.advance(k, id, ts, seq, event, out);
+            }
+        }
+        if hit(self, self.first_positive) {
+            self.start(id, ts, seq, event, out);
+        }
+        for m in 0..self.stages.len() {
+            if self.stages[m].missing && hit(self, m) {
+                self.record_missing(m, ts, event, out);
+            }
+        }
+        if matched[self.queries.len()] {
+            self.apply_until(event);
+        }
+        self.scratch = matched;
+        self.maybe_sweep(ts);
+    }
+
+    /// Ends the stream: sequences waiting on trailing missing stages complete
+    /// (no trailing event came).
+    pub fn finish(&mut self, out: &mut Vec<SequenceMatch>) {
+        let mut all: Vec<(Vec<KeyValue>, PendingTrailing)> = std::mem::take(&mut self.pending)
+            .by_key
+            .into_iter()
+            .flat_map(|(k, v)| v.into_iter().map(move |p| (k.clone(), p)))
+            .collect();
+        all.sort_by(|a, b| {
+            a.1.completed_at
+                .cmp(&b.1.completed_at)
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        for (key, p) in all {
+            self.judge(key, p.partial, p.completed_at, None, out);
+        }
+    }
+
+    /// Which distinct queries (and, last, `until`) the event matches.
+    fn matched_queries(&mut self, id: usize, event: &Event<'_>, matched: &mut Vec<bool>) {
+        matched.clear();
+        for i in 0..self.queries.len() {
+            let q = self.queries[i];
+            let m = self.query_matches(id, q, event);
+            matched.push(m);
+        }
+        let until = match self.until {
+            Some((q, _)) => self.query_matches(id, q, event),
+            None => false,
+        };
+        matched.push(until);
+    }
+
+    fn query_matches(&mut self, id: usize, q: &EventQuery, event: &Event<'_>) -> bool {
+        if !in_category(q, event, self.category_field) {
+            return false;
+        }
+        match crate::pred::eval(&q.condition, event) {
+            Ok(b) => b,
+            Err(e) => {
+                self.error_count += 1;
+                if self.errors.len() < MAX_KEPT_ERRORS {
+                    self.errors.push((id, e));
+                }
+                false
+            }
+        }
+    }
+
+    fn new_state(&self) -> KeyState {
+        KeyState {
+            slots: vec![None; self.stages.len()],
+            missing: vec![None; self.stages.len()],
+        }
+    }
+
+    fn exceeds_maxspan(&self, from: i64, to: i64) -> bool {
+        self.maxspan > 0 && to.saturating_sub(from) > self.maxspan
+    }
+
+    fn previous_positive(&self, k: usize) -> usize {
+        (0..k)
+            .rev()
+            .find(|&i| !self.stages[i].missing)
+            .unwrap_or(self.first_positive)
+    }
+
+    /// Stage `k` (not the first positive one) matched: advance the key's
+    /// partial from the previous positive stage.
+    fn advance(
+        &mut self,
+        k: usize,
+        id: usize,
+        ts: i64,
+        seq: u64,
+        event: &Event<'_>,
+        out: &mut Vec<SequenceMatch>,
+    ) {
+        let p = self.previous_positive(k);
+        for key in key_tuples(self.stages[k].keys, event) {
+            let Some(state) = self.keys.get_mut(&key) else {
+                continue;
+            };
+            let Some(mut partial) = state.slots[p].take() else {
+                continue;
+            };
+            if self.maxspan > 0 && ts.saturating_sub(partial.start) > self.maxspan {
+                continue;
+            }
+            // The middle query is `@timestamp > previous and < next`, both in
+            // milliseconds: an event in a strictly later millisecond than the
+            // previous match and a strictly earlier one than this event.
+            let upper = truncate_to_millis(ts);
+            let lower = truncate_to_millis(partial.last);
+            for m in p + 1..k {
+                let seen = state.missing[m].and_then(|t| t.before(upper));
+                if seen.is_some_and(|t| truncate_to_millis(t) > lower) {
+                    partial.doomed = true;
+                }
+            }
+            partial.events[k] = Some(id);
+            partial.last = ts;
+            if k == self.last_positive {
+                self.complete(key, partial, seq, out);
+            } else {
+                state.slots[k] = Some(partial);
+            }
+        }
+    }
+
+    /// The first positive stage matched: a new partial per key tuple.
+    fn start(
+        &mut self,
+        id: usize,
+        ts: i64,
+        seq: u64,
+        event: &Event<'_>,
+        out: &mut Vec<SequenceMatch>,
+    ) {
+        let f = self.first_positive;
+        for key in key_tuples(self.stages[f].keys, event) {
+            let mut events = vec![None; self.stages.len()];
+            events[f] = Some(id);
+            let fresh = self.new_state();
+            let state = self.keys.entry(key.clone()).or_insert(fresh);
+            let bound = truncate_to_millis(ts);
+            let last_leading = (0..f)
+                .filter_map(|m| state.missing[m].and_then(|t| t.before(bound)))
+                .max();
+            let partial = Partial {
+                events,
+                start: ts,
+                last: ts,
+                last_leading,
+                doomed: false,
+            };
+            if f == self.last_positive {
+                self.complete(key, partial, seq, out);
+            } else {
+                state.slots[f] = Some(partial);
+            }
+        }
+    }
+
+    /// A missing stage matched: remember when, and settle sequences waiting
+    /// on a trailing stage of this key.
+    fn record_missing(
+        &mut self,
+        m: usize,
+        ts: i64,
+        event: &Event<'_>,
+        out: &mut Vec<SequenceMatch>,
+    ) {
+        let trailing = m > self.last_positive;
+        for key in key_tuples(self.stages[m].keys, event) {
+            let fresh = self.new_state();
+            let state = self.keys.entry(key.clone()).or_insert(fresh);
+            Tracker::record(&mut state.missing[m], ts);
+            if trailing {
+                self.trailing_event(&key, ts, out);
+            }
+        }
+    }
+
+    fn trailing_event(&mut self, key: &[KeyValue], ts: i64, out: &mut Vec<SequenceMatch>) {
+        let Some(waiting) = self.pending.by_key.get_mut(key) else {
+            return;
+        };
+        // The trailing query is `@timestamp > end` with `end` in milliseconds.
+        let (settled, rest): (Vec<_>, Vec<_>) = std::mem::take(waiting)
+            .into_iter()
+            .partition(|p| ts > truncate_to_millis(p.partial.last) + 999_999);
+        if rest.is_empty() {
+            self.pending.by_key.remove(key);
+        } else {
+            *waiting = rest;
+        }
+        for p in settled {
+            self.judge(key.to_vec(), p.partial, p.completed_at, Some(ts), out);
+        }
+    }
+
+    fn apply_until(&mut self, event: &Event<'_>) {
+        let Some((_, keys)) = self.until else { return };
+        for key in key_tuples(keys, event) {
+            if let Some(state) = self.keys.get_mut(&key) {
+                state.slots.iter_mut().for_each(|s| *s = None);
+            }
+        }
+    }
+
+    /// The positive stages matched (`SequenceMatcher.tryComplete`).
+    fn complete(
+        &mut self,
+        key: Vec<KeyValue>,
+        partial: Partial,
+        seq: u64,
+        out: &mut Vec<SequenceMatch>,
+    ) {
+        if partial.doomed {
+            return;
+        }
+        let first_missing = self.stages[0].missing;
+        let last_missing = self.stages[self.stages.len() - 1].missing;
+        if !last_missing || (first_missing && partial.last_leading.is_none()) {
+            self.judge(key, partial, seq, None, out);
+            return;
+        }
+        // A trailing event already seen in the sequence's last millisecond
+        // but after it counts (the trailing query is `> end` in milliseconds).
+        let end_ms = truncate_to_millis(partial.last);
+        let early = self.keys.get(&key).and_then(|s| {
+            (self.last_positive + 1..self.stages.len())
+                .filter_map(|m| s.missing[m].map(|t| t.latest))
+                .filter(|&t| t > end_ms + 999_999)
+                .min()
+        });
+        if early.is_some() {
+            self.judge(key, partial, seq, early, out);
+            return;
+        }
+        let reference = if first_missing {
+            partial.last_leading
+        } else {
+            Some(partial.start)
+        };
+        if let Some(deadline) = reference
+            .filter(|_| self.maxspan > 0)
+            .map(|r| r.saturating_add(self.maxspan))
+        {
+            self.pending
+                .deadlines
+                .push(Reverse((deadline, seq, key.clone())));
+        }
+        self.pending
+            .by_key
+            .entry(key)
+            .or_default()
+            .push(PendingTrailing {
+                partial,
+                completed_at: seq,
+            });
+    }
+
+    /// `TumblingWindow.doCheckMissingEvents`' verdict for leading/trailing
+    /// missing stages, then the sequence is reported.
+    fn judge(
+        &mut self,
+        key: Vec<KeyValue>,
+        p: Partial,
+        completed_at: u64,
+        first_trailing: Option<i64>,
+        out: &mut Vec<SequenceMatch>,
+    ) {
+        let first_missing = self.stages[0].missing;
+        let last_missing = self.stages[self.stages.len() - 1].missing;
+        let bigger = |from: Option<i64>, to: Option<i64>| match (from, to) {
+            (Some(f), Some(t)) => self.exceeds_maxspan(f, t),
+            _ => true,
+        };
+        let leading = p.last_leading;
+        let ok = (first_trailing.is_none() && leading.is_none())
+            || (leading.is_none() && first_missing)
+            || (first_trailing.is_none() && last_missing)
+            || (first_missing && last_missing && bigger(leading, first_trailing))
+            || (first_missing && !last_missing && bigger(leading, Some(p.last)))
+            || (!first_missing && last_missing && bigger(Some(p.start), first_trailing));
+        if ok {
+            out.push(SequenceMatch {
+                join_keys: key,
+                events: p.events,
+                completed_at,
+            });
+        }
+    }
+
+    fn resolve_expired_trailing(&mut self, ts: i64, out: &mut Vec<SequenceMatch>) {
+        while self
+            .pending
+            .deadlines
+            .peek()
+            .is_some_and(|Reverse((d, _, _))| ts > *d)
+        {
+            let Some(Reverse((_, seq, key))) = self.pending.deadlines.pop() else {
+                break;
+            };
+            let Some(waiting) = self.pending.by_key.get_mut(&key) else {
+                continue;
+            };
+            let Some(pos) = waiting.iter().position(|p| p.completed_at == seq) else {
+                continue;
+            };
+            let p = waiting.swap_remove(pos);
+            if waiting.is_empty() {
+                self.pending.by_key.remove(&key);
+            }
+            self.judge(key, p.partial, p.completed_at, None, out);
+        }
+    }
+
+    /// Drops state that can no longer matter (only with `maxspan`): partials
+    /// too old to advance and missing-stage timestamps older than any live
+    /// sequence could use. Amortised: runs once per max(1024, keys) events.
+    /// Live keys stay below (keys alive within maxspan) + that interval.
+    fn maybe_sweep(&mut self, now: i64) {
+        self.since_sweep += 1;
+        if self.maxspan <= 0 || self.since_sweep < self.next_sweep {
+            return;
+        }
+        self.since_sweep = 0;
+        let maxspan = self.maxspan;
+        let old = |t: i64| now.saturating_sub(t) > maxspan;
+        self.keys.retain(|_, state| {
+            for slot in state.slots.iter_mut() {
+                if slot.as_ref().is_some_and(|p| old(p.start)) {
+                    *slot = None;
+                }
+            }
+            for tracker in state.missing.iter_mut() {
+                if tracker.is_some_and(|t| old(t.latest)) {
+                    *tracker = None;
+                }
+            }
+            !state.is_empty()
+        });
+        self.next_sweep = self.keys.len().max(1024);
+    }
+}
+
+/// At most this many join-key tuples per event and stage (the cartesian
+/// product of multi-valued key fields is cut there).
+pub const MAX_KEY_TUPLES: usize = 4096;
+
+/// The join-key tuples an event has for `keys`: the cartesian product of
+/// each key field's doc values (sorted, de-duplicated); a missing optional
+/// key is `null`; a missing non-optional key gives no tuple (the event takes
+/// no part: Elasticsearch's optimizer adds `IsNotNull` for mandatory keys).
+pub fn key_tuples(keys: &[JoinKey], event: &Event<'_>) -> Vec<Vec<KeyValue>> {
+    let mut tuples: Vec<Vec<KeyValue>> = vec![Vec::with_capacity(keys.len())];
+    for key in keys {
+        let mut vals = doc_values(&key.field, event);
+        if vals.is_empty() {
+            if !key.optional {
+                return Vec::new();
+            }
+            vals.push(KeyValue::Null);
+        }
+        let mut next = Vec::with_capacity((tuples.len() * vals.len()).min(MAX_KEY_TUPLES));
+        'outer: for t in &tuples {
+            for v in &vals {
+                if next.len() == MAX_KEY_TUPLES {
+                    break 'outer;
+                }
+                let mut t = t.clone();
+                t.push(v.clone());
+                next.push(t);
+            }
+        }
+        tuples = next;
+    }
+    tuples
+}
+
+#[cfg(test)]
+mod tests;
