@@ -1,2 +1,39 @@
 //! `rules` owns rule files: detection-rules TOML and Kibana rule JSON / export
 //! NDJSON, rule metadata, exception lists and value lists, and metadata validation.
+//!
+//! - [`load`] / [`load_with`] walk files and directories and return a
+//!   [`LoadReport`]: live rules ([`LoadedRule`]: typed [`Rule`], raw JSON,
+//!   origin, query location, compiled [`IndexPatterns`], diagnostics),
+//!   unsupported rules, deprecated rules, exceptions, file diagnostics.
+//! - [`LoadedRule::query_input`] gives the query front ends the query text, its
+//!   language, the rule type, the index patterns and the query's position in
+//!   the file ([`QueryInput::source_file`] / [`QueryInput::to_file_diagnostic`]).
+//! - [`validate::check_rule`] is the metadata check the loader runs.
+//! - [`IndexPatterns`] decides which indices a rule reads.
+//! - [`exceptions`] models Kibana exception lists; [`lower_exceptions`] turns
+//!   the items that apply to a rule into an `ir::Pred` (true = excepted).
+//! - [`codes`] lists every diagnostic code.
+
+pub mod codes;
+pub mod datemath;
+pub mod exceptions;
+pub mod index;
+mod json_doc;
+mod load;
+mod loaded;
+mod lower;
+pub mod model;
+mod read;
+pub mod source;
+mod toml_doc;
+pub mod validate;
+pub mod value_list;
+
+pub use exceptions::{Entry, ExceptionItem, ExceptionList, ExceptionStore, ListRef, Operator};
+pub use index::{IndexPatterns, DEFAULT_INDEX_PATTERNS};
+pub use load::{load, load_text, load_with, FileDiagnostic, LoadOptions, LoadReport, SkippedRule};
+pub use loaded::{Format, LoadedRule, QueryInput, RuleOrigin};
+pub use lower::{lower_exceptions, lucene_wildcard, ExceptionDiagnostic, LoweredExceptions};
+pub use model::{ExceptionListRef, Language, Metadata, Rule, RuleType, Severity, Threat};
+pub use source::{SourceText, StringLocation};
+pub use value_list::ValueLists;

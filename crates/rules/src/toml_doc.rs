@@ -1,0 +1,139 @@
+//! detection-rules TOML → JSON value plus a [`SpanIndex`] of every key and value.
+//!
+//! `toml`'s spanned document (`toml::de::DeTable`) keeps the position of each
+//! key and value; the document is turned into the same `serde_json::Value`
+//! shape a Kibana JSON rule has, so that one rule reader serves both formats.
+
+use crate::codes;
+use crate::source::{join, NodeSpan, SpanIndex};
+use diag::{Diagnostic, Span};
+use serde_json::{Map, Value};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// A parsed document and where its parts are.
+#[derive(Debug, Clone)]
+pub struct ParsedDoc {
+    pub value: Value,
+    pub spans: SpanIndex,
+}
+
+/// Parses TOML text. A syntax error becomes a `RULE0002` diagnostic with the
+/// parser's span.
+pub fn parse_toml(text: &str) -> Result<ParsedDoc, Diagnostic> {
+    let doc = DeTable::parse(text).map_err(|e| syntax_error(&e, text))?;
+    let mut spans = SpanIndex::default();
+    let value = table_to_json(doc.get_ref(), "", &mut spans, 0);
+    Ok(ParsedDoc { value, spans })
+}
+
+fn syntax_error(e: &toml::de::Error, text: &str) -> Diagnostic {
+    let mut lines = e.message().trim().lines();
+    let first = lines.next().unwrap_or("invalid TOML").to_string();
+    let rest: Vec<&str> = lines.collect();
+    let span = e
+        .span()
+        .map(|r| Span::new(r.start, r.end))
+        .unwrap_or_else(|| Span::at(text.len()));
+    let label = if rest.is_empty() {
+        String::new()
+    } else {
+        rest.join("; ")
+    };
+    Diagnostic::error(codes::TOML_SYNTAX, format!("TOML syntax error: {first}"))
+        .with_label(span, label)
+}
+
+fn span_of<T>(s: &Spanned<T>) -> Span {
+    let r = s.span();
+    Span::new(r.start, r.end)
+}
+
+/// TOML nesting beyond this is not converted (the parser has its own limit).
+const MAX_DEPTH: usize = 128;
+
+fn table_to_json(table: &DeTable<'_>, path: &str, spans: &mut SpanIndex, depth: usize) -> Value {
+    let mut obj = Map::new();
+    for (key, value) in table.iter() {
+        let child = join(path, &escape_key(key.get_ref()));
+        let v = value_to_json(value, &child, Some(span_of(key)), spans, depth + 1);
+        obj.insert(key.get_ref().to_string(), v);
+    }
+    Value::Object(obj)
+}
+
+fn value_to_json(
+    v: &Spanned<DeValue<'_>>,
+    path: &str,
+    key_span: Option<Span>,
+    spans: &mut SpanIndex,
+    depth: usize,
+) -> Value {
+    spans.insert(
+        path.to_string(),
+        NodeSpan {
+            key: key_span,
+            value: span_of(v),
+        },
+    );
+    if depth > MAX_DEPTH {
+        return Value::Null;
+    }
+    match v.get_ref() {
+        DeValue::String(s) => Value::String(s.to_string()),
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::String(i.to_string()),
+        },
+        DeValue::Float(f) => f
+            .as_str()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(f.as_str().to_string())),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Datetime(d) => Value::String(d.to_string()),
+        DeValue::Array(a) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, e)| value_to_json(e, &join(path, &i.to_string()), None, spans, depth + 1))
+                .collect(),
+        ),
+        DeValue::Table(t) => table_to_json(t, path, spans, depth),
+    }
+}
+
+/// Keys holding `/` or `~` are escaped as in JSON pointers.
+pub fn escape_key(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['/', '~']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_and_records_spans() {
+        let text = "[rule]\nname = \"x\"\nrisk_score = 21\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[rule.threat.tactic]\nid = \"TA0001\"\n";
+        let doc = parse_toml(text).unwrap();
+        assert_eq!(doc.value["rule"]["risk_score"], 21);
+        assert_eq!(doc.value["rule"]["threat"][0]["tactic"]["id"], "TA0001");
+        let s = doc.spans.get("rule/name").unwrap();
+        assert_eq!(&text[s.value.range()], "\"x\"");
+        assert_eq!(&text[s.key.unwrap().range()], "name");
+        let id = doc.spans.get("rule/threat/0/tactic/id").unwrap();
+        assert_eq!(&text[id.value.range()], "\"TA0001\"");
+    }
+
+    #[test]
+    fn syntax_error_has_span() {
+        let err = parse_toml("[rule]\nname = \"x\nrisk_score = 1\n").unwrap_err();
+        assert_eq!(err.code, "RULE0002");
+        assert!(err.primary_span().is_some());
+    }
+}
