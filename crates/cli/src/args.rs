@@ -32,6 +32,18 @@ pub enum Command {
         vigil query --check 'process where process.name == '\n  \
         cat events.ndjson | vigil query --format ndjson 'any where true' -")]
     Query(QueryArgs),
+    /// Run detection rules over event files and print the alerts Elastic Security would raise.
+    #[command(after_help = "Examples:\n  \
+        vigil hunt --rules detection-rules/rules logs/*.ndjson.gz\n  \
+        vigil hunt --rules my-rules/ --rules export.ndjson --format ndjson --output alerts.ndjson events.ndjson\n  \
+        vigil hunt --rules rules/ --index logs-system.auth-default auth.ndjson\n  \
+        vigil hunt --rules rules/ --replay --fail-on-match events.ndjson")]
+    Hunt(HuntArgs),
+    /// Parse and check rule files: metadata, queries, field types; precise diagnostics.
+    #[command(after_help = "Examples:\n  \
+        vigil validate detection-rules/rules\n  \
+        vigil validate --format json my-rule.toml export.ndjson")]
+    Validate(ValidateArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,6 +59,20 @@ pub enum Format {
     Table,
     Json,
     Ndjson,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlertFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -104,4 +130,57 @@ pub struct QueryOptions {
     /// Index name for events that carry neither `_index` nor `data_stream.*`.
     #[arg(long, value_name = "NAME")]
     pub index: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct HuntArgs {
+    /// Rule files or directories (detection-rules TOML, Kibana rule JSON or export NDJSON); repeatable.
+    #[arg(short, long = "rules", value_name = "PATH", required = true)]
+    pub rules: Vec<PathBuf>,
+    /// Event files (NDJSON, JSON arrays, search hits; .gz/.zst). `-` or none = stdin.
+    pub events: Vec<String>,
+    /// Exception lists and items (Kibana export NDJSON); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Vec<PathBuf>,
+    /// A value list for exceptions (one value per line, named by its file name); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub value_list: Vec<PathBuf>,
+    /// Index name for events that carry neither `_index` nor `data_stream.*`.
+    #[arg(long, value_name = "NAME")]
+    pub index: Option<String>,
+    /// Output format (default: table on a terminal, ndjson otherwise).
+    #[arg(short, long, value_enum)]
+    pub format: Option<AlertFormat>,
+    /// Write alerts to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Only events at or after this time (ISO 8601 or epoch milliseconds).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time (ISO 8601 or epoch milliseconds).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Simulate Kibana's scheduled executions (interval, look-back, max_signals) instead of
+    /// evaluating every event once against every rule.
+    #[arg(long)]
+    pub replay: bool,
+    /// Exit with status 1 when alerts were raised.
+    #[arg(long)]
+    pub fail_on_match: bool,
+    /// Elasticsearch index mapping (JSON) giving field types; default: ECS.
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Rule files or directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format: diagnostics as text, or one JSON summary object.
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: ValidateFormat,
 }

@@ -15,5 +15,13 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match &cli.command {
         args::Command::Query(q) => query_cmd::run(q),
+        args::Command::Hunt(_) => {
+            eprintln!("vigil: hunt is not available yet");
+            ExitCode::from(2)
+        }
+        args::Command::Validate(_) => {
+            eprintln!("vigil: validate is not available yet");
+            ExitCode::from(2)
+        }
     }
 }
