@@ -173,6 +173,10 @@ pub struct HuntArgs {
     /// Elasticsearch index mapping (JSON) giving field types; default: ECS.
     #[arg(long, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
+    /// The run's time: alerts' `@timestamp`, KQL date math and exception expiry
+    /// (default: the current time). Fix it for reproducible output.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 #[derive(Args, Debug)]

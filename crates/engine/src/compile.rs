@@ -190,6 +190,7 @@ pub fn compile(report: &LoadReport, opts: &CompileOptions<'_>) -> CompiledRules 
         }
     };
     let mut selectors: BTreeMap<String, Arc<dyn IndexSelector>> = BTreeMap::new();
+    let mut missing_lists: BTreeMap<(String, String), usize> = BTreeMap::new();
     for loaded in &report.rules {
         let mut binder = Binder::new(opts.schema, &mut registry);
         let mut cx = RuleCx {
@@ -198,6 +199,7 @@ pub fn compile(report: &LoadReport, opts: &CompileOptions<'_>) -> CompiledRules 
             opts,
             binder: &mut binder,
             problems: Vec::new(),
+            missing_lists: &mut missing_lists,
         };
         let result = cx.compile();
         let problems = std::mem::take(&mut cx.problems);
@@ -223,6 +225,15 @@ pub fn compile(report: &LoadReport, opts: &CompileOptions<'_>) -> CompiledRules 
             Outcome::Invalid => out.counts.invalid += 1,
             Outcome::Unsupported(kind) => *out.counts.unsupported.entry(kind).or_default() += 1,
         }
+    }
+    for ((list_id, namespace), rules) in missing_lists {
+        out.problems.push(Problem::Message {
+            severity: Severity::Warning,
+            text: format!(
+                "exception list `{list_id}` ({namespace}) is not loaded: {rules} rule{} run without it (give its export with --exceptions)",
+                if rules == 1 { "" } else { "s" }
+            ),
+        });
     }
     out.counts.loaded = out.rules.len();
     CompiledRules {
@@ -255,6 +266,8 @@ struct RuleCx<'a, 'b, 's> {
     opts: &'a CompileOptions<'a>,
     binder: &'b mut Binder<'s>,
     problems: Vec<Problem>,
+    /// (list_id, namespace_type) → rules referring to it, for one message per list.
+    missing_lists: &'b mut BTreeMap<(String, String), usize>,
 }
 
 /// Selector placeholder replaced by the shared one once the rule compiled.
@@ -439,13 +452,10 @@ impl RuleCx<'_, '_, '_> {
         let store = &self.report.exceptions;
         let (items, missing) = store.items_for(refs, Some(self.opts.now_nanos));
         for r in missing {
-            let text = format!(
-                "{}: exception list `{}` ({}) is not loaded; the rule runs without it (give the export with --exceptions)",
-                self.who(),
-                r.list_id,
-                r.namespace_type
-            );
-            self.message(Severity::Warning, text);
+            *self
+                .missing_lists
+                .entry((r.list_id.clone(), r.namespace_type.clone()))
+                .or_default() += 1;
         }
         if items.is_empty() {
             return None;

@@ -44,8 +44,8 @@ use std::sync::{Arc, Mutex};
 
 /// Bytes of record text per batch before it is handed to a worker.
 const BATCH_BYTES: usize = 1 << 20;
-/// Records per batch at most.
-const BATCH_RECORDS: usize = 4096;
+/// Records per batch at most (default of [`RunOptions::batch_records`]).
+pub const BATCH_RECORDS: usize = 4096;
 /// Messages of each kind kept for display (all are counted).
 const SHOWN: usize = 20;
 
@@ -81,6 +81,9 @@ pub struct RunOptions<'a> {
     pub space_id: String,
     /// Called from the caller's thread after each batch with the events read so far.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Records per batch handed to a worker (tests make it small to spread a
+    /// small input over many batches and threads).
+    pub batch_records: usize,
 }
 
 impl RunOptions<'_> {
@@ -97,6 +100,7 @@ impl RunOptions<'_> {
             kibana_version: crate::KIBANA_VERSION.to_string(),
             space_id: "default".to_string(),
             progress: None,
+            batch_records: BATCH_RECORDS,
         }
     }
 
@@ -197,7 +201,8 @@ impl Engine {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
             let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
             let names = &names;
-            let reader = scope.spawn(move || read_inputs(readers, names, batch_tx));
+            let batch_records = opts.batch_records.max(1);
+            let reader = scope.spawn(move || read_inputs(readers, names, batch_tx, batch_records));
             let batch_rx = Arc::new(Mutex::new(batch_rx));
             for _ in 0..threads {
                 let rx = batch_rx.clone();
@@ -259,8 +264,8 @@ impl Batch {
         }
     }
 
-    fn is_full(&self) -> bool {
-        self.text.len() >= BATCH_BYTES || self.items.len() >= BATCH_RECORDS
+    fn is_full(&self, records: usize) -> bool {
+        self.text.len() >= BATCH_BYTES || self.items.len() >= records
     }
 }
 
@@ -269,6 +274,7 @@ fn read_inputs(
     readers: Vec<Box<dyn BufRead + Send>>,
     names: &[InputInfo],
     tx: SyncSender<Batch>,
+    batch_records: usize,
 ) -> Vec<String> {
     let mut errors = Vec::new();
     let mut seq = 0;
@@ -302,7 +308,7 @@ fn read_inputs(
                     break;
                 }
             }
-            if batch.is_full() {
+            if batch.is_full(batch_records) {
                 seq += 1;
                 if tx
                     .send(std::mem::replace(&mut batch, Batch::new(seq)))
