@@ -177,6 +177,9 @@ pub struct HuntArgs {
     /// (default: the current time). Fix it for reproducible output.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// Records per batch handed to a worker (testing aid).
+    #[arg(long, value_name = "N", hide = true)]
+    pub batch_records: Option<usize>,
 }
 
 #[derive(Args, Debug)]

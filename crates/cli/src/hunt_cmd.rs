@@ -87,6 +87,9 @@ pub fn run(args: &HuntArgs) -> ExitCode {
         Mode::Backfill
     };
     opts.progress = Some(&progress);
+    if let Some(n) = args.batch_records {
+        opts.batch_records = n.max(1);
+    }
     let result = engine.run(inputs, &opts);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
