@@ -19,8 +19,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use support::*;
 
-/// (file, [(first line, last line, index)]) as the corpus README assigns them.
-const INDICES: &[(&str, &[(usize, usize, &str)])] = &[
+/// Lines `first..=last` of a file belong to `index`.
+type Range = (usize, usize, &'static str);
+
+/// (file, ranges) as the corpus README assigns them.
+const INDICES: &[(&str, &[Range])] = &[
     (
         "endpoint.ndjson",
         &[(1, 9, "logs-endpoint.events.api-default")],
