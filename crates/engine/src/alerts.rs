@@ -35,11 +35,14 @@ pub struct Alert {
     pub reason: String,
     /// The alert document, compact JSON.
     pub json: String,
+    /// Input position of the (first) source event: of several alerts with
+    /// one id, the first in input order is kept.
+    pub ordinal: u64,
 }
 
 impl Alert {
     /// Reads the shown fields from an alert document.
-    pub fn from_document(doc: &Value, rule: RuleIdx, meta: &RuleMeta) -> Alert {
+    pub fn from_document(doc: &Value, rule: RuleIdx, meta: &RuleMeta, ordinal: u64) -> Alert {
         let text = |path: &str| lookup(doc, path).and_then(scalar_text);
         let ancestor = doc
             .get("kibana.alert.ancestors")
@@ -74,6 +77,7 @@ impl Alert {
                 .is_some_and(|v| !v.is_null()),
             reason: text("kibana.alert.reason").unwrap_or_default(),
             json: doc.to_string(),
+            ordinal,
         }
     }
 
@@ -90,12 +94,13 @@ impl Alert {
     }
 }
 
-/// Sorts into output order and keeps the first alert of each uuid (a rerun
-/// over the same event gives the same id; Elasticsearch keeps one document).
+/// Keeps one alert per uuid (the same event twice gives the same id, and
+/// Elasticsearch keeps one document): the one of the first source event in
+/// input order; then sorts into output order.
 pub fn finish(mut alerts: Vec<Alert>) -> Vec<Alert> {
+    alerts.sort_by(|a, b| a.uuid.cmp(&b.uuid).then(a.ordinal.cmp(&b.ordinal)));
+    alerts.dedup_by(|later, first| later.uuid == first.uuid);
     alerts.sort_by(Alert::output_order);
-    let mut seen = rustc_hash::FxHashSet::default();
-    alerts.retain(|a| seen.insert(a.uuid.clone()));
     alerts
 }
 
@@ -129,11 +134,10 @@ pub fn event_alert(
     meta: &RuleMeta,
     ctx: &AlertContext,
     doc: &SourceDoc,
+    ordinal: u64,
 ) -> Result<Option<Alert>, AlertError> {
-    Ok(
-        build_event_alert(&meta.info, ctx, doc, None)?
-            .map(|v| Alert::from_document(&v, rule, meta)),
-    )
+    Ok(build_event_alert(&meta.info, ctx, doc, None)?
+        .map(|v| Alert::from_document(&v, rule, meta, ordinal)))
 }
 
 /// The shell and building-block alerts of one sequence (or sample).
@@ -142,10 +146,11 @@ pub fn group_alerts(
     meta: &RuleMeta,
     ctx: &AlertContext,
     docs: &[SourceDoc],
+    ordinal: u64,
 ) -> Result<Vec<Alert>, AlertError> {
     Ok(build_sequence_alerts(&meta.info, ctx, docs)?
         .iter()
-        .map(|v| Alert::from_document(v, rule, meta))
+        .map(|v| Alert::from_document(v, rule, meta, ordinal))
         .collect())
 }
 

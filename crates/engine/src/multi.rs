@@ -21,6 +21,7 @@ use std::sync::Arc;
 /// An event kept for sequence / sample rules.
 #[derive(Debug)]
 pub(crate) struct Candidate {
+    pub ordinal: u64,
     pub event: Event<'static>,
     pub index: Arc<str>,
     /// The hit's `_id`, if the event was one.
@@ -45,6 +46,15 @@ pub(crate) struct Entry {
     /// EQL ordering: `timestamp_field`, `tiebreaker_field`.
     pub order_ts: Option<i64>,
     pub tiebreaker: Option<KeyValue>,
+}
+
+/// The input position of a group's first event.
+pub(crate) fn first_ordinal(group: &[u32], candidates: &[Candidate]) -> u64 {
+    group
+        .iter()
+        .map(|&c| candidates[c as usize].ordinal)
+        .min()
+        .unwrap_or(u64::MAX)
 }
 
 /// EQL order: timestamp, tiebreaker (missing last), input order.

@@ -149,7 +149,7 @@ impl ReplayCx<'_> {
                 return 0;
             }
         };
-        match event_alert(self.rule, self.meta, ctx, &doc) {
+        match event_alert(self.rule, self.meta, ctx, &doc, m.ordinal) {
             Ok(Some(alert)) => {
                 created.insert(uuid);
                 out.alerts.push(alert);
@@ -188,8 +188,9 @@ impl ReplayCx<'_> {
                     .iter()
                     .map(|&c| candidates[c as usize].doc())
                     .collect();
+                let ordinal = crate::multi::first_ordinal(group, candidates);
                 let alerts = docs.and_then(|d| {
-                    group_alerts(self.rule, self.meta, &ctx, &d).map_err(|e| e.to_string())
+                    group_alerts(self.rule, self.meta, &ctx, &d, ordinal).map_err(|e| e.to_string())
                 });
                 match alerts {
                     Ok(alerts) => {

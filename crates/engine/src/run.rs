@@ -26,7 +26,8 @@
 //! always bounded by a time range, so an event without a timestamp is never
 //! alerted on.
 
-use crate::alert::AlertContext;
+use crate::alert::ids::event_alert_id;
+use crate::alert::{AlertContext, SourceDoc};
 use crate::alerts::{event_alert, finish, group_alerts, source_doc, Alert};
 use crate::compile::{CompiledRules, IndexFields, Problem, RuleCounts, RuleMeta};
 use crate::index::{document_id, event_index};
@@ -36,6 +37,7 @@ use event::input::{Next, RecordReader};
 use event::{parse_event, Event, FieldRegistry};
 use matcher::ruleset::{RuleIdx, RuleSet, RuleShape, Scratch};
 use matcher::KeyValue;
+use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -339,7 +341,8 @@ struct BatchOut {
     alerts: Vec<Alert>,
     matches: Vec<(RuleIdx, EventMatch)>,
     candidates: Vec<Candidate>,
-    entries: Vec<(RuleIdx, Entry)>,
+    /// (rule, candidate index in this batch).
+    entries: Vec<(RuleIdx, u32)>,
 }
 
 struct Worker<'e> {
@@ -348,18 +351,17 @@ struct Worker<'e> {
     inputs: &'e [InputInfo],
     ctx: AlertContext,
     scratch: Scratch,
+    /// Alert ids this worker built (backfill): a repeated event (same index
+    /// and id) is not built again. The copy kept in the end is the first in
+    /// input order, which this never skips.
+    built: FxHashSet<String>,
 }
 
-/// An event's identity for alerts, built on first need.
-enum Shared {
-    /// Backfill: the document for the alert builder.
-    Doc(Result<crate::alert::SourceDoc, String>),
-    /// Replay: what the match keeps.
-    Parts {
-        index: Arc<str>,
-        id: Option<Arc<str>>,
-        source: Arc<str>,
-    },
+/// What the replay of a match keeps of its event.
+struct Parts {
+    index: Arc<str>,
+    id: Option<Arc<str>>,
+    source: Arc<str>,
 }
 
 impl<'e> Worker<'e> {
@@ -370,6 +372,7 @@ impl<'e> Worker<'e> {
             inputs,
             ctx: backfill_context(opts),
             scratch: engine.ruleset.scratch(),
+            built: FxHashSet::default(),
         }
     }
 
@@ -436,16 +439,13 @@ impl<'e> Worker<'e> {
         if hits.single.is_empty() && hits.multi.is_empty() {
             return;
         }
-        let mut hit = Hit {
-            event: &event,
-            index: &index,
-            at,
-            shared: None,
-            no_time: false,
-        };
+        let mut hit = Hit::new(&event, &index, at);
+        let mut built = std::mem::take(&mut self.built);
         for &rule in hits.single {
-            self.single(rule, &mut hit, out);
+            self.single(rule, &mut hit, &mut built, out);
         }
+        self.built = built;
+        let hits = self.scratch.hits();
         let mut candidate: Option<u32> = None;
         for &rule in hits.multi {
             self.multi(rule, &mut hit, &mut candidate, out);
@@ -483,18 +483,28 @@ impl<'e> Worker<'e> {
         }
     }
 
-    fn single(&self, rule: RuleIdx, hit: &mut Hit<'_, '_>, out: &mut BatchOut) {
+    fn single(
+        &self,
+        rule: RuleIdx,
+        hit: &mut Hit<'_, '_>,
+        built: &mut FxHashSet<String>,
+        out: &mut BatchOut,
+    ) {
         let Some(time) = self.admitted_time(rule, hit) else {
             return;
         };
         let meta = &self.engine.meta[rule as usize];
         match self.opts.mode {
             Mode::Backfill => {
-                let Shared::Doc(doc) = hit.shared(Mode::Backfill) else {
+                let uuid = event_alert_id(hit.index, hit.id(), &self.ctx.space_id, &meta.info.uuid);
+                if !built.insert(uuid) {
                     return;
-                };
-                let result = match doc {
-                    Ok(doc) => event_alert(rule, meta, &self.ctx, doc).map_err(|e| e.to_string()),
+                }
+                let ordinal = hit.at.ordinal;
+                let result = match hit.doc() {
+                    Ok(doc) => {
+                        event_alert(rule, meta, &self.ctx, doc, ordinal).map_err(|e| e.to_string())
+                    }
                     Err(e) => Err(e.clone()),
                 };
                 match result {
@@ -514,9 +524,7 @@ impl<'e> Worker<'e> {
                     (p, f.map(KeyValue::Date))
                 };
                 let ordinal = hit.at.ordinal;
-                let Shared::Parts { index, id, source } = hit.shared(Mode::Replay) else {
-                    return;
-                };
+                let Parts { index, id, source } = hit.parts();
                 out.matches.push((
                     rule,
                     EventMatch {
@@ -540,11 +548,12 @@ impl<'e> Worker<'e> {
         candidate: &mut Option<u32>,
         out: &mut BatchOut,
     ) {
-        let Some(time) = self.admitted_time(rule, hit) else {
+        if self.admitted_time(rule, hit).is_none() {
             return;
-        };
+        }
         let cand = *candidate.get_or_insert_with(|| {
             out.candidates.push(Candidate {
+                ordinal: hit.at.ordinal,
                 event: self.engine.ruleset.compact(hit.event),
                 index: Arc::from(hit.index),
                 id: hit.event.id.as_deref().map(Box::from),
@@ -552,17 +561,7 @@ impl<'e> Worker<'e> {
             });
             (out.candidates.len() - 1) as u32
         });
-        let (order_ts, tiebreaker) = self.engine.ruleset.order_key(rule, hit.event);
-        out.entries.push((
-            rule,
-            Entry {
-                cand,
-                ordinal: hit.at.ordinal,
-                time,
-                order_ts,
-                tiebreaker,
-            },
-        ));
+        out.entries.push((rule, cand));
     }
 }
 
@@ -573,28 +572,52 @@ struct At {
     ordinal: u64,
 }
 
-/// One event with hits, and what its alerts share.
+/// One event with hits, and what its alerts share (each built on first need).
 struct Hit<'h, 'a> {
     event: &'h Event<'a>,
     index: &'h str,
     at: At,
-    shared: Option<Shared>,
+    id: Option<String>,
+    doc: Option<Result<SourceDoc, String>>,
+    parts: Option<Parts>,
     no_time: bool,
 }
 
-impl Hit<'_, '_> {
-    fn shared(&mut self, mode: Mode) -> &Shared {
+impl<'h, 'a> Hit<'h, 'a> {
+    fn new(event: &'h Event<'a>, index: &'h str, at: At) -> Self {
+        Hit {
+            event,
+            index,
+            at,
+            id: None,
+            doc: None,
+            parts: None,
+            no_time: false,
+        }
+    }
+
+    /// The document id (`_id`, else derived from the JSON text).
+    fn id(&mut self) -> &str {
+        let event = self.event;
+        self.id
+            .get_or_insert_with(|| document_id(event.id.as_deref(), event.source))
+    }
+
+    /// The event as the alert builder takes it (its JSON read as a value).
+    fn doc(&mut self) -> &Result<SourceDoc, String> {
+        if self.doc.is_none() {
+            let id = self.id().to_string();
+            self.doc = Some(source_doc(self.index, &id, self.event.source));
+        }
+        self.doc.get_or_insert_with(|| Err(String::new()))
+    }
+
+    fn parts(&mut self) -> &Parts {
         let (event, index) = (self.event, self.index);
-        self.shared.get_or_insert_with(|| match mode {
-            Mode::Backfill => {
-                let id = document_id(event.id.as_deref(), event.source);
-                Shared::Doc(source_doc(index, &id, event.source))
-            }
-            Mode::Replay => Shared::Parts {
-                index: Arc::from(index),
-                id: event.id.as_deref().map(Arc::from),
-                source: Arc::from(event.source),
-            },
+        self.parts.get_or_insert_with(|| Parts {
+            index: Arc::from(index),
+            id: event.id.as_deref().map(Arc::from),
+            source: Arc::from(event.source),
         })
     }
 }
@@ -623,7 +646,8 @@ struct Collector<'e> {
     alerts: Vec<Alert>,
     matches: Vec<Vec<EventMatch>>,
     candidates: Vec<Candidate>,
-    entries: Vec<Vec<Entry>>,
+    /// Per rule, the candidates it admitted.
+    entries: Vec<Vec<u32>>,
 }
 
 impl<'e> Collector<'e> {
@@ -681,9 +705,8 @@ impl<'e> Collector<'e> {
         }
         let base = self.candidates.len() as u32;
         self.candidates.extend(out.candidates);
-        for (rule, mut e) in out.entries {
-            e.cand += base;
-            self.entries[rule as usize].push(e);
+        for (rule, cand) in out.entries {
+            self.entries[rule as usize].push(base + cand);
         }
     }
 
@@ -708,12 +731,13 @@ impl<'e> Collector<'e> {
                 space_id: &opts.space_id,
             };
             let shape = engine.ruleset.shape(rule);
-            let own_entries = entries[rule as usize].clone();
+            let own_entries =
+                || rule_entries(&engine.ruleset, rule, &entries[rule as usize], candidates);
             match (opts.mode, shape) {
                 (Mode::Replay, RuleShape::Event) => cx.events(matches[rule as usize].clone()),
-                (Mode::Replay, _) => cx.groups(own_entries, candidates),
+                (Mode::Replay, _) => cx.groups(own_entries(), candidates),
                 (Mode::Backfill, RuleShape::Event) => Replayed::default(),
-                (Mode::Backfill, _) => backfill_groups(&cx, &own_entries, candidates, opts),
+                (Mode::Backfill, _) => backfill_groups(&cx, &own_entries(), candidates, opts),
             }
         });
         for r in results {
@@ -728,6 +752,31 @@ impl<'e> Collector<'e> {
         self.report.alerts = finish(std::mem::take(&mut self.alerts));
         self.report
     }
+}
+
+/// How `rule` sees its candidates: window time and EQL ordering, read back
+/// from the kept fields (they include every time and order field).
+fn rule_entries(
+    ruleset: &RuleSet,
+    rule: RuleIdx,
+    cands: &[u32],
+    candidates: &[Candidate],
+) -> Vec<Entry> {
+    let time = &ruleset.rule(rule).time;
+    cands
+        .iter()
+        .map(|&cand| {
+            let c = &candidates[cand as usize];
+            let (order_ts, tiebreaker) = ruleset.order_key(rule, &c.event);
+            Entry {
+                cand,
+                ordinal: c.ordinal,
+                time: matcher::ruleset::window_time(time, &c.event).unwrap_or(i64::MIN),
+                order_ts,
+                tiebreaker,
+            }
+        })
+        .collect()
 }
 
 /// A sequence / sample rule over all its candidates, once.
@@ -748,8 +797,10 @@ fn backfill_groups(
             .iter()
             .map(|&c| candidates[c as usize].doc())
             .collect();
-        match docs.and_then(|d| group_alerts(cx.rule, cx.meta, &ctx, &d).map_err(|e| e.to_string()))
-        {
+        let ordinal = crate::multi::first_ordinal(group, candidates);
+        match docs.and_then(|d| {
+            group_alerts(cx.rule, cx.meta, &ctx, &d, ordinal).map_err(|e| e.to_string())
+        }) {
             Ok(alerts) => out.alerts.extend(alerts),
             Err(e) => out.problems.push(format!("{}: {e}", cx.meta.name)),
         }

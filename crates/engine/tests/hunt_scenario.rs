@@ -181,3 +181,26 @@ fn since_until_filter_by_each_rules_time() {
         ])
     );
 }
+
+#[test]
+fn a_repeated_input_gives_each_alert_once_on_any_number_of_threads() {
+    let h = scenario_rules();
+    let once = h.engine.run(
+        vec![file_input(&data("hunt/scenario.ndjson"), None)],
+        &options(1),
+    );
+    let twice = |threads| {
+        let mut opts = options(threads);
+        opts.batch_records = 5;
+        let path = data("hunt/scenario.ndjson");
+        h.engine.run(
+            vec![file_input(&path, None), file_input(&path, None)],
+            &opts,
+        )
+    };
+    let json = |r: &engine::RunReport| r.alerts.iter().map(|a| a.json.clone()).collect::<Vec<_>>();
+    let (one, three) = (twice(1), twice(3));
+    assert_eq!(one.events, 64);
+    assert_eq!(json(&one), json(&once));
+    assert_eq!(json(&three), json(&once));
+}
