@@ -463,6 +463,9 @@ fn print_summary(
     if r.without_time > 0 {
         events += &format!(", {} without timestamp", r.without_time);
     }
+    if r.candidates > 0 {
+        events += &format!(", {} kept for sequences", r.candidates);
+    }
     reporter.info(&events);
     reporter.info(&rules_line(c));
     if args.replay {
