@@ -7,6 +7,7 @@ mod load;
 mod output;
 mod query_cmd;
 mod report;
+mod validate_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -19,9 +20,6 @@ fn main() -> ExitCode {
             eprintln!("vigil: hunt is not available yet");
             ExitCode::from(2)
         }
-        args::Command::Validate(_) => {
-            eprintln!("vigil: validate is not available yet");
-            ExitCode::from(2)
-        }
+        args::Command::Validate(v) => validate_cmd::run(v),
     }
 }
