@@ -127,6 +127,7 @@ pub fn eql_options(rule: &LoadedRule) -> eql::EqlOptions {
             .unwrap_or(defaults.event_category_field),
         timestamp_field: text("timestamp_field").unwrap_or(defaults.timestamp_field),
         tiebreaker_field: text("tiebreaker_field"),
+        unmapped_optional_fields: Vec::new(),
     }
 }
 
