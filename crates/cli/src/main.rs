@@ -8,6 +8,7 @@ mod load;
 mod output;
 mod query_cmd;
 mod report;
+mod validate_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -17,9 +18,6 @@ fn main() -> ExitCode {
     match &cli.command {
         args::Command::Query(q) => query_cmd::run(q),
         args::Command::Hunt(h) => hunt_cmd::run(h),
-        args::Command::Validate(_) => {
-            eprintln!("vigil: validate is not available yet");
-            ExitCode::from(2)
-        }
+        args::Command::Validate(v) => validate_cmd::run(v),
     }
 }

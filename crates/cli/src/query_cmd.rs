@@ -45,7 +45,12 @@ struct Compiled {
     category: FieldRef,
 }
 
-fn compile(args: &QueryArgs, binder: &mut Binder<'_>, reporter: &mut Reporter) -> Option<Compiled> {
+fn compile(
+    args: &QueryArgs,
+    binder: &mut Binder<'_>,
+    reporter: &mut Reporter,
+    null_fields: &[String],
+) -> Option<Compiled> {
     let opts = &args.common;
     let source = diag::SourceFile::new("query", &args.query);
     let plan = match args.language {
@@ -54,10 +59,13 @@ fn compile(args: &QueryArgs, binder: &mut Binder<'_>, reporter: &mut Reporter) -
                 event_category_field: opts.event_category_field.clone(),
                 timestamp_field: opts.timestamp_field.clone(),
                 tiebreaker_field: opts.tiebreaker_field.clone(),
+                unmapped_optional_fields: null_fields.to_vec(),
             };
             match eql::compile(&args.query, binder, &eql_opts) {
                 Ok(lowered) => {
-                    reporter.diagnostics(&lowered.warnings, &source);
+                    if null_fields.is_empty() {
+                        reporter.diagnostics(&lowered.warnings, &source);
+                    }
                     lowered.plan
                 }
                 Err(diags) => {
@@ -118,9 +126,9 @@ pub fn run(args: &QueryArgs) -> ExitCode {
     let mut registry = FieldRegistry::new();
     let compiled = {
         let mut binder = Binder::new(&schema, &mut registry);
-        compile(args, &mut binder, &mut reporter)
+        compile(args, &mut binder, &mut reporter, &[])
     };
-    let Some(compiled) = compiled else {
+    let Some(mut compiled) = compiled else {
         return ExitCode::from(EXIT_ERROR);
     };
     if args.check {
@@ -130,6 +138,14 @@ pub fn run(args: &QueryArgs) -> ExitCode {
     let started = Instant::now();
     let (docs, io_failed) = load::read_all(&args.files, &mut reporter);
     let parsed = load::parse_all(&docs, &registry, &mut reporter);
+    let null_fields = unmapped_optional_fields(args, &schema, &registry, &parsed);
+    if !null_fields.is_empty() {
+        let mut binder = Binder::new(&schema, &mut registry);
+        match compile(args, &mut binder, &mut reporter, &null_fields) {
+            Some(c) => compiled = c,
+            None => return ExitCode::from(EXIT_ERROR),
+        }
+    }
     let records: Vec<EventRecord<'_>> = parsed
         .iter()
         .enumerate()
@@ -178,6 +194,39 @@ pub fn run(args: &QueryArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_OK)
     }
+}
+
+/// EQL optional fields (`?name`) that neither the schema nor any input event
+/// has: the index does not map them, so Elasticsearch reads them as `null`
+/// constants. (Mapped-but-empty fields stay fields.)
+fn unmapped_optional_fields(
+    args: &QueryArgs,
+    schema: &Schema,
+    registry: &FieldRegistry,
+    parsed: &[ParsedDoc<'_>],
+) -> Vec<String> {
+    if args.language != Language::Eql {
+        return Vec::new();
+    }
+    let Ok(query) = eql::parse(&args.query) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for name in query
+        .field_uses()
+        .into_iter()
+        .filter(|u| u.optional)
+        .map(|u| u.name)
+    {
+        let resolved = schema.resolve(&name);
+        let present = registry
+            .get(&resolved.path)
+            .is_some_and(|id| parsed.iter().any(|p| p.event.has(id)));
+        if resolved.unmapped && !present && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 fn report_script_errors(

@@ -367,6 +367,9 @@ impl RuleCx<'_, '_, '_> {
             )
             .unwrap_or_else(|| "@timestamp".into()),
             tiebreaker_field: non_empty(rule.tiebreaker_field.as_deref()),
+            // Streaming cannot know which fields the input never has: every
+            // optional field is treated as mapped (missing = null per event).
+            ..eql::EqlOptions::default()
         }
     }
 

@@ -42,6 +42,11 @@ pub struct EqlOptions {
     pub timestamp_field: String,
     /// The second ordering field (`tiebreaker_field`).
     pub tiebreaker_field: Option<String>,
+    /// Optional fields (`?name`) the searched indices do not map at all: as in
+    /// Elasticsearch, such a field is the constant `null` (its analyzer
+    /// replaces an unresolved optional field with a null literal), which the
+    /// optimizer then folds (`?x == ?y` is `null == null`, i.e. true).
+    pub unmapped_optional_fields: Vec<String>,
 }
 
 impl Default for EqlOptions {
@@ -50,6 +55,7 @@ impl Default for EqlOptions {
             event_category_field: "event.category".to_string(),
             timestamp_field: "@timestamp".to_string(),
             tiebreaker_field: None,
+            unmapped_optional_fields: Vec::new(),
         }
     }
 }

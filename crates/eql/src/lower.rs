@@ -59,6 +59,7 @@ pub fn lower(
         warnings: Vec::new(),
         warned: HashSet::new(),
         errors: Vec::new(),
+        null_fields: &opts.unmapped_optional_fields,
     };
     cx.bind_engine_fields(opts);
     let plan = match &query.body {
@@ -323,6 +324,8 @@ struct Cx<'q, 'b, 's> {
     warnings: Vec<Diagnostic>,
     warned: HashSet<String>,
     errors: Vec<Diagnostic>,
+    /// `?name` fields the indices do not map: null constants.
+    null_fields: &'q [String],
 }
 
 impl<'q, 'b, 's> Cx<'q, 'b, 's> {
@@ -463,6 +466,9 @@ impl<'q, 'b, 's> Cx<'q, 'b, 's> {
             ExprKind::Long(n) => lit(Val::Long(*n)),
             ExprKind::Double(d) => lit(Val::Double(*d)),
             ExprKind::Str(s) => lit(Val::Str(s.clone())),
+            ExprKind::Field(f) if f.optional && self.null_fields.contains(&f.name()) => {
+                lit(Val::Null)
+            }
             ExprKind::Field(f) => {
                 let bound = self.bind_field(f, span);
                 if bound.field.ty.is_object() {

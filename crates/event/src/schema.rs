@@ -50,6 +50,10 @@ pub struct Resolved {
     pub unmapped: bool,
     /// For text fields: the keyword sub-field's definition, if any (exact matching).
     pub keyword_subfield: Option<Box<Resolved>>,
+    /// A keyword with a `lowercase` normalizer (Elastic Defend's `*.caseless`
+    /// multi-fields): indexed values and query terms are lower-cased, so terms
+    /// and wildcards match case-insensitively.
+    pub lowercase: bool,
 }
 
 /// Errors in a user-supplied mapping file.
@@ -225,7 +229,30 @@ impl Schema {
     }
 
     /// Resolves a name for matching (aliases followed, multi-fields to their parent).
+    ///
+    /// `x.caseless`, when no mapping defines it, is Elastic Defend's lower-cased
+    /// keyword multi-field of `x` (the endpoint package maps `process.name`,
+    /// `file.path`… with `fields.caseless: {type: keyword, normalizer: lowercase,
+    /// ignore_above: 1024}`): it resolves to `x`'s values with `lowercase` set.
     pub fn resolve(&self, name: &str) -> Resolved {
+        if self.def(name).is_none() {
+            if let Some(parent) = name.strip_suffix(".caseless") {
+                let base = self.resolve(parent);
+                if base.ty.is_keyword_like() || base.unmapped {
+                    return Resolved {
+                        name: name.to_string(),
+                        ty: FieldType::Keyword,
+                        ignore_above: base.ignore_above.or(Some(1024)),
+                        lowercase: true,
+                        ..base
+                    };
+                }
+            }
+        }
+        self.resolve_defined(name)
+    }
+
+    fn resolve_defined(&self, name: &str) -> Resolved {
         let mut current = name.to_string();
         // Aliases cannot point at aliases in Elasticsearch; follow at most a few hops.
         for _ in 0..4 {
@@ -251,6 +278,7 @@ impl Schema {
                     ignore_above: def.ignore_above,
                     unmapped: false,
                     keyword_subfield,
+                    lowercase: false,
                 }
             }
             None => Resolved {
@@ -260,6 +288,7 @@ impl Schema {
                 ignore_above: None,
                 unmapped: true,
                 keyword_subfield: None,
+                lowercase: false,
             },
         }
     }
@@ -346,6 +375,21 @@ mod tests {
             ("hostname", FieldType::Keyword, Some(256))
         );
         assert_eq!(s.resolve("pid").ty, FieldType::Long);
+    }
+
+    #[test]
+    fn caseless_multi_fields_are_lowercased_keywords_of_their_parent() {
+        let s = Schema::ecs();
+        let r = s.resolve("process.name.caseless");
+        assert_eq!(
+            (r.path.as_str(), r.ty, r.lowercase, r.unmapped),
+            ("process.name", FieldType::Keyword, true, false)
+        );
+        assert!(!s.resolve("process.name").lowercase);
+        assert!(
+            s.resolve("process.pid.caseless").unmapped,
+            "not a keyword: no caseless view"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! | `KQL0107` | `null` as a value (Elasticsearch rejects a query value of null) |
 //! | `KQL0108` | an invalid regular expression |
 //! | `KQL0109` | a query feature vigil does not evaluate (fuzzy, proximity, scripts…) |
+//! | `KQL0110` | warning: a field that neither the mapping nor ECS knows (matched as unmapped) |
 //! | `KQL0201` | Lucene query-string syntax error |
 //! | `KQL0202` | Lucene query-string nesting deeper than [`crate::MAX_DEPTH`] |
 //! | `KQL0301` | a query-DSL filter that is not valid (shape, types, unknown query) |
@@ -30,6 +31,7 @@ pub const NO_FIELD_MATCHES: &str = "KQL0106";
 pub const NULL_VALUE: &str = "KQL0107";
 pub const BAD_REGEX: &str = "KQL0108";
 pub const UNSUPPORTED: &str = "KQL0109";
+pub const UNKNOWN_FIELD: &str = "KQL0110";
 pub const LUCENE_SYNTAX: &str = "KQL0201";
 pub const LUCENE_TOO_DEEP: &str = "KQL0202";
 pub const DSL_INVALID: &str = "KQL0301";

@@ -234,6 +234,16 @@ impl<'b, 's, 'o> Lowerer<'b, 's, 'o> {
     fn field_names(&mut self, field: &Literal) -> Option<Vec<String>> {
         let name = self.full_name(&field.text());
         let LiteralValue::Wildcard(_) = &field.value else {
+            let already = self.diags.iter().any(|d| {
+                d.code == codes::UNKNOWN_FIELD && d.message.contains(&format!("[{name}]"))
+            });
+            if !already && self.binder.schema.resolve(&name).unmapped {
+                self.diags.push(
+                    Diagnostic::warning(codes::UNKNOWN_FIELD, format!("Unknown field [{name}]"))
+                        .with_label(field.span, "not in the mapping or ECS; matched as an unmapped field")
+                        .with_note("unmapped strings match as keywords, as Elastic's logs-* templates map them"),
+                );
+            }
             return Some(vec![name]);
         };
         let names = self.expand_pattern(&name, false);

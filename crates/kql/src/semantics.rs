@@ -105,7 +105,11 @@ pub(crate) fn field_pred(
     if let Want::Exists = want {
         return Ok(exists_pred(binder, field));
     }
-    let result = type_pred(env, &field, want);
+    let result = if bound.resolved.lowercase {
+        keyword_pred(&field, &case_folded(want))
+    } else {
+        type_pred(env, &field, want)
+    };
     match result {
         Err(e) if env.lenient && e.code != codes::BAD_REGEX => Ok(Pred::Const(false)),
         other => other,
@@ -170,6 +174,22 @@ fn type_pred(env: Env, field: &FieldRef, want: &Want) -> Result<Pred, SemError> 
 
 fn test(field: &FieldRef, t: Test) -> Pred {
     Pred::field(field.clone(), t)
+}
+
+/// What a value means on a keyword with a `lowercase` normalizer: Elasticsearch
+/// normalizes term and wildcard query values too, so both compare lower-cased.
+fn case_folded(want: &Want) -> Want {
+    match want {
+        Want::Match { text, .. } | Want::Term { text, .. } => Want::Term {
+            text: text.clone(),
+            case_insensitive: true,
+        },
+        Want::Wildcard { parts, .. } => Want::Wildcard {
+            parts: parts.clone(),
+            case_insensitive: true,
+        },
+        other => other.clone(),
+    }
 }
 
 fn keyword_pred(field: &FieldRef, want: &Want) -> Result<Pred, SemError> {

@@ -21,12 +21,13 @@ const FLOOR: usize = 133;
 
 fn compile_with(
     tiebreaker: Option<&'static str>,
-) -> impl Fn(&str, &mut Binder) -> Result<ir::QueryPlan, String> {
-    move |text: &str, binder: &mut Binder| {
+) -> impl Fn(&str, &mut Binder, &[String]) -> Result<ir::QueryPlan, String> {
+    move |text: &str, binder: &mut Binder, null_fields: &[String]| {
         let opts = eql::EqlOptions {
             event_category_field: "event.category".into(),
             timestamp_field: "@timestamp".into(),
             tiebreaker_field: tiebreaker.map(str::to_string),
+            unmapped_optional_fields: null_fields.to_vec(),
         };
         eql::compile(text, binder, &opts)
             .map(|l| l.plan)

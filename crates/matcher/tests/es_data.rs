@@ -73,7 +73,7 @@ fn check(name: &str, build: &dyn Fn(&mut Binder) -> QueryPlan) {
         &corpus.join("eql-es/mapping-default.json"),
     );
     let s = spec(name);
-    let o = run_spec(&ds, &s, &|_, b| Ok(build(b)));
+    let o = run_spec(&ds, &s, &|_, b, _| Ok(build(b)));
     assert!(
         o.passed,
         "{name}: got {:?}, expected {:?} {:?}",

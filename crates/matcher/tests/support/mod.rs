@@ -257,13 +257,46 @@ fn reformat_date(s: &str, fmt: &str) -> Option<String> {
 }
 
 /// A query compiler: text → plan, binding fields through the binder.
-pub type Compile<'c> = dyn Fn(&str, &mut Binder) -> Result<QueryPlan, String> + 'c;
+/// Compiles a query; the slice lists optional fields the index does not map.
+pub type Compile<'c> = dyn Fn(&str, &mut Binder, &[String]) -> Result<QueryPlan, String> + 'c;
+
+/// Optional fields (`?x`) that neither the mapping nor any document has: the
+/// index does not map them (dynamic mapping never saw them), so Elasticsearch
+/// reads them as `null` constants.
+pub fn unmapped_optional_fields(ds: &Dataset, query: &str) -> Vec<String> {
+    let Ok(q) = eql::parse(query) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for name in q
+        .field_uses()
+        .into_iter()
+        .filter(|u| u.optional)
+        .map(|u| u.name)
+    {
+        let resolved = ds.schema.resolve(&name);
+        if !resolved.unmapped || out.contains(&name) {
+            continue;
+        }
+        let mut reg = FieldRegistry::new();
+        let id = reg.intern(&resolved.path);
+        let present = ds
+            .docs
+            .iter()
+            .any(|d| parse_event(d, &reg).is_ok_and(|e| e.has(id)));
+        if !present {
+            out.push(name);
+        }
+    }
+    out
+}
 
 /// Runs one spec over a data set.
 pub fn run_spec(ds: &Dataset, spec: &Spec, compile: &Compile<'_>) -> Outcome {
     let mut reg = FieldRegistry::new();
     let mut binder = Binder::new(&ds.schema, &mut reg);
-    let plan = match compile(&spec.query, &mut binder) {
+    let null_fields = unmapped_optional_fields(ds, &spec.query);
+    let plan = match compile(&spec.query, &mut binder, &null_fields) {
         Ok(p) => p,
         Err(e) => {
             return Outcome {
