@@ -113,3 +113,47 @@ fn replay_is_the_same_on_one_thread() {
         .collect();
     assert_eq!(one, four);
 }
+
+/// `sample by` rules: Elasticsearch returns samples in `hits.sequences`, so
+/// Kibana's EQL executor wraps them as sequences (a shell alert and one
+/// building block per event, `eql/eql.ts` → `wrapSequences`).
+#[test]
+fn sample_rules_alert_like_sequences() {
+    let dir = std::env::temp_dir().join(format!("vigil-sample-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = dir.join("sample.json");
+    std::fs::write(
+        &rule,
+        r#"{"rule_id":"sample-ab","name":"Sample: a and b","description":"d","type":"eql","language":"eql","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"],"query":"sample by host.name [process where process.name == \"a\"] [process where process.name == \"b\"]"}"#,
+    )
+    .unwrap();
+    let h = hunt(&[rule], &[], &[]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(h.problems.is_empty(), "{:?}", h.problems);
+    let report = h.engine.run(
+        vec![file_input(&data("hunt/replay/events.ndjson"), None)],
+        &options(2),
+    );
+    // h1, h2, h3 each have an `a` and a `b` (order does not matter to samples).
+    let mut got: Vec<(String, bool)> = report
+        .alerts
+        .iter()
+        .map(|a| (a.event_id.clone().unwrap_or_default(), a.building_block))
+        .collect();
+    got.sort();
+    let want: Vec<(String, bool)> = [
+        ("", false),
+        ("", false),
+        ("", false),
+        ("a1", true),
+        ("a2", true),
+        ("a3", true),
+        ("b1", true),
+        ("b2", true),
+        ("b3", true),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), *b))
+    .collect();
+    assert_eq!(got, want);
+}
