@@ -141,8 +141,12 @@ measure() {
     if [[ $have_hyperfine == 1 && $reps -gt 1 ]]; then
         local shell_cmd
         shell_cmd="$(printf '%q ' "${CMD[@]}") >/dev/null"
-        hyperfine --style none --warmup 1 --runs "$reps" --export-json "$tmp.json" -- "$shell_cmd" >/dev/null 2>&1 \
-            && WALL=$(json_field "$tmp.json" "['results'][0]['mean']")
+        if hyperfine --shell bash --style none --warmup 1 --runs "$reps" --export-json "$tmp.json" \
+            -- "$shell_cmd" >/dev/null 2>"$tmp.err"; then
+            WALL=$(json_field "$tmp.json" "['results'][0]['mean']")
+        else
+            log "hyperfine failed (reporting the single /usr/bin/time run): $(tail -1 "$tmp.err")"
+        fi
     fi
     rm -f "$tmp" "$tmp.err" "$tmp.json"
 }
@@ -162,7 +166,7 @@ PY
 run_case() {
     local label="$1" cmd_fn="$2" sub="$3" file="$4" events="$5" bytes="$6"
     if ! has_subcommand "$sub"; then
-        echo "| $label | – | $(printf "%'d" "$events") | skipped: \`vigil $sub\` not available yet | | | |"
+        echo "| $label | – | $(python3 -c "print(f'{$events:,}')") | skipped: \`vigil $sub\` not available yet | | | |"
         return
     fi
     "$cmd_fn" "$file"
