@@ -162,6 +162,9 @@ print(f"| {label} | {threads} | {events:,} | {wall:.2f} | {events/wall:,.0f} | {
 PY
 }
 
+# One-thread wall times by "case|events", for the ratios under the table.
+declare -A T1=()
+
 # run_case LABEL CMD_FN SUB FILE EVENTS BYTES
 run_case() {
     local label="$1" cmd_fn="$2" sub="$3" file="$4" events="$5" bytes="$6"
@@ -174,10 +177,31 @@ run_case() {
     if has_threads "$sub"; then
         local base=("${CMD[@]}")
         CMD=("${base[@]}" --threads 1); measure "$file"; rate_row "$label" 1 "$file" "$events" "$bytes"
+        T1["$cmd_fn|$events"]=$WALL
         CMD=("${base[@]}" --threads "$(nproc)"); measure "$file"; rate_row "$label" "$(nproc)" "$file" "$events" "$bytes"
     else
         rate_row "$label" "1 (no --threads)" "$file" "$events" "$bytes"
+        T1["$cmd_fn|$events"]=$WALL
     fi
+}
+
+# Time ratios the issue sets targets for (1 thread): one rule / parse-only,
+# catalogue / one rule (target <= 2.0).
+ratio_lines() {
+    local n events a b c
+    for n in $sizes; do
+        events=$(json_field "$(workload_file "$n").stats.json" "['events']")
+        a="${T1["parse_only_cmd|$events"]:-}"; b="${T1["one_rule_cmd|$events"]:-}"; c="${T1["catalogue_cmd|$events"]:-}"
+        python3 - "$events" "$a" "$b" "$c" <<'PY'
+import sys
+n, a, b, c = sys.argv[1], *[float(x) if x else None for x in sys.argv[2:]]
+parts = []
+if a and b: parts.append(f"one rule / parse-only = {b / a:.2f}")
+if b and c: parts.append(f"catalogue / one rule = {c / b:.2f} (target ≤ 2.0)")
+if a and c: parts.append(f"catalogue / parse-only = {c / a:.2f}")
+print(f"- {int(n):,} events, time ratios at 1 thread: " + ("; ".join(parts) if parts else "n/a"))
+PY
+    done
 }
 
 machine_description() {
@@ -210,6 +234,8 @@ vigil_table() {
         run_case "(b) one rule (SSH key)" one_rule_cmd "$one_rule_sub" "$f" "$events" "$bytes"
         run_case "(c) whole catalogue" catalogue_cmd "$catalogue_sub" "$f" "$events" "$bytes"
     done
+    echo
+    ratio_lines
     echo
 }
 
