@@ -121,6 +121,23 @@ impl Pattern {
         }
     }
 
+    /// The parts of a general pattern (one that is none of exact, prefix,
+    /// suffix, contains or `*`), literals folded when case-insensitive, for
+    /// prefilters. `None` for the other shapes (see [`Pattern::literal_hint`]).
+    pub fn general_parts(&self) -> Option<&[Part]> {
+        match &self.shape {
+            Shape::General(parts) => Some(parts),
+            _ => None,
+        }
+    }
+
+    /// [`Pattern::matches`] for a value already folded with
+    /// [`fold_case`] when the pattern is case-insensitive (callers testing
+    /// many patterns fold a value once).
+    pub fn matches_prefolded(&self, value: &str) -> bool {
+        self.matches_folded(value)
+    }
+
     pub fn matches(&self, value: &str) -> bool {
         if self.case_insensitive {
             if let Some(hit) = self.ascii_ci_fast_path(value) {

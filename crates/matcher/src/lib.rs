@@ -14,6 +14,7 @@
 //! - [`order`], [`values`], [`dates`], [`java`]: ordering, type views, date
 //!   bounds and the Java semantics results depend on.
 
+pub mod compiled;
 pub mod dates;
 pub mod error;
 pub mod exec;
@@ -21,6 +22,7 @@ pub mod functions;
 pub mod java;
 pub mod order;
 pub mod pred;
+pub mod prefilter;
 pub mod ruleset;
 pub mod sample;
 pub mod script;

@@ -70,7 +70,7 @@ pub fn field_test(ft: &FieldTest, event: &Event<'_>) -> bool {
         .any(|v| value_passes(&ft.test, field, v))
 }
 
-fn value_passes(test: &Test, field: &FieldRef, value: &Value<'_>) -> bool {
+pub(crate) fn value_passes(test: &Test, field: &FieldRef, value: &Value<'_>) -> bool {
     match values::kind_of(field.ty, value) {
         Kind::Keyword => keyword_passes(test, field, value),
         Kind::Text => text_passes(test, value),

@@ -11,11 +11,21 @@
 //! 1. **Route by index.** Rules are grouped by their index selector
 //!    ([`IndexSelector::key`]); the rules a given index string reaches are
 //!    computed once per distinct index and cached in the scratch.
-//! 2. **Route by category and match.** For each reached rule, the EQL event
-//!    category (`process where …`, against the rule's category field) and the
-//!    condition ([`crate::pred::eval`]) decide. Single-event rules
+//! 2. **Prefilter.** Every rule's queries (its event query, or each stage /
+//!    `until` of a sequence or sample) are *units*; each unit has up to three
+//!    independent sets of necessary atoms (exact values, prefixes, suffixes,
+//!    substrings, presence; [`crate::prefilter::atoms`]) indexed per field
+//!    (hash maps and one Aho-Corasick automaton per field;
+//!    [`crate::prefilter`]). The event's values are looked up once each to
+//!    mark units; a unit of the route is a candidate when each of its sets
+//!    has an atom holding.
+//! 3. **Match candidates.** Candidate units only are evaluated: the EQL
+//!    event category (against the rule's category field) and the condition,
+//!    compiled ([`crate::compiled::CompiledPred`], same results as
+//!    [`crate::pred::eval`]) over a per-event field table
+//!    ([`crate::compiled::view::View`]). Single-event rules
 //!    ([`RuleShape::Event`]) that match are returned in [`Hits::single`].
-//! 3. **Stage candidates.** Sequence and sample rules cannot decide on one
+//! 4. **Stage candidates.** Sequence and sample rules cannot decide on one
 //!    event: an event that passes the category and condition of any of their
 //!    stages (or of `until`) is a candidate, returned in [`Hits::multi`]; the
 //!    caller keeps it (see [`RuleSet::compact`]) and later feeds the rule's
@@ -24,14 +34,19 @@
 //! Nothing here allocates per rule per event: hits go into vectors of the
 //! scratch that are reused; a route is allocated once per distinct index.
 //!
-//! The current implementation is the simple one: a loop over the rules of the
-//! index's group, each evaluated with the reference evaluator.
+//! [`RuleSet::evaluate_reference`] is the simple loop (every rule of the
+//! route with the reference evaluator), kept as the specification the
+//! compiled path is tested against (`tests/ruleset_equivalence.rs`).
 
+use crate::compiled::view::{View, ViewScratch};
+use crate::compiled::CompiledPred;
 use crate::error::EvalError;
 use crate::order::{in_category, tiebreaker_of, timestamp_of};
+use crate::prefilter::atoms::{self, Necessary};
+use crate::prefilter::{Prefilter, PrefilterStats};
 use crate::values::KeyValue;
 use event::{Event, FieldId};
-use ir::{EventQuery, Expr, FieldRef, Plan, Pred, QueryPlan};
+use ir::{Category, EventQuery, Expr, FieldRef, Plan, Pred, QueryPlan};
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 use std::fmt;
@@ -89,11 +104,32 @@ pub enum RuleShape {
     Sample,
 }
 
-/// The rules one index reaches, split by shape.
+/// The rules one index reaches, split by shape, and their units (bitset).
 #[derive(Debug, Default, Clone)]
 struct Route {
     single: Vec<RuleIdx>,
     multi: Vec<RuleIdx>,
+    units: Vec<u64>,
+}
+
+/// Which query of its rule a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryRef {
+    /// The event query of a single-event rule.
+    Event,
+    /// Stage `n` of a sequence or sample.
+    Stage(u32),
+    /// A sequence's `until`.
+    Until,
+}
+
+/// One query the prefilter selects on its own: a rule's event query, or one
+/// stage / `until` of a sequence or sample rule.
+#[derive(Debug)]
+struct Unit {
+    rule: RuleIdx,
+    query: QueryRef,
+    compiled: UnitQuery,
 }
 
 /// Routes cached per worker before the cache is cleared (hostile inputs with
@@ -104,49 +140,70 @@ const MAX_CACHED_ROUTES: usize = 4096;
 const MAX_KEPT_ERRORS: usize = 100;
 
 /// Per-worker mutable state: the index routes seen so far, hit buffers, the
-/// per-event time cache, and script errors.
+/// per-event time cache, the event view and prefilter buffers, and script
+/// errors.
 #[derive(Debug, Default)]
 pub struct Scratch {
     route_ids: FxHashMap<Box<str>, u32>,
     routes: Vec<Route>,
-    single: Vec<RuleIdx>,
-    multi: Vec<RuleIdx>,
     /// Per distinct time spec: `Some(time)` once computed for the current event.
     times: Vec<Cell<Option<Option<i64>>>>,
-    errors: Vec<(RuleIdx, EvalError)>,
-    error_count: u64,
+    out: Sink,
+    /// Units marked by the prefilter for the current event (bitset).
+    marked: Vec<u64>,
+    view: ViewScratch,
 }
 
-impl Scratch {
-    /// The hits of the event last passed to [`RuleSet::evaluate`].
-    pub fn hits(&self) -> Hits<'_> {
-        Hits {
-            single: &self.single,
-            multi: &self.multi,
-        }
-    }
+/// What evaluating events produces.
+#[derive(Debug, Default)]
+struct Sink {
+    single: Vec<RuleIdx>,
+    multi: Vec<RuleIdx>,
+    errors: Vec<(RuleIdx, EvalError)>,
+    error_count: u64,
+    /// Queries evaluated in full since the scratch was made.
+    evaluated: u64,
+}
 
-    /// Script errors met (rule, error), at most 100 kept.
-    pub fn errors(&self) -> &[(RuleIdx, EvalError)] {
-        &self.errors
-    }
-
-    /// Every script error met.
-    pub fn error_count(&self) -> u64 {
-        self.error_count
-    }
-
-    /// Takes the errors kept so far (the count is reset too).
-    pub fn take_errors(&mut self) -> (Vec<(RuleIdx, EvalError)>, u64) {
-        let count = std::mem::take(&mut self.error_count);
-        (std::mem::take(&mut self.errors), count)
-    }
-
+impl Sink {
     fn note(&mut self, rule: RuleIdx, e: EvalError) {
         self.error_count += 1;
         if self.errors.len() < MAX_KEPT_ERRORS {
             self.errors.push((rule, e));
         }
+    }
+}
+
+impl Scratch {
+    /// Queries (units) evaluated in full since the scratch was made: rule
+    /// event queries, sequence / sample stages and `until`s that the
+    /// prefilter let through.
+    pub fn evaluated(&self) -> u64 {
+        self.out.evaluated
+    }
+
+    /// The hits of the event last passed to [`RuleSet::evaluate`].
+    pub fn hits(&self) -> Hits<'_> {
+        Hits {
+            single: &self.out.single,
+            multi: &self.out.multi,
+        }
+    }
+
+    /// Script errors met (rule, error), at most 100 kept.
+    pub fn errors(&self) -> &[(RuleIdx, EvalError)] {
+        &self.out.errors
+    }
+
+    /// Every script error met.
+    pub fn error_count(&self) -> u64 {
+        self.out.error_count
+    }
+
+    /// Takes the errors kept so far (the count is reset too).
+    pub fn take_errors(&mut self) -> (Vec<(RuleIdx, EvalError)>, u64) {
+        let count = std::mem::take(&mut self.out.error_count);
+        (std::mem::take(&mut self.out.errors), count)
     }
 }
 
@@ -172,6 +229,18 @@ pub struct RuleSet {
     rule_time_spec: Vec<u32>,
     /// Fields read by sequence / sample rules (what a kept candidate needs).
     multi_fields: Vec<bool>,
+    /// Every rule's queries, in rule order, and each rule's range of them.
+    units: Vec<Unit>,
+    rule_units: Vec<std::ops::Range<u32>>,
+    prefilter: Prefilter,
+}
+
+/// A unit compiled: its EQL category and condition.
+#[derive(Debug)]
+struct UnitQuery {
+    category: Option<Box<str>>,
+    category_field: FieldId,
+    condition: CompiledPred,
 }
 
 impl RuleSet {
@@ -214,6 +283,8 @@ impl RuleSet {
             };
             rule_time_spec.push(t as u32);
         }
+        let (units, rule_units, necessary) = units_of(&rules);
+        let prefilter = Prefilter::build(&necessary);
         RuleSet {
             rules,
             shapes,
@@ -222,7 +293,15 @@ impl RuleSet {
             time_specs,
             rule_time_spec,
             multi_fields,
+            units,
+            rule_units,
+            prefilter,
         }
+    }
+
+    /// What the prefilter made of the rules.
+    pub fn prefilter_stats(&self) -> PrefilterStats {
+        self.prefilter.stats()
     }
 
     /// A fresh scratch for one worker.
@@ -252,31 +331,138 @@ impl RuleSet {
     /// Evaluates every rule that reads `index` on `event`; the hits are also
     /// kept in the scratch ([`Scratch::hits`]) until the next event, and
     /// [`RuleSet::rule_time`] answers for this event.
+    ///
+    /// Only the queries the prefilter marks (or that have no atoms) are
+    /// evaluated, with their compiled predicates; the hits are those of
+    /// [`RuleSet::evaluate_reference`].
     pub fn evaluate<'s>(
         &self,
         event: &Event<'_>,
         index: &str,
         scratch: &'s mut Scratch,
     ) -> Hits<'s> {
-        scratch.times.iter().for_each(|t| t.set(None));
-        scratch.single.clear();
-        scratch.multi.clear();
+        self.reset(scratch);
+        let route = self.route(index, scratch);
+        let Scratch {
+            routes,
+            out,
+            marked,
+            view,
+            ..
+        } = scratch;
+        let route_units = &routes[route].units;
+        let mut view = View::new(event, view);
+        marked.clear();
+        marked.resize(self.prefilter.mark_words(), 0);
+        self.prefilter.mark(&mut view, marked);
+        for (w, &route_word) in route_units.iter().enumerate() {
+            let mut bits = self.prefilter.candidates(marked, w) & route_word;
+            while bits != 0 {
+                let unit = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                self.check_unit(unit, &mut view, out);
+            }
+        }
+        scratch.hits()
+    }
+
+    /// [`RuleSet::evaluate`], adding to `costs[rule]` the evaluations of the
+    /// rule's units and the nanoseconds they took (for finding costly rules).
+    #[cfg(feature = "profile")]
+    pub fn evaluate_profiled(
+        &self,
+        event: &Event<'_>,
+        index: &str,
+        scratch: &mut Scratch,
+        costs: &mut [(u64, u64)],
+    ) {
+        self.reset(scratch);
+        let route = self.route(index, scratch);
+        let Scratch {
+            routes,
+            out,
+            marked,
+            view,
+            ..
+        } = scratch;
+        let route_units = &routes[route].units;
+        let mut view = View::new(event, view);
+        marked.clear();
+        marked.resize(self.prefilter.mark_words(), 0);
+        self.prefilter.mark(&mut view, marked);
+        for (w, &route_word) in route_units.iter().enumerate() {
+            let mut bits = self.prefilter.candidates(marked, w) & route_word;
+            while bits != 0 {
+                let unit = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let t = std::time::Instant::now();
+                self.check_unit(unit, &mut view, out);
+                let c = &mut costs[self.units[unit].rule as usize];
+                c.0 += 1;
+                c.1 += t.elapsed().as_nanos() as u64;
+            }
+        }
+    }
+
+    /// [`RuleSet::evaluate`] the simple way: every rule of the index's route
+    /// evaluated with the reference evaluator. Kept as the specification the
+    /// compiled path is tested against.
+    pub fn evaluate_reference<'s>(
+        &self,
+        event: &Event<'_>,
+        index: &str,
+        scratch: &'s mut Scratch,
+    ) -> Hits<'s> {
+        self.reset(scratch);
         let route = self.route(index, scratch);
         for i in 0..scratch.routes[route].single.len() {
             let idx = scratch.routes[route].single[i];
-            if self.single_matches(idx, event, scratch) {
-                scratch.single.push(idx);
+            if self.single_matches(idx, event, &mut scratch.out) {
+                scratch.out.single.push(idx);
             }
         }
         for i in 0..scratch.routes[route].multi.len() {
             let idx = scratch.routes[route].multi[i];
-            if self.is_candidate(idx, event, scratch) {
-                scratch.multi.push(idx);
+            if self.is_candidate(idx, event, &mut scratch.out) {
+                scratch.out.multi.push(idx);
             }
         }
-        Hits {
-            single: &scratch.single,
-            multi: &scratch.multi,
+        scratch.hits()
+    }
+
+    fn reset(&self, scratch: &mut Scratch) {
+        if scratch.times.len() != self.time_specs.len() {
+            scratch.times = vec![Cell::new(None); self.time_specs.len()];
+        }
+        scratch.times.iter().for_each(|t| t.set(None));
+        scratch.out.single.clear();
+        scratch.out.multi.clear();
+    }
+
+    /// Evaluates one unit marked for the event; a sequence / sample rule is
+    /// a candidate once one of its units matches.
+    fn check_unit(&self, unit: usize, view: &mut View<'_, '_, '_>, out: &mut Sink) {
+        let Unit {
+            rule,
+            query,
+            ref compiled,
+        } = self.units[unit];
+        let single = query == QueryRef::Event;
+        if !single && out.multi.last() == Some(&rule) {
+            return;
+        }
+        out.evaluated += 1;
+        if let Some(name) = &compiled.category {
+            let range = view.range(compiled.category_field);
+            if !range.into_iter().any(|i| view.text(i) == &**name) {
+                return;
+            }
+        }
+        match compiled.condition.eval(view) {
+            Ok(true) if single => out.single.push(rule),
+            Ok(true) => out.multi.push(rule),
+            Ok(false) => {}
+            Err(e) => out.note(rule, e),
         }
     }
 
@@ -336,7 +522,10 @@ impl RuleSet {
             scratch.route_ids.clear();
             scratch.routes.clear();
         }
-        let mut route = Route::default();
+        let mut route = Route {
+            units: vec![0; self.prefilter.words()],
+            ..Route::default()
+        };
         for (g, selector) in self.groups.iter().enumerate() {
             if selector.selects(index) {
                 route.single.extend(&self.group_routes[g].single);
@@ -345,13 +534,18 @@ impl RuleSet {
         }
         route.single.sort_unstable();
         route.multi.sort_unstable();
+        for &rule in route.single.iter().chain(&route.multi) {
+            for u in self.rule_units[rule as usize].clone() {
+                route.units[(u / 64) as usize] |= 1 << (u % 64);
+            }
+        }
         scratch.routes.push(route);
         let id = scratch.routes.len() - 1;
         scratch.route_ids.insert(index.into(), id as u32);
         id
     }
 
-    fn single_matches(&self, idx: RuleIdx, event: &Event<'_>, scratch: &mut Scratch) -> bool {
+    fn single_matches(&self, idx: RuleIdx, event: &Event<'_>, scratch: &mut Sink) -> bool {
         let rule = &self.rules[idx as usize];
         let Plan::Event(q) = &rule.plan.plan else {
             return false;
@@ -359,7 +553,7 @@ impl RuleSet {
         self.query_matches(idx, q, rule.category_field, event, scratch)
     }
 
-    fn is_candidate(&self, idx: RuleIdx, event: &Event<'_>, scratch: &mut Scratch) -> bool {
+    fn is_candidate(&self, idx: RuleIdx, event: &Event<'_>, scratch: &mut Sink) -> bool {
         let rule = &self.rules[idx as usize];
         match &rule.plan.plan {
             Plan::Sequence(s) => {
@@ -381,7 +575,7 @@ impl RuleSet {
         q: &EventQuery,
         category_field: FieldId,
         event: &Event<'_>,
-        scratch: &mut Scratch,
+        scratch: &mut Sink,
     ) -> bool {
         if !in_category(q, event, category_field) {
             return false;
@@ -402,6 +596,51 @@ pub fn window_time(spec: &TimeSpec, event: &Event<'_>) -> Option<i64> {
         return timestamp_of(event, &spec.primary);
     }
     spec.fallback.as_ref().and_then(|f| timestamp_of(event, f))
+}
+
+/// Every rule's queries as units (rule order), each rule's range of units,
+/// and each unit's necessary atoms.
+#[allow(clippy::type_complexity)]
+fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Vec<Vec<Necessary>>) {
+    let mut units = Vec::new();
+    let mut ranges = Vec::with_capacity(rules.len());
+    let mut necessary = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let start = units.len() as u32;
+        let mut add = |query: QueryRef, q: &EventQuery| {
+            units.push(Unit {
+                rule: i as RuleIdx,
+                query,
+                compiled: UnitQuery {
+                    category: match &q.category {
+                        Category::Any => None,
+                        Category::Named(n) => Some(n.as_str().into()),
+                    },
+                    category_field: rule.category_field,
+                    condition: CompiledPred::new(&q.condition),
+                },
+            });
+            necessary.push(atoms::for_query(q, rule.category_field));
+        };
+        match &rule.plan.plan {
+            Plan::Event(q) => add(QueryRef::Event, q),
+            Plan::Sequence(s) => {
+                for (n, st) in s.stages.iter().enumerate() {
+                    add(QueryRef::Stage(n as u32), &st.query);
+                }
+                if let Some(u) = &s.until {
+                    add(QueryRef::Until, &u.query);
+                }
+            }
+            Plan::Sample(s) => {
+                for (n, st) in s.stages.iter().enumerate() {
+                    add(QueryRef::Stage(n as u32), &st.query);
+                }
+            }
+        }
+        ranges.push(start..units.len() as u32);
+    }
+    (units, ranges, necessary)
 }
 
 fn shape_of(plan: &QueryPlan) -> RuleShape {

@@ -1,0 +1,372 @@
+//! A term-level test on one indexed keyword string, compiled: what
+//! `pred::string_passes` decides by scanning lists, decided with hash sets
+//! (exact terms, case-folded terms), literal lists (prefix / suffix /
+//! substring, one Aho-Corasick automaton for long substring lists) and, for
+//! the rest, wildcard patterns (many at once as one regular expression) and
+//! regexes. Case-insensitive comparisons use
+//! the value folded once ([`super::view::View::folded`]) against literals
+//! folded at build time, which is what [`event::fold::eq_fold`] and
+//! case-insensitive [`Pattern`]s compare.
+
+use super::view::View;
+use aho_corasick::AhoCorasick;
+use event::regex::LuceneRegex;
+use event::wildcard::{Part, Pattern};
+use ir::{Test, TextMode};
+use rustc_hash::FxHashSet;
+use std::sync::OnceLock;
+
+/// Exact terms: a short list is scanned, a long one hashed.
+#[derive(Debug, Default)]
+enum TermSet {
+    #[default]
+    Empty,
+    Few(Vec<Box<str>>),
+    Many(FxHashSet<Box<str>>),
+}
+
+/// Up to this many terms are compared one by one.
+const FEW_TERMS: usize = 4;
+
+impl TermSet {
+    fn build(mut terms: Vec<String>) -> TermSet {
+        terms.sort();
+        terms.dedup();
+        match terms.len() {
+            0 => TermSet::Empty,
+            n if n <= FEW_TERMS => TermSet::Few(terms.into_iter().map(Into::into).collect()),
+            _ => TermSet::Many(terms.into_iter().map(Into::into).collect()),
+        }
+    }
+
+    #[inline]
+    fn contains(&self, text: &str) -> bool {
+        match self {
+            TermSet::Empty => false,
+            TermSet::Few(v) => v.iter().any(|t| **t == *text),
+            TermSet::Many(s) => s.contains(text),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, TermSet::Empty)
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            TermSet::Empty => 0,
+            TermSet::Few(v) => v.len(),
+            TermSet::Many(s) => s.len(),
+        }
+    }
+}
+
+/// Substrings: a few are searched one by one, more with one automaton.
+#[derive(Debug, Default)]
+enum Substrings {
+    #[default]
+    Empty,
+    Few(Vec<memchr::memmem::Finder<'static>>),
+    Many(AhoCorasick),
+}
+
+/// Above this many substrings one automaton searches them all.
+const FEW_SUBSTRINGS: usize = 3;
+
+impl Substrings {
+    fn build(mut literals: Vec<String>) -> Substrings {
+        literals.sort();
+        literals.dedup();
+        if literals.is_empty() {
+            return Substrings::Empty;
+        }
+        if literals.len() > FEW_SUBSTRINGS {
+            if let Ok(ac) = AhoCorasick::new(&literals) {
+                return Substrings::Many(ac);
+            }
+        }
+        Substrings::Few(
+            literals
+                .iter()
+                .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned())
+                .collect(),
+        )
+    }
+
+    #[inline]
+    fn found_in(&self, text: &str) -> bool {
+        match self {
+            Substrings::Empty => false,
+            Substrings::Few(fs) => fs.iter().any(|f| f.find(text.as_bytes()).is_some()),
+            Substrings::Many(ac) => ac.is_match(text),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Substrings::Empty => 0,
+            Substrings::Few(v) => v.len(),
+            Substrings::Many(ac) => ac.patterns_len(),
+        }
+    }
+}
+
+/// General wildcard patterns: a few are matched one by one, more as one
+/// anchored regular expression (`*` is `.*`, `?` is one character, as
+/// [`Pattern`] matches them) so that the string is read once.
+#[derive(Debug, Default)]
+enum Patterns {
+    #[default]
+    Empty,
+    Few(Vec<Pattern>),
+    /// Compiled on first use (most rules never reach most tests); the
+    /// patterns stay as the fallback should the expression not compile.
+    Many(Vec<Pattern>, OnceLock<Option<regex::Regex>>),
+}
+
+/// Above this many general patterns one regular expression matches them all.
+const FEW_PATTERNS: usize = 2;
+
+impl Patterns {
+    fn build(patterns: Vec<Pattern>) -> Patterns {
+        if patterns.is_empty() {
+            return Patterns::Empty;
+        }
+        if patterns.len() > FEW_PATTERNS {
+            return Patterns::Many(patterns, OnceLock::new());
+        }
+        Patterns::Few(patterns)
+    }
+
+    #[inline]
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Patterns::Empty => false,
+            Patterns::Few(ps) => ps.iter().any(|p| p.matches_prefolded(text)),
+            Patterns::Many(ps, re) => match re.get_or_init(|| alternation(ps)) {
+                Some(re) => re.is_match(text),
+                None => ps.iter().any(|p| p.matches_prefolded(text)),
+            },
+        }
+    }
+
+    fn cost(&self) -> u32 {
+        match self {
+            Patterns::Empty => 0,
+            Patterns::Few(ps) => 8 * ps.len() as u32,
+            Patterns::Many(..) => 16,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Patterns::Empty)
+    }
+}
+
+/// One regular expression matching a string exactly when one of the general
+/// patterns does (given the string of the patterns' case mode).
+fn alternation(patterns: &[Pattern]) -> Option<regex::Regex> {
+    let mut re = String::from(r"(?s)\A(?:");
+    for (i, p) in patterns.iter().enumerate() {
+        if i > 0 {
+            re.push('|');
+        }
+        for part in p.general_parts()? {
+            match part {
+                Part::Literal(l) => re.push_str(&regex::escape(l)),
+                Part::AnyRun => re.push_str(".*"),
+                Part::AnyOne => re.push('.'),
+            }
+        }
+    }
+    re.push_str(r")\z");
+    regex::RegexBuilder::new(&re)
+        .size_limit(1 << 22)
+        .build()
+        .ok()
+}
+
+/// The checks of one case mode, on the raw or the folded string.
+#[derive(Debug, Default)]
+struct Checks {
+    exact: TermSet,
+    prefixes: Vec<Box<str>>,
+    suffixes: Vec<Box<str>>,
+    substrings: Substrings,
+    /// General wildcard patterns, given the string of this mode.
+    patterns: Patterns,
+}
+
+impl Checks {
+    fn is_empty(&self) -> bool {
+        self.exact.is_empty()
+            && self.prefixes.is_empty()
+            && self.suffixes.is_empty()
+            && matches!(self.substrings, Substrings::Empty)
+            && self.patterns.is_empty()
+    }
+
+    #[inline]
+    fn pass(&self, text: &str) -> bool {
+        self.exact.contains(text)
+            || self.prefixes.iter().any(|p| text.starts_with(&**p))
+            || self.suffixes.iter().any(|s| text.ends_with(&**s))
+            || self.substrings.found_in(text)
+            || self.patterns.matches(text)
+    }
+
+    fn cost(&self) -> u32 {
+        let exact = match self.exact {
+            TermSet::Empty => 0,
+            TermSet::Few(ref v) => v.len() as u32,
+            TermSet::Many(_) => 3,
+        };
+        let subs = match self.substrings {
+            Substrings::Empty => 0,
+            Substrings::Few(ref v) => 4 * v.len() as u32,
+            Substrings::Many(_) => 12,
+        };
+        exact + (self.prefixes.len() + self.suffixes.len()) as u32 + subs + self.patterns.cost()
+    }
+}
+
+/// Collects a test's comparisons by mode and strategy.
+#[derive(Debug, Default)]
+struct ChecksBuilder {
+    exact: Vec<String>,
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+    substrings: Vec<String>,
+    patterns: Vec<Pattern>,
+}
+
+impl ChecksBuilder {
+    fn build(self) -> Checks {
+        let boxed = |mut v: Vec<String>| -> Vec<Box<str>> {
+            v.sort();
+            v.dedup();
+            v.into_iter().map(Into::into).collect()
+        };
+        Checks {
+            exact: TermSet::build(self.exact),
+            prefixes: boxed(self.prefixes),
+            suffixes: boxed(self.suffixes),
+            substrings: Substrings::build(self.substrings),
+            patterns: Patterns::build(self.patterns),
+        }
+    }
+}
+
+/// A compiled test on an indexed keyword string.
+#[derive(Debug, Default)]
+pub struct StrMatcher {
+    /// Every indexed string passes (`exists`, the pattern `*`).
+    any: bool,
+    raw: Checks,
+    folded: Checks,
+    regexes: Vec<LuceneRegex>,
+}
+
+impl StrMatcher {
+    /// Compiles `test` as `pred::string_passes` applies it to one string;
+    /// `None` for tests that do not compare strings that way (ranges).
+    pub fn new(test: &Test) -> Option<StrMatcher> {
+        let mut raw = ChecksBuilder::default();
+        let mut folded = ChecksBuilder::default();
+        let mut m = StrMatcher::default();
+        match test {
+            Test::Exists => m.any = true,
+            Test::Terms {
+                values,
+                case_insensitive: false,
+            } => raw.exact.extend(values.iter().cloned()),
+            Test::Terms {
+                values,
+                case_insensitive: true,
+            } => folded.exact.extend(
+                values
+                    .iter()
+                    .map(|t| event::fold::fold_case(t).into_owned()),
+            ),
+            Test::Wildcards(ps) => {
+                for p in ps {
+                    m.any |= add_pattern(p, &mut raw, &mut folded);
+                }
+            }
+            Test::Regexes(rs) => m.regexes = rs.clone(),
+            Test::Numbers(ns) => raw.exact.extend(ns.iter().map(|n| number_term(*n))),
+            Test::Bool(b) => raw.exact.push(b.to_string()),
+            Test::IpNets(nets) => {
+                for n in nets {
+                    raw.exact.push(n.to_string());
+                    if n.prefix_len() == n.max_prefix_len() {
+                        raw.exact.push(n.addr().to_string());
+                    }
+                }
+            }
+            Test::Text { tokens, mode } => match mode {
+                TextMode::AnyToken => raw.exact.extend(tokens.iter().cloned()),
+                TextMode::Phrase if tokens.is_empty() => {}
+                TextMode::Phrase => raw.exact.push(tokens.join(" ")),
+                TextMode::TokenWildcard(p) => m.any |= add_pattern(p, &mut raw, &mut folded),
+            },
+            Test::Range { .. } => return None,
+        }
+        m.raw = raw.build();
+        m.folded = folded.build();
+        Some(m)
+    }
+
+    /// True when the string of entry `i` passes.
+    #[inline]
+    pub fn pass(&self, view: &mut View<'_, '_, '_>, i: usize) -> bool {
+        if self.any {
+            return true;
+        }
+        if !self.raw.is_empty() || !self.regexes.is_empty() {
+            let text = view.text(i);
+            if self.raw.pass(text) || self.regexes.iter().any(|r| r.is_match(text)) {
+                return true;
+            }
+        }
+        !self.folded.is_empty() && self.folded.pass(view.folded(i))
+    }
+
+    /// A rough cost of one check (for ordering `and` / `or` children).
+    pub fn cost(&self) -> u32 {
+        1 + self.raw.cost() + self.folded.cost() + 30 * self.regexes.len() as u32
+    }
+
+    /// Number of exact terms (raw and folded), for statistics.
+    pub fn exact_terms(&self) -> usize {
+        self.raw.exact.len() + self.folded.exact.len()
+    }
+
+    /// Number of substrings searched, for statistics.
+    pub fn substrings(&self) -> usize {
+        self.raw.substrings.len() + self.folded.substrings.len()
+    }
+}
+
+/// Files a wildcard pattern under its strategy; true when it matches every
+/// string.
+fn add_pattern(p: &Pattern, raw: &mut ChecksBuilder, folded: &mut ChecksBuilder) -> bool {
+    let b = if p.is_case_insensitive() { folded } else { raw };
+    match p.literal_hint() {
+        Some((s, "exact")) => b.exact.push(s.to_string()),
+        Some((s, "prefix")) => b.prefixes.push(s.to_string()),
+        Some((s, "suffix")) => b.suffixes.push(s.to_string()),
+        Some((s, _)) => b.substrings.push(s.to_string()),
+        None if p.general_parts().is_some() => b.patterns.push(p.clone()),
+        None => return true,
+    }
+    false
+}
+
+/// The term a query number becomes on a string field (as `pred` renders it).
+fn number_term(n: event::Number) -> String {
+    match n {
+        event::Number::Int(i) => i.to_string(),
+        event::Number::Float(f) => crate::java::double_to_string(f),
+    }
+}

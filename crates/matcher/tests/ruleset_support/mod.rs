@@ -1,0 +1,89 @@
+#![allow(dead_code)]
+
+//! The detection-rules catalogue compiled through the engine's path (rules →
+//! `CompiledRule`s) and generated workloads, for the rule-set tests.
+
+use engine::compile::IndexFields;
+use event::{FieldRegistry, Schema};
+use matcher::ruleset::CompiledRule;
+use std::path::PathBuf;
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `<workspace>/../shared/corpus`, or `VIGIL_CORPUS`; fails clearly when absent.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("VIGIL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/corpus"));
+    assert!(
+        dir.join("detection-rules").is_dir(),
+        "the corpus is needed at {} (set VIGIL_CORPUS)",
+        dir.display()
+    );
+    dir
+}
+
+/// The compiled catalogue and what parsing events for it needs.
+pub struct Catalogue {
+    pub rules: Vec<CompiledRule>,
+    /// Each rule's file (display name).
+    pub files: Vec<String>,
+    /// Each rule's `rule_id`.
+    pub rule_ids: Vec<String>,
+    pub registry: FieldRegistry,
+    pub index_fields: IndexFields,
+}
+
+/// Every query and EQL rule of `rules` and `rules_building_block`.
+pub fn catalogue_rules() -> Catalogue {
+    let root = corpus().join("detection-rules");
+    let report = rules::load(&[root.join("rules"), root.join("rules_building_block")]);
+    let schema = Schema::ecs();
+    let lists = rules::ValueLists::new();
+    let compiled = engine::compile(
+        &report,
+        &engine::CompileOptions {
+            schema: &schema,
+            value_lists: &lists,
+            // 2024-05-01T00:00:00Z, the workload's clock start.
+            now_nanos: 1_714_521_600_000_000_000,
+            render: Default::default(),
+        },
+    );
+    assert!(
+        compiled.rules.len() > 1_400,
+        "{} rules compiled",
+        compiled.rules.len()
+    );
+    Catalogue {
+        files: compiled.meta.iter().map(|m| m.file.clone()).collect(),
+        rule_ids: compiled.meta.iter().map(|m| m.rule_id.clone()).collect(),
+        rules: compiled.rules,
+        registry: compiled.registry,
+        index_fields: compiled.index_fields,
+    }
+}
+
+/// `events` generated documents (NDJSON lines) with `attack_ppm` attack
+/// stories per million events, and what the generator injected.
+pub fn workload(events: u64, seed: u64, attack_ppm: u64) -> (Vec<String>, workload::Stats) {
+    let cfg = workload::Config {
+        events,
+        seed,
+        attack_ppm,
+        ..workload::Config::default()
+    };
+    let mut out = Vec::new();
+    let stats = workload::Generator::new(cfg)
+        .expect("workload config")
+        .write_ndjson(&mut out)
+        .expect("generate");
+    let lines = String::from_utf8(out)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (lines, stats)
+}
