@@ -38,7 +38,7 @@ use rules::{
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Kibana's defaults for a rule's schedule (`interval`, `from`, `max_signals`).
 const DEFAULT_INTERVAL_NANOS: i64 = 5 * 60 * 1_000_000_000;
@@ -86,8 +86,8 @@ pub struct Schedule {
 /// What the engine knows about a runnable rule besides its compiled plan.
 #[derive(Debug, Clone)]
 pub struct RuleMeta {
-    /// The rule as alerts describe it (`kibana.alert.rule.*`).
-    pub info: RuleInfo,
+    /// `kibana.alert.rule.uuid` (alert ids are derived from it).
+    pub uuid: String,
     pub name: Arc<str>,
     pub rule_id: String,
     pub rule_type: RuleType,
@@ -98,6 +98,33 @@ pub struct RuleMeta {
     /// True for EQL rules (their searches take `max_signals` events as EQL
     /// orders them, duplicates included).
     pub is_eql: bool,
+    info: LazyInfo,
+}
+
+impl RuleMeta {
+    /// The rule as alerts describe it (`kibana.alert.rule.*`), built from the
+    /// rule's JSON on first use: a catalogue of ~1,500 rules holds only their
+    /// compact JSON text until a rule alerts.
+    pub fn info(&self) -> Result<&RuleInfo, String> {
+        self.info
+            .cell
+            .get_or_init(|| {
+                let raw: Value =
+                    serde_json::from_str(&self.info.json).map_err(|e| e.to_string())?;
+                RuleInfo::from_rule_json_with_origin(&raw, self.info.origin)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// A rule's JSON text, and its [`RuleInfo`] once built.
+#[derive(Debug, Clone)]
+struct LazyInfo {
+    json: Box<str>,
+    origin: AlertOrigin,
+    cell: OnceLock<Result<RuleInfo, String>>,
 }
 
 /// Counts of what was loaded.
@@ -305,9 +332,8 @@ impl RuleCx<'_, '_, '_> {
         let Some(extra) = self.filters_and_exceptions() else {
             return Outcome::Invalid;
         };
-        let info = match self.rule_info() {
-            Some(i) => i,
-            None => return Outcome::Invalid,
+        let Some((uuid, info)) = self.rule_info() else {
+            return Outcome::Invalid;
         };
         let compiled = CompiledRule {
             plan: restrict(plan, extra),
@@ -330,6 +356,7 @@ impl RuleCx<'_, '_, '_> {
             schedule: schedule(rule),
             file: self.loaded.origin.source.name.clone(),
             is_eql: rule.rule_type == RuleType::Eql,
+            uuid,
             info,
         };
         Outcome::Compiled(Box::new(compiled), Box::new(meta))
@@ -498,7 +525,10 @@ impl RuleCx<'_, '_, '_> {
         }
     }
 
-    fn rule_info(&mut self) -> Option<RuleInfo> {
+    /// The rule's alert uuid and its JSON for [`RuleMeta::info`]; checked
+    /// now (a rule that cannot describe its alerts is invalid), built again
+    /// on first use.
+    fn rule_info(&mut self) -> Option<(String, LazyInfo)> {
         let origin =
             if self.loaded.origin.format == Format::Toml && is_elastic_rule(&self.loaded.rule) {
                 AlertOrigin::Prebuilt
@@ -506,7 +536,14 @@ impl RuleCx<'_, '_, '_> {
                 AlertOrigin::Custom
             };
         match RuleInfo::from_rule_json_with_origin(&self.loaded.raw, origin) {
-            Ok(info) => Some(info),
+            Ok(info) => Some((
+                info.uuid,
+                LazyInfo {
+                    json: self.loaded.raw.to_string().into_boxed_str(),
+                    origin,
+                    cell: OnceLock::new(),
+                },
+            )),
             Err(e) => {
                 let text = format!("{}: cannot describe alerts: {e}", self.who());
                 self.message(Severity::Error, text);

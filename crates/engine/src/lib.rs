@@ -19,15 +19,23 @@
 
 pub mod alert;
 pub mod alerts;
+mod collect;
 pub mod compile;
 pub mod index;
+mod kept;
 mod multi;
+mod read;
+mod reorder;
 pub mod replay;
 pub mod run;
+mod shard;
+pub mod sorted;
+mod worker;
 
 pub use alerts::Alert;
 pub use compile::{compile, CompileOptions, CompiledRules, Problem, RuleCounts, RuleMeta};
 pub use run::{Engine, Input, InputIssue, Mode, RunOptions, RunReport};
+pub use sorted::SortedAlerts;
 
 /// The Kibana version alerts carry (`kibana.version`) unless the caller sets one.
 pub const KIBANA_VERSION: &str = "9.1.0";
