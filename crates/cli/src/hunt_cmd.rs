@@ -57,9 +57,10 @@ pub fn run(args: &HuntArgs) -> ExitCode {
         return ExitCode::from(EXIT_ERROR);
     };
     let value_lists = load_value_lists(&args.value_list, &mut reporter, &mut failed);
-    let report = load_rules(args, &reporter);
-    let compiled = engine::compile(
-        &report,
+    let extra = load_exceptions(args, &reporter);
+    let compiled = engine::compile_files(
+        &args.rules,
+        extra,
         &engine::CompileOptions {
             schema: &schema,
             value_lists: &value_lists,
@@ -69,7 +70,6 @@ pub fn run(args: &HuntArgs) -> ExitCode {
             },
         },
     );
-    drop(report);
     let (engine, counts, problems) = Engine::new(compiled);
     failed |= print_problems(&problems, &mut reporter);
     let bytes = Arc::new(AtomicU64::new(0));
@@ -213,23 +213,21 @@ fn load_value_lists(paths: &[PathBuf], reporter: &mut Reporter, failed: &mut boo
     lists
 }
 
-/// Rules from `--rules`, exception lists from both `--rules` and `--exceptions`.
-fn load_rules(args: &HuntArgs, reporter: &Reporter) -> LoadReport {
-    let mut report = rules::load(&args.rules);
-    if !args.exceptions.is_empty() {
-        let extra = rules::load(&args.exceptions);
-        let ignored = extra.rules.len() + extra.unsupported.len();
-        if ignored > 0 {
-            reporter.warning(&format!(
-                "{ignored} rules in --exceptions files ignored (give rule files with --rules)"
-            ));
-        }
-        report.exceptions.lists.extend(extra.exceptions.lists);
-        report.exceptions.items.extend(extra.exceptions.items);
-        report.diagnostics.extend(extra.diagnostics);
-        report.files += extra.files;
+/// The `--exceptions` files (their rules, if any, are ignored with a warning).
+/// The rule files are loaded and compiled one at a time by
+/// [`engine::compile_files`].
+fn load_exceptions(args: &HuntArgs, reporter: &Reporter) -> LoadReport {
+    if args.exceptions.is_empty() {
+        return LoadReport::default();
     }
-    report
+    let extra = rules::load(&args.exceptions);
+    let ignored = extra.rules.len() + extra.unsupported.len();
+    if ignored > 0 {
+        reporter.warning(&format!(
+            "{ignored} rules in --exceptions files ignored (give rule files with --rules)"
+        ));
+    }
+    extra
 }
 
 /// Prints rule and exception problems; true when one is an error.

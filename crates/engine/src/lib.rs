@@ -33,7 +33,9 @@ pub mod sorted;
 mod worker;
 
 pub use alerts::Alert;
-pub use compile::{compile, CompileOptions, CompiledRules, Problem, RuleCounts, RuleMeta};
+pub use compile::{
+    compile, compile_files, CompileOptions, CompiledRules, Problem, RuleCounts, RuleMeta,
+};
 pub use run::{Engine, Input, InputIssue, Mode, RunOptions, RunReport};
 pub use sorted::SortedAlerts;
 
