@@ -268,7 +268,7 @@ fn json_output_to_a_file_and_replay() {
 }
 
 #[test]
-fn whole_catalogue_output_is_identical_on_one_and_four_threads() {
+fn whole_catalogue_output_is_identical_on_one_two_and_four_threads() {
     let run = |threads: &str| {
         let o = vigil(&[
             "--rules",
@@ -290,5 +290,6 @@ fn whole_catalogue_output_is_identical_on_one_and_four_threads() {
     };
     let one = run("1");
     assert!(one.len() > 10_000, "{} bytes", one.len());
-    assert!(one == run("4"), "outputs differ");
+    assert!(one == run("2"), "outputs differ (2 threads)");
+    assert!(one == run("4"), "outputs differ (4 threads)");
 }
