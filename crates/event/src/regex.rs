@@ -30,7 +30,7 @@ use std::fmt::Write;
 pub enum RegexError {
     #[error("unsupported regular expression operator `{0}` (Lucene complement/intersection/named automaton)")]
     Unsupported(char),
-    #[error("invalid regular expression: {0}")]
+    #[error("{0}")]
     Invalid(String),
 }
 
