@@ -132,7 +132,7 @@ fn example_events_with_the_example_rules() {
     );
     assert_eq!(
         stderr_stable(&o),
-        "events: 10 read\n\
+        "events: 11 read\n\
          rules: 2 loaded, 0 deprecated skipped, 0 unsupported, 0 invalid\n\
          alerts: 5 (critical 0, high 3, medium 0, low 2)\n\
          top rules: 3 Dumping Account Hashes via Built-In Commands; 2 SSH Key Generated via ssh-keygen\n"
