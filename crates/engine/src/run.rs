@@ -8,20 +8,20 @@
 //! ```
 //!
 //! - The reader merges the inputs by time into batches of about 1 MiB
-//!   ([`crate::read`]); channels are bounded, so what is in flight is a few
+//!   (`read`); channels are bounded, so what is in flight is a few
 //!   batches per thread.
 //! - A worker parses each record once ([`event::parse_event`] with the shared
 //!   registry: only fields some rule reads are materialised), derives its index
 //!   ([`crate::index`]), evaluates the [`RuleSet`] and builds the alerts of
 //!   single-event rules right away; stage candidates of sequence and sample
-//!   rules are kept in packed form ([`crate::kept`]); see [`crate::worker`].
+//!   rules are kept in packed form (`kept`); see `worker`.
 //! - The collector absorbs worker results in batch order and puts candidates
-//!   through a bounded reorder buffer ([`crate::reorder`]): each sequence rule
+//!   through a bounded reorder buffer (`reorder`): each sequence rule
 //!   sees its events in EQL order (timestamp, tiebreaker, input position) as
 //!   they stream, exactly as a full sort would give them as long as no event
 //!   is more than [`RunOptions::reorder_window`] out of order; later ones are
 //!   counted ([`RunReport::late_events`]) and take no part in sequences.
-//! - Shards own rules ([`crate::shard`]): each sequence rule's
+//! - Shards own rules (`shard`): each sequence rule's
 //!   [`matcher::SequenceEngine`] runs on one thread, fed in order; an event's
 //!   JSON is kept only while the buffer or a pending partial sequence holds it.
 //!
@@ -29,6 +29,14 @@
 //! the sequence state (per join key and stage, one partial; expired by
 //! `maxspan`), sample buckets (per join key and stage, a few events), replay
 //! windows (a rule's look-back) and the alerts — not by the input's size.
+//!
+//! Parallelism: `threads` workers parse and match (the bulk of the work), and
+//! as many shards run the stateful rules, partitioned by rule (see
+//! `shard` for why not by host). To see the scaling on a larger
+//! machine, pin runs to a given number of cores and compare wall times:
+//! `taskset -c 0 vigil hunt --threads 1 …`, `taskset -c 0-7 vigil hunt
+//! --threads 8 …` (the reader and collector threads need a little CPU of
+//! their own; `bench/run.sh` runs 1 and all threads).
 //!
 //! Output does not depend on `threads`: batches are absorbed in input order,
 //! each rule's state lives on one shard and sees the same stream, and the
@@ -112,7 +120,8 @@ pub struct RunOptions<'a> {
     pub batch_records: usize,
     /// How far (nanoseconds, in a rule's ordering time) an event may come
     /// after later ones and still be put in its place for sequence rules (and
-    /// in replay, for every rule).
+    /// in replay, for every rule). The buffer releases between batches, so
+    /// the tolerance is the window plus up to one batch.
     pub reorder_window: i64,
     /// Bytes of kept events the reorder buffers hold whatever the window: an
     /// input whose kept events fit is ordered exactly, however disordered.
@@ -361,7 +370,7 @@ impl Engine {
         &self.lanes.kept_fields
     }
 
-    /// Runs every rule over `inputs` (merged by time, see [`crate::read`]);
+    /// Runs every rule over `inputs` (merged by time, see `read`);
     /// the alerts in [`RunReport::alerts`].
     pub fn run(&self, inputs: Vec<Input>, opts: &RunOptions<'_>) -> RunReport {
         let (mut report, alerts) = self.run_sorted(inputs, opts);

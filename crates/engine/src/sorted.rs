@@ -1,7 +1,7 @@
 //! A run's alerts in output order with bounded memory: an external merge
 //! sort.
 //!
-//! Alerts arrive in any order (workers, shards). [`AlertStore`] holds them
+//! Alerts arrive in any order (workers, shards). `AlertStore` holds them
 //! until their documents pass a byte budget, then sorts what it holds and
 //! writes it to a temporary file (a *run*); [`SortedAlerts`] merges the runs
 //! and what is still held, in output order: original time (missing last),
@@ -42,9 +42,9 @@ fn output_then_input(a: &Alert, b: &Alert) -> Ordering {
 
 /// An alert id as two numbers (it is 64 hex digits in Kibana's scheme);
 /// other ids (never made by vigil) are hashed.
-type IdKey = (u128, u128);
+pub(crate) type IdKey = (u128, u128);
 
-fn id_key(uuid: &str) -> IdKey {
+pub(crate) fn id_key(uuid: &str) -> IdKey {
     let half = |h: Option<&str>| h.and_then(|h| u128::from_str_radix(h, 16).ok());
     match (uuid.len(), half(uuid.get(..32)), half(uuid.get(32..))) {
         (64, Some(a), Some(b)) => (a, b),

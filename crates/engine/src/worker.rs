@@ -22,6 +22,7 @@ use crate::multi::Entry;
 use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
 use crate::run::{Engine, InputIssue, Mode, RunOptions, SHOWN};
+use crate::sorted::{id_key, IdKey};
 use event::{parse_event, Event};
 use matcher::ruleset::{RuleIdx, RuleShape, Scratch};
 use matcher::KeyValue;
@@ -89,7 +90,7 @@ pub(crate) struct Worker<'e> {
     /// Alert ids this worker built (backfill): a repeated event (same index
     /// and id) is not built again. The copy kept in the end is the first in
     /// input order, which this never skips.
-    built: FxHashSet<String>,
+    built: FxHashSet<IdKey>,
     indices: RefCell<FxHashMap<Box<str>, Arc<str>>>,
     gauge: &'e Arc<Gauge>,
 }
@@ -226,7 +227,7 @@ impl<'e> Worker<'e> {
         &self,
         rule: RuleIdx,
         hit: &mut Hit<'_, '_>,
-        built: &mut FxHashSet<String>,
+        built: &mut FxHashSet<IdKey>,
         out: &mut BatchOut,
     ) {
         let Some(time) = self.admitted_time(rule, hit) else {
@@ -252,12 +253,12 @@ impl<'e> Worker<'e> {
         &self,
         rule: RuleIdx,
         hit: &mut Hit<'_, '_>,
-        built: &mut FxHashSet<String>,
+        built: &mut FxHashSet<IdKey>,
         out: &mut BatchOut,
     ) {
         let meta = &self.engine.meta()[rule as usize];
         let uuid = event_alert_id(hit.index, hit.id(), &self.ctx.space_id, &meta.uuid);
-        if !built.insert(uuid) {
+        if !built.insert(id_key(&uuid)) {
             return;
         }
         let ordinal = hit.at.ordinal;
