@@ -77,16 +77,18 @@ done
 log() { printf '%s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------------------
-# The command lines measured. Change them here when vigil grows a dedicated
-# parse-only mode (`--parse-only`) or when `vigil hunt` lands. Each sets CMD
-# for one input file; thread options are appended by `with_threads`.
+# The command lines measured. Each sets CMD for one input file; thread options
+# are appended by `run_case`. The parse-only floor is `vigil hunt --parse-only`
+# with the whole catalogue loaded: the same reader, workers, registry (only
+# the fields some rule reads are materialised) and index derivation as (c),
+# nothing evaluated.
 # ---------------------------------------------------------------------------
 ssh_query=""
-parse_only_cmd() { CMD=("$VIGIL" query --format ndjson 'any where false' "$1"); }
+parse_only_cmd() { CMD=("$VIGIL" hunt --parse-only --rules "$rules_dir" "$1"); }
 one_rule_cmd() { CMD=("$VIGIL" query --format ndjson "$ssh_query" "$1"); }
-catalogue_cmd() { CMD=("$VIGIL" hunt --rules "$rules_dir" "$1"); }
+catalogue_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$rules_dir" "$1"); }
 # The vigil subcommand each case runs (to probe for --threads / existence).
-parse_only_sub=query
+parse_only_sub=hunt
 one_rule_sub=query
 catalogue_sub=hunt
 

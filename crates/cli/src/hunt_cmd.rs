@@ -16,7 +16,9 @@
 use crate::args::{AlertFormat, HuntArgs};
 use crate::query_cmd::{now_nanos, EXIT_ERROR, EXIT_MATCHES, EXIT_OK};
 use crate::report::{self, Reporter};
-use engine::{Alert, Engine, Input, Mode, Problem, RuleCounts, RunOptions, RunReport};
+use engine::{
+    Alert, Engine, Input, Mode, Problem, RuleCounts, RunOptions, RunReport, SortedAlerts,
+};
 use event::Schema;
 use rules::{LoadReport, ValueLists};
 use std::collections::BTreeMap;
@@ -47,16 +49,18 @@ pub fn run(args: &HuntArgs) -> ExitCode {
     ) else {
         return ExitCode::from(EXIT_ERROR);
     };
-    let (Some(since), Some(until)) = (
+    let (Some(since), Some(until), Some(window)) = (
         time_arg("--since", args.since.as_deref(), &mut reporter),
         time_arg("--until", args.until.as_deref(), &mut reporter),
+        reorder_window(&args.reorder_window, &mut reporter),
     ) else {
         return ExitCode::from(EXIT_ERROR);
     };
     let value_lists = load_value_lists(&args.value_list, &mut reporter, &mut failed);
-    let report = load_rules(args, &reporter);
-    let compiled = engine::compile(
-        &report,
+    let extra = load_exceptions(args, &reporter);
+    let compiled = engine::compile_files(
+        &args.rules,
+        extra,
         &engine::CompileOptions {
             schema: &schema,
             value_lists: &value_lists,
@@ -66,7 +70,6 @@ pub fn run(args: &HuntArgs) -> ExitCode {
             },
         },
     );
-    drop(report);
     let (engine, counts, problems) = Engine::new(compiled);
     failed |= print_problems(&problems, &mut reporter);
     let bytes = Arc::new(AtomicU64::new(0));
@@ -81,30 +84,42 @@ pub fn run(args: &HuntArgs) -> ExitCode {
     opts.threads = args.threads.unwrap_or(opts.threads).max(1);
     opts.since = since;
     opts.until = until;
-    opts.mode = if args.replay {
-        Mode::Replay
-    } else {
-        Mode::Backfill
+    opts.mode = match (args.parse_only, args.replay) {
+        (true, _) => Mode::ParseOnly,
+        (false, true) => Mode::Replay,
+        (false, false) => Mode::Backfill,
     };
+    opts.reorder_window = window;
+    if let Some(bytes) = args.reorder_hold {
+        opts.reorder_hold = bytes;
+    }
     opts.progress = Some(&progress);
     if let Some(n) = args.batch_records {
         opts.batch_records = n.max(1);
     }
-    let result = engine.run(inputs, &opts);
+    let (result, alerts) = engine.run_sorted(inputs, &opts);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     failed |= print_run_messages(&result, args.index.is_some(), &mut reporter);
-    if let Err(e) = write_alerts(args, &result.alerts) {
+    print_late_events(&result, args, &reporter);
+    let mut tally = Tally::default();
+    if let Err(e) = write_alerts(args, &alerts, &mut tally) {
         if e.kind() != io::ErrorKind::BrokenPipe {
             reporter.error(&format!("writing alerts: {e}"));
             failed = true;
         }
+        // Count them all for the summary all the same.
+        tally = Tally::default();
+        let _ = alerts.for_each(|a| {
+            tally.count(a);
+            Ok(())
+        });
     }
-    print_summary(&result, &counts, args, started.elapsed(), &reporter);
+    print_summary(&result, &tally, &counts, args, started.elapsed(), &reporter);
     if failed {
         ExitCode::from(EXIT_ERROR)
-    } else if args.fail_on_match && !result.alerts.is_empty() {
+    } else if args.fail_on_match && !alerts.is_empty() {
         ExitCode::from(EXIT_MATCHES)
     } else {
         ExitCode::from(EXIT_OK)
@@ -151,6 +166,42 @@ fn time_arg(name: &str, text: Option<&str>, reporter: &mut Reporter) -> Option<O
     }
 }
 
+/// `--reorder-window`: `0` or a number followed by s, m, h or d.
+fn reorder_window(text: &str, reporter: &mut Reporter) -> Option<i64> {
+    if text == "0" {
+        return Some(0);
+    }
+    match rules::datemath::parse_interval(text) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            reporter.error(&format!("--reorder-window {text}: {e}"));
+            None
+        }
+    }
+}
+
+/// Events the reorder buffer could not put in place.
+fn print_late_events(r: &RunReport, args: &HuntArgs, reporter: &Reporter) {
+    if r.late_events == 0 {
+        return;
+    }
+    let what = if args.replay {
+        "their alerts may be missed in replay"
+    } else {
+        "sequences involving them may be missed"
+    };
+    reporter.warning(&format!(
+        "{} events arrived more than {} out of order; {what}: sort the input or raise --reorder-window",
+        r.late_events, args.reorder_window
+    ));
+    if r.reorder_forced > 0 {
+        reporter.warning(&format!(
+            "the reorder buffer reached its bound ({} MiB): some events were released before the window passed",
+            engine::run::REORDER_CAPACITY >> 20
+        ));
+    }
+}
+
 fn load_value_lists(paths: &[PathBuf], reporter: &mut Reporter, failed: &mut bool) -> ValueLists {
     let mut lists = ValueLists::new();
     for p in paths {
@@ -162,23 +213,21 @@ fn load_value_lists(paths: &[PathBuf], reporter: &mut Reporter, failed: &mut boo
     lists
 }
 
-/// Rules from `--rules`, exception lists from both `--rules` and `--exceptions`.
-fn load_rules(args: &HuntArgs, reporter: &Reporter) -> LoadReport {
-    let mut report = rules::load(&args.rules);
-    if !args.exceptions.is_empty() {
-        let extra = rules::load(&args.exceptions);
-        let ignored = extra.rules.len() + extra.unsupported.len();
-        if ignored > 0 {
-            reporter.warning(&format!(
-                "{ignored} rules in --exceptions files ignored (give rule files with --rules)"
-            ));
-        }
-        report.exceptions.lists.extend(extra.exceptions.lists);
-        report.exceptions.items.extend(extra.exceptions.items);
-        report.diagnostics.extend(extra.diagnostics);
-        report.files += extra.files;
+/// The `--exceptions` files (their rules, if any, are ignored with a warning).
+/// The rule files are loaded and compiled one at a time by
+/// [`engine::compile_files`].
+fn load_exceptions(args: &HuntArgs, reporter: &Reporter) -> LoadReport {
+    if args.exceptions.is_empty() {
+        return LoadReport::default();
     }
-    report
+    let extra = rules::load(&args.exceptions);
+    let ignored = extra.rules.len() + extra.unsupported.len();
+    if ignored > 0 {
+        reporter.warning(&format!(
+            "{ignored} rules in --exceptions files ignored (give rule files with --rules)"
+        ));
+    }
+    extra
 }
 
 /// Prints rule and exception problems; true when one is an error.
@@ -310,10 +359,34 @@ fn print_run_messages(r: &RunReport, has_default_index: bool, reporter: &mut Rep
     for e in &r.alert_errors {
         reporter.error(&format!("alert not built: {e}"));
     }
+    for w in &r.warnings {
+        reporter.warning(w);
+    }
     r.malformed > 0 || !r.read_errors.is_empty() || !r.alert_errors.is_empty()
 }
 
-fn write_alerts(args: &HuntArgs, alerts: &[Alert]) -> io::Result<()> {
+/// Alerts per severity and per rule name, counted while they are written.
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    by_severity: BTreeMap<String, usize>,
+    by_rule: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn count(&mut self, a: &Alert) {
+        self.total += 1;
+        *self.by_severity.entry(a.severity.clone()).or_default() += 1;
+        match self.by_rule.get_mut(&*a.rule_name) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_rule.insert(a.rule_name.to_string(), 1);
+            }
+        }
+    }
+}
+
+fn write_alerts(args: &HuntArgs, alerts: &SortedAlerts, tally: &mut Tally) -> io::Result<()> {
     let format = args
         .format
         .unwrap_or(match (&args.output, report::stdout_is_terminal()) {
@@ -325,28 +398,28 @@ fn write_alerts(args: &HuntArgs, alerts: &[Alert]) -> io::Result<()> {
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
     match format {
-        AlertFormat::Ndjson => {
-            for a in alerts {
-                writeln!(out, "{}", a.json)?;
-            }
-        }
-        AlertFormat::Json => write_json(&mut out, alerts)?,
-        AlertFormat::Csv => write_csv(&mut out, alerts)?,
-        AlertFormat::Table => write_table(&mut out, alerts)?,
+        AlertFormat::Ndjson => alerts.for_each(|a| {
+            tally.count(a);
+            writeln!(out, "{}", a.json)
+        })?,
+        AlertFormat::Json => write_json(&mut out, alerts, tally)?,
+        AlertFormat::Csv => write_csv(&mut out, alerts, tally)?,
+        AlertFormat::Table => write_table(&mut out, alerts, tally)?,
     }
     out.flush()
 }
 
-fn write_json(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
+fn write_json(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) -> io::Result<()> {
     if alerts.is_empty() {
         return writeln!(out, "[]");
     }
-    writeln!(out, "[")?;
-    for (i, a) in alerts.iter().enumerate() {
-        let sep = if i + 1 < alerts.len() { "," } else { "" };
-        writeln!(out, "{}{sep}", a.json)?;
-    }
-    writeln!(out, "]")
+    write!(out, "[")?;
+    alerts.for_each(|a| {
+        let sep = if tally.total == 0 { "" } else { "," };
+        tally.count(a);
+        write!(out, "{sep}\n{}", a.json)
+    })?;
+    writeln!(out, "\n]")
 }
 
 fn time_text(a: &Alert) -> String {
@@ -363,9 +436,10 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn write_csv(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
+fn write_csv(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) -> io::Result<()> {
     writeln!(out, "{CSV_HEADER}")?;
-    for a in alerts {
+    alerts.for_each(|a| {
+        tally.count(a);
         let opt = |s: &Option<String>| s.clone().unwrap_or_default();
         let cells = [
             time_text(a),
@@ -383,9 +457,8 @@ fn write_csv(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
             a.reason.clone(),
         ];
         let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-        writeln!(out, "{}", line.join(","))?;
-    }
-    Ok(())
+        writeln!(out, "{}", line.join(","))
+    })
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -398,7 +471,19 @@ fn truncate(s: &str, max: usize) -> String {
     t
 }
 
-fn write_table(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
+fn table_row(a: &Alert) -> [String; 6] {
+    [
+        time_text(a),
+        a.severity.clone(),
+        truncate(&a.rule_name, RULE_WIDTH),
+        a.host_name.clone().unwrap_or_default(),
+        a.user_name.clone().unwrap_or_default(),
+        truncate(&a.reason, REASON_WIDTH),
+    ]
+}
+
+/// Two passes over the alerts: column widths, then rows.
+fn write_table(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) -> io::Result<()> {
     let header = [
         "time",
         "severity",
@@ -408,28 +493,13 @@ fn write_table(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
         "reason",
     ]
     .map(String::from);
-    let rows: Vec<[String; 6]> = alerts
-        .iter()
-        .map(|a| {
-            [
-                time_text(a),
-                a.severity.clone(),
-                truncate(&a.rule_name, RULE_WIDTH),
-                a.host_name.clone().unwrap_or_default(),
-                a.user_name.clone().unwrap_or_default(),
-                truncate(&a.reason, REASON_WIDTH),
-            ]
-        })
-        .collect();
-    let widths: Vec<usize> = (0..6)
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let mut widths: Vec<usize> = header.iter().map(String::len).collect();
+    alerts.for_each(|a| {
+        for (w, cell) in widths.iter_mut().zip(table_row(a)) {
+            *w = (*w).max(cell.chars().count());
+        }
+        Ok(())
+    })?;
     let line = |cells: &[String; 6]| {
         let parts: Vec<String> = cells
             .iter()
@@ -439,15 +509,16 @@ fn write_table(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
         parts.join("  ").trim_end().to_string()
     };
     writeln!(out, "{}", line(&header))?;
-    for r in &rows {
-        writeln!(out, "{}", line(r))?;
-    }
-    Ok(())
+    alerts.for_each(|a| {
+        tally.count(a);
+        writeln!(out, "{}", line(&table_row(a)))
+    })
 }
 
 /// The summary on stderr.
 fn print_summary(
     r: &RunReport,
+    tally: &Tally,
     c: &RuleCounts,
     args: &HuntArgs,
     elapsed: Duration,
@@ -474,8 +545,8 @@ fn print_summary(
             r.executions
         ));
     }
-    reporter.info(&alerts_line(&r.alerts));
-    if let Some(top) = top_rules(&r.alerts) {
+    reporter.info(&alerts_line(tally));
+    if let Some(top) = top_rules(tally) {
         reporter.info(&top);
     }
     let secs = elapsed.as_secs_f64();
@@ -508,24 +579,20 @@ fn rules_line(c: &RuleCounts) -> String {
     line
 }
 
-fn alerts_line(alerts: &[Alert]) -> String {
-    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in alerts {
-        *by.entry(a.severity.as_str()).or_default() += 1;
-    }
+fn alerts_line(tally: &Tally) -> String {
     let parts: Vec<String> = ["critical", "high", "medium", "low"]
         .iter()
-        .map(|s| format!("{s} {}", by.get(s).copied().unwrap_or(0)))
+        .map(|s| format!("{s} {}", tally.by_severity.get(*s).copied().unwrap_or(0)))
         .collect();
-    format!("alerts: {} ({})", alerts.len(), parts.join(", "))
+    format!("alerts: {} ({})", tally.total, parts.join(", "))
 }
 
-fn top_rules(alerts: &[Alert]) -> Option<String> {
-    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in alerts {
-        *by.entry(&a.rule_name).or_default() += 1;
-    }
-    let mut counts: Vec<(&str, usize)> = by.into_iter().collect();
+fn top_rules(tally: &Tally) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = tally
+        .by_rule
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let shown: Vec<String> = counts
         .iter()

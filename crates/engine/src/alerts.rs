@@ -1,6 +1,7 @@
 //! Alerts as a run returns them: the alert document (serialized once, in the
-//! worker that built it) with the few fields people and output formats look
-//! at, and the run's final order and de-duplication.
+//! thread that built it) with the few fields people and output formats look
+//! at, and the run's output order (the sort and de-duplication are
+//! [`crate::sorted`]'s).
 
 use crate::alert::{build_event_alert, build_sequence_alerts, AlertContext, AlertError, SourceDoc};
 use crate::compile::RuleMeta;
@@ -94,16 +95,6 @@ impl Alert {
     }
 }
 
-/// Keeps one alert per uuid (the same event twice gives the same id, and
-/// Elasticsearch keeps one document): the one of the first source event in
-/// input order; then sorts into output order.
-pub fn finish(mut alerts: Vec<Alert>) -> Vec<Alert> {
-    alerts.sort_by(|a, b| a.uuid.cmp(&b.uuid).then(a.ordinal.cmp(&b.ordinal)));
-    alerts.dedup_by(|later, first| later.uuid == first.uuid);
-    alerts.sort_by(Alert::output_order);
-    alerts
-}
-
 /// A value by dotted path in a document whose objects may be nested or hold
 /// dotted keys (`{"host":{"name":…}}`, `{"host.name":…}`).
 pub fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
@@ -136,7 +127,8 @@ pub fn event_alert(
     doc: &SourceDoc,
     ordinal: u64,
 ) -> Result<Option<Alert>, AlertError> {
-    Ok(build_event_alert(&meta.info, ctx, doc, None)?
+    let info = meta.info().map_err(AlertError::Rule)?;
+    Ok(build_event_alert(info, ctx, doc, None)?
         .map(|v| Alert::from_document(&v, rule, meta, ordinal)))
 }
 
@@ -148,7 +140,8 @@ pub fn group_alerts(
     docs: &[SourceDoc],
     ordinal: u64,
 ) -> Result<Vec<Alert>, AlertError> {
-    Ok(build_sequence_alerts(&meta.info, ctx, docs)?
+    let info = meta.info().map_err(AlertError::Rule)?;
+    Ok(build_sequence_alerts(info, ctx, docs)?
         .iter()
         .map(|v| Alert::from_document(v, rule, meta, ordinal))
         .collect())

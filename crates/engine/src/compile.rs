@@ -34,11 +34,13 @@ use ir::{Binder, FieldRef, Plan, Pred, QueryPlan};
 use matcher::ruleset::{CompiledRule, IndexSelector, OrderSpec, TimeSpec};
 use rules::datemath::{parse_interval, DateMath};
 use rules::{
-    lower_exceptions, Format, IndexPatterns, Language, LoadReport, LoadedRule, RuleType, ValueLists,
+    lower_exceptions, ExceptionStore, Format, IndexPatterns, Language, LoadOptions, LoadReport,
+    LoadedRule, RuleType, ValueLists,
 };
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 /// Kibana's defaults for a rule's schedule (`interval`, `from`, `max_signals`).
 const DEFAULT_INTERVAL_NANOS: i64 = 5 * 60 * 1_000_000_000;
@@ -86,8 +88,8 @@ pub struct Schedule {
 /// What the engine knows about a runnable rule besides its compiled plan.
 #[derive(Debug, Clone)]
 pub struct RuleMeta {
-    /// The rule as alerts describe it (`kibana.alert.rule.*`).
-    pub info: RuleInfo,
+    /// `kibana.alert.rule.uuid` (alert ids are derived from it).
+    pub uuid: String,
     pub name: Arc<str>,
     pub rule_id: String,
     pub rule_type: RuleType,
@@ -98,6 +100,33 @@ pub struct RuleMeta {
     /// True for EQL rules (their searches take `max_signals` events as EQL
     /// orders them, duplicates included).
     pub is_eql: bool,
+    info: LazyInfo,
+}
+
+impl RuleMeta {
+    /// The rule as alerts describe it (`kibana.alert.rule.*`), built from the
+    /// rule's JSON on first use: a catalogue of ~1,500 rules holds only their
+    /// compact JSON text until a rule alerts.
+    pub fn info(&self) -> Result<&RuleInfo, String> {
+        self.info
+            .cell
+            .get_or_init(|| {
+                let raw: Value =
+                    serde_json::from_str(&self.info.json).map_err(|e| e.to_string())?;
+                RuleInfo::from_rule_json_with_origin(&raw, self.info.origin)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// A rule's JSON text, and its [`RuleInfo`] once built.
+#[derive(Debug, Clone)]
+struct LazyInfo {
+    json: Box<str>,
+    origin: AlertOrigin,
+    cell: OnceLock<Result<RuleInfo, String>>,
 }
 
 /// Counts of what was loaded.
@@ -163,51 +192,139 @@ impl IndexSelector for Patterns {
 
 /// Compiles every live, supported rule of `report`.
 pub fn compile(report: &LoadReport, opts: &CompileOptions<'_>) -> CompiledRules {
-    let mut registry = FieldRegistry::new();
-    let mut out = Output::default();
-    out.counts.files = report.files;
-    out.counts.deprecated = report.deprecated.len();
-    for (k, v) in report.unsupported_by_type() {
-        *out.counts.unsupported.entry(k).or_default() += v;
+    let mut compiler = Compiler::new(opts);
+    compiler.add(report, &report.exceptions);
+    compiler.finish()
+}
+
+/// Loads and compiles rule files one at a time, so that only one file's
+/// [`LoadReport`] (its text, parsed document and rule JSON) is alive at once:
+/// the whole catalogue peaks at the compiled rules plus one file, not at
+/// every file's report. `extra` holds exception lists loaded apart
+/// (`--exceptions`): its lists are used, its diagnostics reported after the
+/// rule files'.
+///
+/// The result is [`compile`]'s over `rules::load(rule_paths)` with `extra`'s
+/// exceptions merged, except that a `rule_id` used twice is reported on the
+/// later rule in load order (file by file) rather than on the unsupported one
+/// of the pair.
+pub fn compile_files(
+    rule_paths: &[PathBuf],
+    extra: LoadReport,
+    opts: &CompileOptions<'_>,
+) -> CompiledRules {
+    let load = LoadOptions::default();
+    let mut walked = LoadReport::default();
+    let files = rules::rule_files(rule_paths, &mut walked);
+    // Exception lists may live in any JSON rule file (exports): collected first.
+    let mut exceptions = extra.exceptions.clone();
+    for f in files.iter().filter(|f| !is_toml(f)) {
+        let mut r = LoadReport::default();
+        rules::load_file(f, &load, &mut r);
+        exceptions.lists.extend(r.exceptions.lists);
+        exceptions.items.extend(r.exceptions.items);
     }
-    for f in &report.diagnostics {
-        let severity = f.diagnostic.severity;
-        if severity == Severity::Error {
-            out.counts.file_errors += 1;
-        }
-        out.problems.push(Problem::Rendered {
-            severity,
-            text: f.source.render(&f.diagnostic, opts.render),
-        });
+    let mut compiler = Compiler::new(opts);
+    compiler.add(&walked, &exceptions);
+    let mut first_ids = HashMap::new();
+    for f in &files {
+        let mut r = LoadReport::default();
+        rules::load_file(f, &load, &mut r);
+        rules::check_duplicate_ids_across(&mut r, &mut first_ids);
+        compiler.add(&r, &exceptions);
     }
-    let index_fields = {
-        let mut binder = Binder::new(opts.schema, &mut registry);
-        let mut path = |p: &str| binder.bind_path(p, FieldType::Keyword).id;
-        IndexFields {
-            data_stream_type: path("data_stream.type"),
-            data_stream_dataset: path("data_stream.dataset"),
-            data_stream_namespace: path("data_stream.namespace"),
+    compiler.add_files(&extra);
+    compiler.finish()
+}
+
+fn is_toml(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+}
+
+/// Compiles rules report after report into one rule set.
+struct Compiler<'o> {
+    opts: &'o CompileOptions<'o>,
+    registry: FieldRegistry,
+    index_fields: IndexFields,
+    out: Output,
+    /// Problems of files as a whole (they come before the rules' problems).
+    file_problems: Vec<Problem>,
+    selectors: BTreeMap<String, Arc<dyn IndexSelector>>,
+    /// (list_id, namespace_type) → rules referring to it, for one message per list.
+    missing_lists: BTreeMap<(String, String), usize>,
+}
+
+impl<'o> Compiler<'o> {
+    fn new(opts: &'o CompileOptions<'o>) -> Self {
+        let mut registry = FieldRegistry::new();
+        let index_fields = {
+            let mut binder = Binder::new(opts.schema, &mut registry);
+            let mut path = |p: &str| binder.bind_path(p, FieldType::Keyword).id;
+            IndexFields {
+                data_stream_type: path("data_stream.type"),
+                data_stream_dataset: path("data_stream.dataset"),
+                data_stream_namespace: path("data_stream.namespace"),
+            }
+        };
+        Compiler {
+            opts,
+            registry,
+            index_fields,
+            out: Output::default(),
+            file_problems: Vec::new(),
+            selectors: BTreeMap::new(),
+            missing_lists: BTreeMap::new(),
         }
-    };
-    let mut selectors: BTreeMap<String, Arc<dyn IndexSelector>> = BTreeMap::new();
-    let mut missing_lists: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for loaded in &report.rules {
-        let mut binder = Binder::new(opts.schema, &mut registry);
+    }
+
+    /// Counts `report`'s files and file diagnostics.
+    fn add_files(&mut self, report: &LoadReport) {
+        self.out.counts.files += report.files;
+        for f in &report.diagnostics {
+            let severity = f.diagnostic.severity;
+            if severity == Severity::Error {
+                self.out.counts.file_errors += 1;
+            }
+            self.file_problems.push(Problem::Rendered {
+                severity,
+                text: f.source.render(&f.diagnostic, self.opts.render),
+            });
+        }
+    }
+
+    /// Compiles the live rules of `report` (exception lists from `exceptions`).
+    fn add(&mut self, report: &LoadReport, exceptions: &ExceptionStore) {
+        self.add_files(report);
+        self.out.counts.deprecated += report.deprecated.len();
+        for (k, v) in report.unsupported_by_type() {
+            *self.out.counts.unsupported.entry(k).or_default() += v;
+        }
+        for loaded in &report.rules {
+            self.add_rule(loaded, exceptions);
+        }
+    }
+
+    fn add_rule(&mut self, loaded: &LoadedRule, exceptions: &ExceptionStore) {
+        let mut binder = Binder::new(self.opts.schema, &mut self.registry);
         let mut cx = RuleCx {
             loaded,
-            report,
-            opts,
+            exceptions,
+            opts: self.opts,
             binder: &mut binder,
             problems: Vec::new(),
-            missing_lists: &mut missing_lists,
+            missing_lists: &mut self.missing_lists,
         };
         let result = cx.compile();
         let problems = std::mem::take(&mut cx.problems);
+        let out = &mut self.out;
         out.problems.extend(problems);
         match result {
             Outcome::Compiled(rule, meta) => {
                 let key = loaded.index_patterns.patterns().join(",");
-                let selector = selectors
+                let selector = self
+                    .selectors
                     .entry(key.clone())
                     .or_insert_with(|| {
                         Arc::new(Patterns {
@@ -226,23 +343,29 @@ pub fn compile(report: &LoadReport, opts: &CompileOptions<'_>) -> CompiledRules 
             Outcome::Unsupported(kind) => *out.counts.unsupported.entry(kind).or_default() += 1,
         }
     }
-    for ((list_id, namespace), rules) in missing_lists {
-        out.problems.push(Problem::Message {
-            severity: Severity::Warning,
-            text: format!(
-                "exception list `{list_id}` ({namespace}) is not loaded: {rules} rule{} run without it (give its export with --exceptions)",
-                if rules == 1 { "" } else { "s" }
-            ),
-        });
-    }
-    out.counts.loaded = out.rules.len();
-    CompiledRules {
-        registry,
-        rules: out.rules,
-        meta: out.meta,
-        index_fields,
-        counts: out.counts,
-        problems: out.problems,
+
+    fn finish(self) -> CompiledRules {
+        let mut out = self.out;
+        let mut problems = self.file_problems;
+        problems.append(&mut out.problems);
+        for ((list_id, namespace), rules) in self.missing_lists {
+            problems.push(Problem::Message {
+                severity: Severity::Warning,
+                text: format!(
+                    "exception list `{list_id}` ({namespace}) is not loaded: {rules} rule{} run without it (give its export with --exceptions)",
+                    if rules == 1 { "" } else { "s" }
+                ),
+            });
+        }
+        out.counts.loaded = out.rules.len();
+        CompiledRules {
+            registry: self.registry,
+            rules: out.rules,
+            meta: out.meta,
+            index_fields: self.index_fields,
+            counts: out.counts,
+            problems,
+        }
     }
 }
 
@@ -262,7 +385,7 @@ enum Outcome {
 
 struct RuleCx<'a, 'b, 's> {
     loaded: &'a LoadedRule,
-    report: &'a LoadReport,
+    exceptions: &'a ExceptionStore,
     opts: &'a CompileOptions<'a>,
     binder: &'b mut Binder<'s>,
     problems: Vec<Problem>,
@@ -305,9 +428,8 @@ impl RuleCx<'_, '_, '_> {
         let Some(extra) = self.filters_and_exceptions() else {
             return Outcome::Invalid;
         };
-        let info = match self.rule_info() {
-            Some(i) => i,
-            None => return Outcome::Invalid,
+        let Some((uuid, info)) = self.rule_info() else {
+            return Outcome::Invalid;
         };
         let compiled = CompiledRule {
             plan: restrict(plan, extra),
@@ -330,6 +452,7 @@ impl RuleCx<'_, '_, '_> {
             schedule: schedule(rule),
             file: self.loaded.origin.source.name.clone(),
             is_eql: rule.rule_type == RuleType::Eql,
+            uuid,
             info,
         };
         Outcome::Compiled(Box::new(compiled), Box::new(meta))
@@ -452,7 +575,7 @@ impl RuleCx<'_, '_, '_> {
         if refs.is_empty() {
             return None;
         }
-        let store = &self.report.exceptions;
+        let store = self.exceptions;
         let (items, missing) = store.items_for(refs, Some(self.opts.now_nanos));
         for r in missing {
             *self
@@ -498,7 +621,10 @@ impl RuleCx<'_, '_, '_> {
         }
     }
 
-    fn rule_info(&mut self) -> Option<RuleInfo> {
+    /// The rule's alert uuid and its JSON for [`RuleMeta::info`]; checked
+    /// now (a rule that cannot describe its alerts is invalid), built again
+    /// on first use.
+    fn rule_info(&mut self) -> Option<(String, LazyInfo)> {
         let origin =
             if self.loaded.origin.format == Format::Toml && is_elastic_rule(&self.loaded.rule) {
                 AlertOrigin::Prebuilt
@@ -506,7 +632,14 @@ impl RuleCx<'_, '_, '_> {
                 AlertOrigin::Custom
             };
         match RuleInfo::from_rule_json_with_origin(&self.loaded.raw, origin) {
-            Ok(info) => Some(info),
+            Ok(info) => Some((
+                info.uuid,
+                LazyInfo {
+                    json: self.loaded.raw.to_string().into_boxed_str(),
+                    origin,
+                    cell: OnceLock::new(),
+                },
+            )),
             Err(e) => {
                 let text = format!("{}: cannot describe alerts: {e}", self.who());
                 self.message(Severity::Error, text);

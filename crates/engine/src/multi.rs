@@ -1,16 +1,15 @@
-//! Sequence and sample rules over their kept stage candidates.
+//! Sequence and sample rules over a set of kept candidates at once: what a
+//! replayed execution does with the candidates of its window
+//! ([`crate::replay`]). Backfill feeds the same engines one event at a time
+//! instead ([`crate::shard`]).
 //!
-//! While events stream, an event that matches a stage (or `until`) of a
-//! sequence or sample rule is kept once as a [`Candidate`]: its ordinal, the
-//! fields those rules read ([`matcher::ruleset::RuleSet::compact`]), its index,
-//! id and JSON text (for the alert). Each rule gets an [`Entry`] per candidate
-//! with the rule's window time and EQL ordering. At the end each rule's
-//! entries are sorted as Elasticsearch's EQL orders hits (timestamp field,
-//! tiebreaker, then input order — the input need not be sorted) and fed to the
-//! rule's [`matcher::SequenceEngine`] (samples: [`matcher::sample::run`] in
-//! input order). Memory is the candidates, not the input.
+//! Entries are sorted as Elasticsearch's EQL orders hits (timestamp field,
+//! tiebreaker, then input order) and fed to the rule's
+//! [`matcher::SequenceEngine`]; samples go to [`matcher::sample::run`] in
+//! input order.
 
 use crate::alert::SourceDoc;
+use crate::kept::{Candidate, Source};
 use event::Event;
 use ir::{Pipe, Plan};
 use matcher::ruleset::{RuleIdx, RuleSet};
@@ -18,29 +17,10 @@ use matcher::{KeyValue, SequenceEngine, SequenceMatch};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// An event kept for sequence / sample rules.
-#[derive(Debug)]
-pub(crate) struct Candidate {
-    pub ordinal: u64,
-    pub event: Event<'static>,
-    pub index: Arc<str>,
-    /// The hit's `_id`, if the event was one.
-    pub id: Option<Box<str>>,
-    pub source: Box<str>,
-}
-
-impl Candidate {
-    pub fn doc(&self) -> Result<SourceDoc, String> {
-        let id = crate::index::document_id(self.id.as_deref(), &self.source);
-        crate::alerts::source_doc(&self.index, &id, &self.source)
-    }
-}
-
 /// One candidate as one rule sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub cand: u32,
-    pub ordinal: u64,
+    pub cand: Arc<Candidate>,
     /// The rule's window time (`timestamp_override` / fallback).
     pub time: i64,
     /// EQL ordering: `timestamp_field`, `tiebreaker_field`.
@@ -48,20 +28,30 @@ pub(crate) struct Entry {
     pub tiebreaker: Option<KeyValue>,
 }
 
+impl Entry {
+    pub fn ordinal(&self) -> u64 {
+        self.cand.source.ordinal
+    }
+}
+
+/// The events of one sequence or sample, in stage order.
+pub(crate) type Group = Vec<Arc<Source>>;
+
 /// The input position of a group's first event.
-pub(crate) fn first_ordinal(group: &[u32], candidates: &[Candidate]) -> u64 {
-    group
-        .iter()
-        .map(|&c| candidates[c as usize].ordinal)
-        .min()
-        .unwrap_or(u64::MAX)
+pub(crate) fn first_ordinal(group: &[Arc<Source>]) -> u64 {
+    group.iter().map(|s| s.ordinal).min().unwrap_or(u64::MAX)
+}
+
+/// The group's events as the alert builder takes them.
+pub(crate) fn group_docs(group: &[Arc<Source>]) -> Result<Vec<SourceDoc>, String> {
+    group.iter().map(|s| s.doc()).collect()
 }
 
 /// EQL order: timestamp, tiebreaker (missing last), input order.
 pub(crate) fn eql_order(a: &Entry, b: &Entry) -> Ordering {
     missing_last(&a.order_ts, &b.order_ts)
         .then_with(|| missing_last(&a.tiebreaker, &b.tiebreaker))
-        .then_with(|| a.ordinal.cmp(&b.ordinal))
+        .then_with(|| a.ordinal().cmp(&b.ordinal()))
 }
 
 pub(crate) fn missing_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
@@ -74,11 +64,24 @@ pub(crate) fn missing_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
 }
 
 /// The result of one rule over some entries: each match's present events
-/// (candidate indices, in stage order), in result order; and how many script
-/// errors were met (those events did not match).
+/// (in stage order), in result order; and how many script errors were met
+/// (those events did not match).
 pub(crate) struct GroupResult {
-    pub groups: Vec<Vec<u32>>,
+    pub groups: Vec<Group>,
     pub error_count: usize,
+}
+
+/// Sequences in Elasticsearch's result order: completion, then join keys.
+pub(crate) fn sequence_groups(mut found: Vec<SequenceMatch<Arc<Source>>>) -> Vec<Group> {
+    found.sort_by(|a, b| {
+        a.completed_at
+            .cmp(&b.completed_at)
+            .then_with(|| a.join_keys.cmp(&b.join_keys))
+    });
+    found
+        .into_iter()
+        .map(|m| m.events.into_iter().flatten().collect())
+        .collect()
 }
 
 /// Runs rule `idx` over `entries` (any order); pipes, then at most `size`.
@@ -86,7 +89,6 @@ pub(crate) fn run_groups(
     ruleset: &RuleSet,
     idx: RuleIdx,
     entries: &[Entry],
-    candidates: &[Candidate],
     size: Option<usize>,
 ) -> GroupResult {
     let rule = ruleset.rule(idx);
@@ -95,39 +97,32 @@ pub(crate) fn run_groups(
         Plan::Sequence(plan) => {
             sorted.sort_by(|a, b| eql_order(a, b));
             let mut engine = SequenceEngine::new(plan, rule.category_field);
-            let mut found: Vec<SequenceMatch> = Vec::new();
+            let mut found = Vec::new();
             for e in sorted {
                 // Sequence searches need a timestamp; events without one take no part.
                 if let Some(ts) = e.order_ts {
-                    let c = &candidates[e.cand as usize];
-                    engine.push(e.cand as usize, ts, &c.event, &mut found);
+                    engine.push(e.cand.source.clone(), ts, &e.cand.event(), &mut found);
                 }
             }
             engine.finish(&mut found);
-            found.sort_by(|a, b| {
-                a.completed_at
-                    .cmp(&b.completed_at)
-                    .then_with(|| a.join_keys.cmp(&b.join_keys))
-            });
-            let groups = found
-                .into_iter()
-                .map(|m| m.events.into_iter().flatten().map(|c| c as u32).collect())
-                .collect();
             GroupResult {
-                groups: cut(groups, &rule.plan.pipes, size),
+                groups: cut(sequence_groups(found), &rule.plan.pipes, size),
                 error_count: engine.error_count(),
             }
         }
         Plan::Sample(plan) => {
-            sorted.sort_by_key(|e| e.ordinal);
-            let input: Vec<(usize, &Event<'_>)> = sorted
-                .iter()
-                .map(|e| (e.cand as usize, &candidates[e.cand as usize].event))
-                .collect();
+            sorted.sort_by_key(|e| e.ordinal());
+            let views: Vec<Event<'_>> = sorted.iter().map(|e| e.cand.event()).collect();
+            let input: Vec<(usize, &Event<'_>)> = views.iter().enumerate().collect();
             let (found, errors) = matcher::sample::run(plan, &input, rule.category_field, 1, None);
             let groups = found
                 .into_iter()
-                .map(|m| m.events.into_iter().map(|c| c as u32).collect())
+                .map(|m| {
+                    m.events
+                        .into_iter()
+                        .map(|i| sorted[i].cand.source.clone())
+                        .collect()
+                })
                 .collect();
             GroupResult {
                 groups: cut(groups, &rule.plan.pipes, size),

@@ -1,55 +1,84 @@
 //! Streaming execution of a compiled rule set over event inputs.
 //!
 //! ```text
-//! reader thread ──batches──▶ N workers ──results──▶ collector (caller's thread)
-//!  records of every input     parse once, index,      in batch order: alerts,
-//!  (file:line, ordinal)       route, match, build     stage candidates, counts;
-//!                             alerts / keep matches   then sequences, replay
+//! reader ──batches──▶ N workers ──results──▶ collector ──ordered work──▶ S shards
+//!  inputs merged       parse once, index,     batch order; counts,      sequence / sample
+//!  by @timestamp       route, match; alerts   alerts; reorder buffers   engines per rule,
+//!  (crate::read)       of single-event rules  (crate::collect)          replay (crate::shard)
 //! ```
 //!
-//! - The reader reads each input record by record ([`event::input::RecordReader`])
-//!   into batches of about 1 MiB; channels are bounded, so memory is a few
-//!   batches per worker plus what rules keep (sequence candidates, and in
-//!   replay the matches), never the whole input.
+//! - The reader merges the inputs by time into batches of about 1 MiB
+//!   (`read`); channels are bounded, so what is in flight is a few
+//!   batches per thread.
 //! - A worker parses each record once ([`event::parse_event`] with the shared
 //!   registry: only fields some rule reads are materialised), derives its index
-//!   ([`crate::index`]), evaluates the [`RuleSet`] and, in the default
-//!   (backfill) mode, builds the alerts of single-event rules right away,
-//!   re-reading the event's JSON only when it alerts.
-//! - The collector absorbs worker results in batch order, so counts, messages
-//!   and the collected data do not depend on the number of threads; the final
-//!   alerts are sorted (original time, rule name, alert uuid) and de-duplicated
-//!   by `kibana.alert.uuid`. Output is byte-identical for any `threads`.
+//!   ([`crate::index`]), evaluates the [`RuleSet`] and builds the alerts of
+//!   single-event rules right away; stage candidates of sequence and sample
+//!   rules are kept in packed form (`kept`); see `worker`.
+//! - The collector absorbs worker results in batch order and puts candidates
+//!   through a bounded reorder buffer (`reorder`): each sequence rule
+//!   sees its events in EQL order (timestamp, tiebreaker, input position) as
+//!   they stream, exactly as a full sort would give them as long as no event
+//!   is more than [`RunOptions::reorder_window`] out of order; later ones are
+//!   counted ([`RunReport::late_events`]) and take no part in sequences.
+//! - Shards own rules (`shard`): each sequence rule's
+//!   [`matcher::SequenceEngine`] runs on one thread, fed in order; an event's
+//!   JSON is kept only while the buffer or a pending partial sequence holds it.
+//!
+//! Memory is bounded by the reorder buffer ([`RunOptions::reorder_capacity`]),
+//! the sequence state (per join key and stage, one partial; expired by
+//! `maxspan`), sample buckets (per join key and stage, a few events), replay
+//! windows (a rule's look-back) and the alerts — not by the input's size.
+//!
+//! Parallelism: `threads` workers parse and match (the bulk of the work), and
+//! as many shards run the stateful rules, partitioned by rule (see
+//! `shard` for why not by host). To see the scaling on a larger
+//! machine, pin runs to a given number of cores and compare wall times:
+//! `taskset -c 0 vigil hunt --threads 1 …`, `taskset -c 0-7 vigil hunt
+//! --threads 8 …` (the reader and collector threads need a little CPU of
+//! their own; `bench/run.sh` runs 1 and all threads).
+//!
+//! Output does not depend on `threads`: batches are absorbed in input order,
+//! each rule's state lives on one shard and sees the same stream, and the
+//! final alerts are sorted (original time, rule name, alert uuid) and
+//! de-duplicated by `kibana.alert.uuid`. With `threads = 1` everything runs on
+//! the caller's thread.
 //!
 //! Events are admitted by a rule only when its window time (timestamp override
 //! or `@timestamp`) exists and lies in `[since, until)`: Kibana's searches are
 //! always bounded by a time range, so an event without a timestamp is never
 //! alerted on.
 
-use crate::alert::ids::event_alert_id;
-use crate::alert::{AlertContext, SourceDoc};
-use crate::alerts::{event_alert, finish, group_alerts, source_doc, Alert};
+use crate::alert::AlertContext;
+use crate::alerts::Alert;
+use crate::collect::{Collector, Sink};
 use crate::compile::{CompiledRules, IndexFields, Problem, RuleCounts, RuleMeta};
-use crate::index::{document_id, event_index};
-use crate::multi::{run_groups, Candidate, Entry};
-use crate::replay::{EventMatch, ReplayCx, Replayed};
-use event::input::{Next, RecordReader};
-use event::{parse_event, Event, FieldRegistry};
-use matcher::ruleset::{RuleIdx, RuleSet, RuleShape, Scratch};
-use matcher::KeyValue;
-use rustc_hash::FxHashSet;
+use crate::kept::Gauge;
+use crate::read::{Batch, InputInfo, Reader};
+use crate::shard::{Shard, ShardOut, ShardPlan, Work};
+use crate::sorted::{AlertStore, SortedAlerts, ALERT_MEMORY};
+use crate::worker::{BatchOut, Worker};
+use event::FieldRegistry;
+use ir::{Expr, Plan, Pred};
+use matcher::ruleset::{CompiledRule, OrderSpec, RuleIdx, RuleSet, RuleShape, TimeSpec};
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-/// Bytes of record text per batch before it is handed to a worker.
-const BATCH_BYTES: usize = 1 << 20;
 /// Records per batch at most (default of [`RunOptions::batch_records`]).
 pub const BATCH_RECORDS: usize = 4096;
 /// Messages of each kind kept for display (all are counted).
-const SHOWN: usize = 20;
+pub(crate) const SHOWN: usize = 20;
+/// Default [`RunOptions::reorder_window`]: one minute.
+pub const REORDER_WINDOW: i64 = 60 * 1_000_000_000;
+/// Default [`RunOptions::reorder_hold`]: 16 MiB (~12,000 kept events of ~1 KB).
+pub const REORDER_HOLD: usize = 16 << 20;
+/// Default [`RunOptions::reorder_capacity`]: 48 MiB.
+pub const REORDER_CAPACITY: usize = 48 << 20;
+/// Work messages queued per shard thread.
+const SHARD_QUEUE: usize = 4;
 
 /// One input: a name for messages, its records, and the index of events that
 /// carry neither `_index` nor `data_stream.*` (`--index`).
@@ -66,11 +95,14 @@ pub enum Mode {
     Backfill,
     /// Kibana's scheduled executions simulated ([`crate::replay`]).
     Replay,
+    /// Events read, parsed and given their index; no rule evaluated (the
+    /// floor the benchmarks compare with).
+    ParseOnly,
 }
 
 /// Options of a run.
 pub struct RunOptions<'a> {
-    /// Worker threads (at least 1).
+    /// Worker threads (at least 1; 1 runs everything on the caller's thread).
     pub threads: usize,
     /// Only events whose rule time is at or after this (epoch nanoseconds).
     pub since: Option<i64>,
@@ -86,6 +118,22 @@ pub struct RunOptions<'a> {
     /// Records per batch handed to a worker (tests make it small to spread a
     /// small input over many batches and threads).
     pub batch_records: usize,
+    /// How far (nanoseconds, in a rule's ordering time) an event may come
+    /// after later ones and still be put in its place for sequence rules (and
+    /// in replay, for every rule). The buffer releases between batches, so
+    /// the tolerance is the window plus up to one batch.
+    pub reorder_window: i64,
+    /// Bytes of kept events the reorder buffers hold whatever the window: an
+    /// input whose kept events fit is ordered exactly, however disordered.
+    pub reorder_hold: usize,
+    /// Bytes the reorder buffers hold at most; beyond, the oldest events are
+    /// released before the window passed.
+    pub reorder_capacity: usize,
+    /// Bytes of alert documents held in memory before they are sorted and
+    /// spilled to a temporary file ([`crate::sorted`]).
+    pub alert_memory: usize,
+    /// Where spilled alerts go (default: the system's temporary directory).
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl RunOptions<'_> {
@@ -103,10 +151,15 @@ impl RunOptions<'_> {
             space_id: "default".to_string(),
             progress: None,
             batch_records: BATCH_RECORDS,
+            reorder_window: REORDER_WINDOW,
+            reorder_hold: REORDER_HOLD,
+            reorder_capacity: REORDER_CAPACITY,
+            alert_memory: ALERT_MEMORY,
+            spill_dir: None,
         }
     }
 
-    fn admits(&self, t: i64) -> bool {
+    pub(crate) fn admits(&self, t: i64) -> bool {
         self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
     }
 }
@@ -141,9 +194,25 @@ pub struct RunReport {
     pub alert_errors: Vec<String>,
     /// Events kept for sequence / sample rules.
     pub candidates: u64,
+    /// Events that arrived more than [`RunReport::reorder_window`] after
+    /// later ones (in some rule's ordering): they took no part in sequences
+    /// (in replay: in that rule's executions).
+    pub late_events: u64,
+    /// The reorder window the run used (nanoseconds).
+    pub reorder_window: i64,
+    /// Events the full reorder buffer released before their window passed.
+    pub reorder_forced: u64,
+    /// The most event texts held at once (reorder buffer, pending sequences,
+    /// sample buckets, replay windows).
+    pub retained_peak: u64,
+    /// Event texts still held when the input ended (before the final flush).
+    pub retained_at_end: u64,
     /// Rule executions simulated (replay).
     pub executions: u64,
-    /// Alerts, sorted and de-duplicated.
+    /// Things the user may want to know that did not change the result.
+    pub warnings: Vec<String>,
+    /// Alerts, sorted and de-duplicated ([`Engine::run`]; empty with
+    /// [`Engine::run_sorted`], which gives them apart).
     pub alerts: Vec<Alert>,
 }
 
@@ -153,6 +222,101 @@ pub struct Engine {
     meta: Vec<RuleMeta>,
     registry: FieldRegistry,
     index_fields: IndexFields,
+    lanes: Lanes,
+}
+
+/// How rules share reorder lanes, and what a kept candidate holds.
+struct Lanes {
+    /// Per rule: its ordering lane (distinct EQL timestamp/tiebreaker fields).
+    order: Vec<u32>,
+    order_count: usize,
+    /// Per rule: its window-time lane (distinct timestamp override/fallback).
+    time: Vec<u32>,
+    time_count: usize,
+    /// Fields some sequence or sample rule reads (what a candidate keeps).
+    kept_fields: Vec<bool>,
+}
+
+impl Lanes {
+    fn new(ruleset: &RuleSet) -> Lanes {
+        let mut orders: Vec<&OrderSpec> = Vec::new();
+        let mut times: Vec<&TimeSpec> = Vec::new();
+        let mut kept_fields = Vec::new();
+        let mut order = Vec::with_capacity(ruleset.len());
+        let mut time = Vec::with_capacity(ruleset.len());
+        for r in 0..ruleset.len() as RuleIdx {
+            let rule = ruleset.rule(r);
+            order.push(position_or_push(&mut orders, &rule.order));
+            time.push(position_or_push(&mut times, &rule.time));
+            if ruleset.shape(r) != RuleShape::Event {
+                for f in multi_rule_fields(rule) {
+                    if kept_fields.len() <= f.index() {
+                        kept_fields.resize(f.index() + 1, false);
+                    }
+                    kept_fields[f.index()] = true;
+                }
+            }
+        }
+        Lanes {
+            order,
+            order_count: orders.len(),
+            time,
+            time_count: times.len(),
+            kept_fields,
+        }
+    }
+}
+
+fn position_or_push<'r, T: PartialEq>(seen: &mut Vec<&'r T>, item: &'r T) -> u32 {
+    match seen.iter().position(|s| *s == item) {
+        Some(i) => i as u32,
+        None => {
+            seen.push(item);
+            (seen.len() - 1) as u32
+        }
+    }
+}
+
+/// Every field a sequence / sample rule reads: conditions, join keys,
+/// category, time and order fields.
+fn multi_rule_fields(rule: &CompiledRule) -> Vec<event::FieldId> {
+    let mut out = vec![
+        rule.category_field,
+        rule.time.primary.id,
+        rule.order.timestamp.id,
+    ];
+    out.extend(rule.time.fallback.as_ref().map(|f| f.id));
+    out.extend(rule.order.tiebreaker.as_ref().map(|f| f.id));
+    let query = |q: &ir::EventQuery, keys: &[ir::JoinKey], out: &mut Vec<event::FieldId>| {
+        pred_fields(&q.condition, out);
+        out.extend(keys.iter().map(|k| k.field.id));
+    };
+    match &rule.plan.plan {
+        Plan::Event(q) => query(q, &[], &mut out),
+        Plan::Sequence(s) => {
+            for st in s.stages.iter().chain(s.until.iter()) {
+                query(&st.query, &st.keys, &mut out);
+            }
+        }
+        Plan::Sample(s) => {
+            for st in &s.stages {
+                query(&st.query, &st.keys, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn pred_fields(pred: &Pred, out: &mut Vec<event::FieldId>) {
+    pred.walk(&mut |p| match p {
+        Pred::Field(t) => out.push(t.field.id),
+        Pred::Script(e) => e.walk(&mut |x| {
+            if let Expr::Field(f) = x {
+                out.push(f.id);
+            }
+        }),
+        _ => {}
+    });
 }
 
 impl Engine {
@@ -166,11 +330,14 @@ impl Engine {
             counts,
             problems,
         } = compiled;
+        let ruleset = RuleSet::build(rules);
+        let lanes = Lanes::new(&ruleset);
         let engine = Engine {
-            ruleset: RuleSet::build(rules),
+            ruleset,
             meta,
             registry,
             index_fields,
+            lanes,
         };
         (engine, counts, problems)
     }
@@ -187,8 +354,42 @@ impl Engine {
         &self.registry
     }
 
-    /// Runs every rule over `inputs` (read in order).
+    pub(crate) fn index_fields(&self) -> &IndexFields {
+        &self.index_fields
+    }
+
+    pub(crate) fn order_lane(&self, rule: RuleIdx) -> u32 {
+        self.lanes.order[rule as usize]
+    }
+
+    pub(crate) fn time_lane(&self, rule: RuleIdx) -> u32 {
+        self.lanes.time[rule as usize]
+    }
+
+    pub(crate) fn kept_fields(&self) -> &[bool] {
+        &self.lanes.kept_fields
+    }
+
+    /// Runs every rule over `inputs` (merged by time, see `read`);
+    /// the alerts in [`RunReport::alerts`].
     pub fn run(&self, inputs: Vec<Input>, opts: &RunOptions<'_>) -> RunReport {
+        let (mut report, alerts) = self.run_sorted(inputs, opts);
+        match alerts.into_vec() {
+            Ok(v) => report.alerts = v,
+            Err(e) => report
+                .alert_errors
+                .push(format!("reading spilled alerts: {e}")),
+        }
+        report
+    }
+
+    /// Runs every rule over `inputs`; the alerts come apart, in output order,
+    /// spilled to disk past [`RunOptions::alert_memory`].
+    pub fn run_sorted(
+        &self,
+        inputs: Vec<Input>,
+        opts: &RunOptions<'_>,
+    ) -> (RunReport, SortedAlerts) {
         let threads = opts.threads.max(1);
         let names: Vec<InputInfo> = inputs
             .iter()
@@ -198,19 +399,131 @@ impl Engine {
             })
             .collect();
         let readers: Vec<Box<dyn BufRead + Send>> = inputs.into_iter().map(|i| i.reader).collect();
-        let mut collector = Collector::new(self, opts);
+        let gauge = Arc::new(Gauge::default());
+        let plan = ShardPlan::new(self, opts.mode, threads);
+        let store = Mutex::new(AlertStore::new(opts.alert_memory, opts.spill_dir.clone()));
+        let run = Run {
+            engine: self,
+            opts,
+            names: &names,
+            gauge: &gauge,
+            plan: &plan,
+            store: &store,
+        };
+        let mut collector = Collector::new(
+            opts,
+            &plan,
+            &store,
+            self.lanes.order_count,
+            self.lanes.time_count,
+        );
+        let (shards, read_errors, at_end) = if threads == 1 {
+            run.inline(readers, &mut collector)
+        } else {
+            run.parallel(readers, &mut collector, threads)
+        };
+        let mut report = std::mem::take(&mut collector.report);
+        report.read_errors = read_errors;
+        report.retained_at_end = at_end;
+        report.retained_peak = gauge.peak();
+        merge_shards(&mut report, shards);
+        let store = store.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = &store.spill_error {
+            report.warnings.push(format!(
+                "alerts could not be spilled to disk ({e}): they were kept in memory"
+            ));
+        }
+        (report, store.finish())
+    }
+}
+
+/// Everything a run's threads share.
+struct Run<'r> {
+    engine: &'r Engine,
+    opts: &'r RunOptions<'r>,
+    names: &'r [InputInfo],
+    gauge: &'r Arc<Gauge>,
+    plan: &'r ShardPlan,
+    store: &'r Mutex<AlertStore>,
+}
+
+/// Shards on the collector's thread.
+struct Inline<'e> {
+    shards: Vec<Shard<'e>>,
+}
+
+impl Sink for Inline<'_> {
+    fn send(&mut self, shard: usize, work: Vec<Work>) {
+        if let Some(s) = self.shards.get_mut(shard) {
+            s.process(work);
+        }
+    }
+}
+
+/// Shards on their own threads.
+struct Channels {
+    senders: Vec<SyncSender<Vec<Work>>>,
+}
+
+impl Sink for Channels {
+    fn send(&mut self, shard: usize, work: Vec<Work>) {
+        if let Some(tx) = self.senders.get(shard) {
+            let _ = tx.send(work);
+        }
+    }
+}
+
+impl<'r> Run<'r> {
+    /// Everything on the caller's thread.
+    fn inline(
+        &self,
+        readers: Vec<Box<dyn BufRead + Send>>,
+        collector: &mut Collector<'_>,
+    ) -> (Vec<ShardOut>, Vec<String>, u64) {
+        let mut reader = Reader::new(readers, self.names, self.opts.batch_records);
+        let mut worker = Worker::new(self.engine, self.opts, self.names, self.gauge);
+        let mut sink = Inline {
+            shards: vec![Shard::new(self.engine, self.opts, self.store)],
+        };
+        while let Some(batch) = reader.next_batch() {
+            collector.absorb(worker.process(&batch), &mut sink);
+            collector.progress();
+        }
+        let at_end = self.gauge.live();
+        collector.finish(&mut sink);
+        let shards = sink.shards.into_iter().map(Shard::finish).collect();
+        (shards, reader.take_errors(), at_end)
+    }
+
+    /// A reader thread, `threads` workers and as many shard threads; the
+    /// collector on the caller's thread.
+    fn parallel(
+        &self,
+        readers: Vec<Box<dyn BufRead + Send>>,
+        collector: &mut Collector<'_>,
+        threads: usize,
+    ) -> (Vec<ShardOut>, Vec<String>, u64) {
+        let (engine, opts, names, gauge, store) =
+            (self.engine, self.opts, self.names, self.gauge, self.store);
         std::thread::scope(|scope| {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
             let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
-            let names = &names;
-            let batch_records = opts.batch_records.max(1);
-            let reader = scope.spawn(move || read_inputs(readers, names, batch_tx, batch_records));
+            let batch_records = opts.batch_records;
+            let reader = scope.spawn(move || {
+                let mut reader = Reader::new(readers, names, batch_records);
+                while let Some(batch) = reader.next_batch() {
+                    if batch_tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+                reader.take_errors()
+            });
             let batch_rx = Arc::new(Mutex::new(batch_rx));
             for _ in 0..threads {
                 let rx = batch_rx.clone();
                 let tx = out_tx.clone();
                 scope.spawn(move || {
-                    let mut worker = Worker::new(self, opts, names);
+                    let mut worker = Worker::new(engine, opts, names, gauge);
                     while let Some(batch) = next_batch(&rx) {
                         if tx.send(worker.process(&batch)).is_err() {
                             return;
@@ -219,10 +532,31 @@ impl Engine {
                 });
             }
             drop(out_tx);
-            collector.collect(out_rx);
-            collector.report.read_errors = reader.join().unwrap_or_default();
-        });
-        collector.finish(threads)
+            let mut senders = Vec::new();
+            let mut shards = Vec::new();
+            for _ in 0..self.plan.shards {
+                let (tx, rx) = sync_channel::<Vec<Work>>(SHARD_QUEUE);
+                senders.push(tx);
+                shards.push(scope.spawn(move || {
+                    let mut shard = Shard::new(engine, opts, store);
+                    for work in rx {
+                        shard.process(work);
+                    }
+                    shard.finish()
+                }));
+            }
+            let mut sink = Channels { senders };
+            collect_in_order(out_rx, collector, &mut sink);
+            let at_end = gauge.live();
+            collector.finish(&mut sink);
+            drop(sink);
+            let shards = shards
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect();
+            let read_errors = reader.join().unwrap_or_default();
+            (shards, read_errors, at_end)
+        })
     }
 }
 
@@ -230,399 +564,41 @@ fn next_batch(rx: &Mutex<Receiver<Batch>>) -> Option<Batch> {
     rx.lock().ok()?.recv().ok()
 }
 
-struct InputInfo {
-    name: String,
-    default_index: Option<String>,
-}
-
-enum Item {
-    Record {
-        file: u32,
-        line: u64,
-        ordinal: u64,
-        start: usize,
-        end: usize,
-    },
-    Bad {
-        file: u32,
-        line: u64,
-        reason: String,
-    },
-}
-
-/// Consecutive records of the input.
-struct Batch {
-    seq: u64,
-    text: String,
-    items: Vec<Item>,
-}
-
-impl Batch {
-    fn new(seq: u64) -> Batch {
-        Batch {
-            seq,
-            text: String::new(),
-            items: Vec::new(),
+/// Absorbs worker results in batch order.
+fn collect_in_order(rx: Receiver<BatchOut>, collector: &mut Collector<'_>, sink: &mut dyn Sink) {
+    let mut pending: BTreeMap<u64, BatchOut> = BTreeMap::new();
+    let mut next = 0u64;
+    for out in rx {
+        pending.insert(out.seq, out);
+        while let Some(out) = pending.remove(&next) {
+            collector.absorb(out, sink);
+            collector.progress();
+            next += 1;
         }
     }
-
-    fn is_full(&self, records: usize) -> bool {
-        self.text.len() >= BATCH_BYTES || self.items.len() >= records
+    // Only reachable if a worker stopped early: absorb what arrived.
+    for (_, out) in std::mem::take(&mut pending) {
+        collector.absorb(out, sink);
     }
 }
 
-/// Reads every input into batches; returns the read errors.
-fn read_inputs(
-    readers: Vec<Box<dyn BufRead + Send>>,
-    names: &[InputInfo],
-    tx: SyncSender<Batch>,
-    batch_records: usize,
-) -> Vec<String> {
-    let mut errors = Vec::new();
-    let mut seq = 0;
-    let mut batch = Batch::new(seq);
-    let mut ordinal = 0u64;
-    for (file, reader) in readers.into_iter().enumerate() {
-        let file = file as u32;
-        let mut records = RecordReader::new(reader);
-        loop {
-            match records.next_record() {
-                Ok(Next::Record(r)) => {
-                    let start = batch.text.len();
-                    batch.text.push_str(r.text);
-                    batch.items.push(Item::Record {
-                        file,
-                        line: r.line,
-                        ordinal,
-                        start,
-                        end: batch.text.len(),
-                    });
-                    ordinal += 1;
-                }
-                Ok(Next::Bad(b)) | Ok(Next::BadDocument(b)) => batch.items.push(Item::Bad {
-                    file,
-                    line: b.line,
-                    reason: b.reason,
-                }),
-                Ok(Next::End) => break,
-                Err(e) => {
-                    errors.push(format!("{}: {e}", names[file as usize].name));
-                    break;
-                }
-            }
-            if batch.is_full(batch_records) {
-                seq += 1;
-                if tx
-                    .send(std::mem::replace(&mut batch, Batch::new(seq)))
-                    .is_err()
-                {
-                    return errors;
-                }
-            }
-        }
+/// The shards' counts and problems added to the report.
+fn merge_shards(report: &mut RunReport, shards: Vec<ShardOut>) {
+    let mut problems: Vec<(RuleIdx, String)> = Vec::new();
+    for out in shards {
+        report.executions += out.executions;
+        report.script_errors += out.script_errors;
+        problems.extend(out.problems);
     }
-    if !batch.items.is_empty() {
-        let _ = tx.send(batch);
-    }
-    errors
+    // A rule lives on one shard: (rule, order met) is the same for any count.
+    problems.sort_by_key(|(r, _)| *r);
+    let room = SHOWN.saturating_sub(report.alert_errors.len());
+    report
+        .alert_errors
+        .extend(problems.into_iter().map(|(_, p)| p).take(room));
 }
 
-/// What a worker found in one batch.
-#[derive(Default)]
-struct BatchOut {
-    seq: u64,
-    events: u64,
-    malformed: Vec<InputIssue>,
-    without_index: u64,
-    without_time: u64,
-    script_errors: u64,
-    script_errors_shown: Vec<String>,
-    alert_errors: Vec<String>,
-    alerts: Vec<Alert>,
-    matches: Vec<(RuleIdx, EventMatch)>,
-    candidates: Vec<Candidate>,
-    /// (rule, candidate index in this batch).
-    entries: Vec<(RuleIdx, u32)>,
-}
-
-struct Worker<'e> {
-    engine: &'e Engine,
-    opts: &'e RunOptions<'e>,
-    inputs: &'e [InputInfo],
-    ctx: AlertContext,
-    scratch: Scratch,
-    /// Alert ids this worker built (backfill): a repeated event (same index
-    /// and id) is not built again. The copy kept in the end is the first in
-    /// input order, which this never skips.
-    built: FxHashSet<String>,
-}
-
-/// What the replay of a match keeps of its event.
-struct Parts {
-    index: Arc<str>,
-    id: Option<Arc<str>>,
-    source: Arc<str>,
-}
-
-impl<'e> Worker<'e> {
-    fn new(engine: &'e Engine, opts: &'e RunOptions<'e>, inputs: &'e [InputInfo]) -> Self {
-        Worker {
-            engine,
-            opts,
-            inputs,
-            ctx: backfill_context(opts),
-            scratch: engine.ruleset.scratch(),
-            built: FxHashSet::default(),
-        }
-    }
-
-    fn process(&mut self, batch: &Batch) -> BatchOut {
-        let mut out = BatchOut {
-            seq: batch.seq,
-            ..BatchOut::default()
-        };
-        for item in &batch.items {
-            match item {
-                Item::Bad { file, line, reason } => out.malformed.push(InputIssue {
-                    file: self.inputs[*file as usize].name.clone(),
-                    line: *line,
-                    message: reason.clone(),
-                }),
-                Item::Record {
-                    file,
-                    line,
-                    ordinal,
-                    start,
-                    end,
-                } => {
-                    let at = At {
-                        file: *file,
-                        line: *line,
-                        ordinal: *ordinal,
-                    };
-                    self.record(&batch.text[*start..*end], at, &mut out);
-                }
-            }
-        }
-        out
-    }
-
-    fn record(&mut self, text: &str, at: At, out: &mut BatchOut) {
-        let input = &self.inputs[at.file as usize];
-        let event = match parse_event(text, &self.engine.registry) {
-            Ok(e) => e,
-            Err(e) => {
-                out.malformed.push(InputIssue {
-                    file: input.name.clone(),
-                    line: at.line,
-                    message: e.to_string(),
-                });
-                return;
-            }
-        };
-        out.events += 1;
-        let Some(index) = event_index(
-            &event,
-            &self.engine.index_fields,
-            input.default_index.as_deref(),
-        ) else {
-            out.without_index += 1;
-            return;
-        };
-        self.engine
-            .ruleset
-            .evaluate(&event, &index, &mut self.scratch);
-        if self.scratch.error_count() > 0 {
-            self.script_errors(&input.name, at.line, out);
-        }
-        let hits = self.scratch.hits();
-        if hits.single.is_empty() && hits.multi.is_empty() {
-            return;
-        }
-        let mut hit = Hit::new(&event, &index, at);
-        let mut built = std::mem::take(&mut self.built);
-        for &rule in hits.single {
-            self.single(rule, &mut hit, &mut built, out);
-        }
-        self.built = built;
-        let hits = self.scratch.hits();
-        let mut candidate: Option<u32> = None;
-        for &rule in hits.multi {
-            self.multi(rule, &mut hit, &mut candidate, out);
-        }
-        if hit.no_time {
-            out.without_time += 1;
-        }
-    }
-
-    fn script_errors(&mut self, file: &str, line: u64, out: &mut BatchOut) {
-        let (errors, count) = self.scratch.take_errors();
-        out.script_errors += count;
-        for (rule, e) in errors {
-            if out.script_errors_shown.len() < SHOWN {
-                let name = &self.engine.meta[rule as usize].name;
-                out.script_errors_shown
-                    .push(format!("{file}:{line}: rule \"{name}\": {e}"));
-            }
-        }
-    }
-
-    /// The rule's time for the hit, when the rule admits it.
-    fn admitted_time(&self, rule: RuleIdx, hit: &mut Hit<'_, '_>) -> Option<i64> {
-        match self
-            .engine
-            .ruleset
-            .rule_time(rule, hit.event, &self.scratch)
-        {
-            None => {
-                hit.no_time = true;
-                None
-            }
-            Some(t) if self.opts.admits(t) => Some(t),
-            Some(_) => None,
-        }
-    }
-
-    fn single(
-        &self,
-        rule: RuleIdx,
-        hit: &mut Hit<'_, '_>,
-        built: &mut FxHashSet<String>,
-        out: &mut BatchOut,
-    ) {
-        let Some(time) = self.admitted_time(rule, hit) else {
-            return;
-        };
-        let meta = &self.engine.meta[rule as usize];
-        match self.opts.mode {
-            Mode::Backfill => {
-                let uuid = event_alert_id(hit.index, hit.id(), &self.ctx.space_id, &meta.info.uuid);
-                if !built.insert(uuid) {
-                    return;
-                }
-                let ordinal = hit.at.ordinal;
-                let result = match hit.doc() {
-                    Ok(doc) => {
-                        event_alert(rule, meta, &self.ctx, doc, ordinal).map_err(|e| e.to_string())
-                    }
-                    Err(e) => Err(e.clone()),
-                };
-                match result {
-                    Ok(Some(alert)) => out.alerts.push(alert),
-                    Ok(None) => {}
-                    Err(e) => out.alert_errors.push(format!(
-                        "{}:{}: rule \"{}\": {e}",
-                        self.inputs[hit.at.file as usize].name, hit.at.line, meta.name
-                    )),
-                }
-            }
-            Mode::Replay => {
-                let (sort_a, sort_b) = if meta.is_eql {
-                    self.engine.ruleset.order_key(rule, hit.event)
-                } else {
-                    let (p, f) = self.engine.ruleset.time_sort_key(rule, hit.event);
-                    (p, f.map(KeyValue::Date))
-                };
-                let ordinal = hit.at.ordinal;
-                let Parts { index, id, source } = hit.parts();
-                out.matches.push((
-                    rule,
-                    EventMatch {
-                        ordinal,
-                        time,
-                        sort_a,
-                        sort_b,
-                        index: index.clone(),
-                        id: id.clone(),
-                        source: source.clone(),
-                    },
-                ));
-            }
-        }
-    }
-
-    fn multi(
-        &self,
-        rule: RuleIdx,
-        hit: &mut Hit<'_, '_>,
-        candidate: &mut Option<u32>,
-        out: &mut BatchOut,
-    ) {
-        if self.admitted_time(rule, hit).is_none() {
-            return;
-        }
-        let cand = *candidate.get_or_insert_with(|| {
-            out.candidates.push(Candidate {
-                ordinal: hit.at.ordinal,
-                event: self.engine.ruleset.compact(hit.event),
-                index: Arc::from(hit.index),
-                id: hit.event.id.as_deref().map(Box::from),
-                source: Box::from(hit.event.source),
-            });
-            (out.candidates.len() - 1) as u32
-        });
-        out.entries.push((rule, cand));
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct At {
-    file: u32,
-    line: u64,
-    ordinal: u64,
-}
-
-/// One event with hits, and what its alerts share (each built on first need).
-struct Hit<'h, 'a> {
-    event: &'h Event<'a>,
-    index: &'h str,
-    at: At,
-    id: Option<String>,
-    doc: Option<Result<SourceDoc, String>>,
-    parts: Option<Parts>,
-    no_time: bool,
-}
-
-impl<'h, 'a> Hit<'h, 'a> {
-    fn new(event: &'h Event<'a>, index: &'h str, at: At) -> Self {
-        Hit {
-            event,
-            index,
-            at,
-            id: None,
-            doc: None,
-            parts: None,
-            no_time: false,
-        }
-    }
-
-    /// The document id (`_id`, else derived from the JSON text).
-    fn id(&mut self) -> &str {
-        let event = self.event;
-        self.id
-            .get_or_insert_with(|| document_id(event.id.as_deref(), event.source))
-    }
-
-    /// The event as the alert builder takes it (its JSON read as a value).
-    fn doc(&mut self) -> &Result<SourceDoc, String> {
-        if self.doc.is_none() {
-            let id = self.id().to_string();
-            self.doc = Some(source_doc(self.index, &id, self.event.source));
-        }
-        self.doc.get_or_insert_with(|| Err(String::new()))
-    }
-
-    fn parts(&mut self) -> &Parts {
-        let (event, index) = (self.event, self.index);
-        self.parts.get_or_insert_with(|| Parts {
-            index: Arc::from(index),
-            id: event.id.as_deref().map(Arc::from),
-            source: Arc::from(event.source),
-        })
-    }
-}
-
-fn backfill_context(opts: &RunOptions<'_>) -> AlertContext {
+pub(crate) fn backfill_context(opts: &RunOptions<'_>) -> AlertContext {
     let now = event::time::format_millis(opts.now);
     let execution = uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_OID,
@@ -636,209 +612,4 @@ fn backfill_context(opts: &RunOptions<'_>) -> AlertContext {
         public_base_url: None,
         intended_timestamp: None,
     }
-}
-
-/// Absorbs worker results in batch order, then runs what needs the whole input.
-struct Collector<'e> {
-    engine: &'e Engine,
-    opts: &'e RunOptions<'e>,
-    report: RunReport,
-    alerts: Vec<Alert>,
-    matches: Vec<Vec<EventMatch>>,
-    candidates: Vec<Candidate>,
-    /// Per rule, the candidates it admitted.
-    entries: Vec<Vec<u32>>,
-}
-
-impl<'e> Collector<'e> {
-    fn new(engine: &'e Engine, opts: &'e RunOptions<'e>) -> Self {
-        let n = engine.ruleset.len();
-        Collector {
-            engine,
-            opts,
-            report: RunReport::default(),
-            alerts: Vec::new(),
-            matches: (0..n).map(|_| Vec::new()).collect(),
-            candidates: Vec::new(),
-            entries: (0..n).map(|_| Vec::new()).collect(),
-        }
-    }
-
-    fn collect(&mut self, rx: Receiver<BatchOut>) {
-        let mut pending: BTreeMap<u64, BatchOut> = BTreeMap::new();
-        let mut next = 0u64;
-        for out in rx {
-            pending.insert(out.seq, out);
-            while let Some(out) = pending.remove(&next) {
-                self.absorb(out);
-                next += 1;
-            }
-            if let Some(progress) = self.opts.progress {
-                progress(self.report.events);
-            }
-        }
-        // Only reachable if a worker stopped early: absorb what arrived.
-        for (_, out) in std::mem::take(&mut pending) {
-            self.absorb(out);
-        }
-    }
-
-    fn absorb(&mut self, out: BatchOut) {
-        let r = &mut self.report;
-        r.events += out.events;
-        r.malformed += out.malformed.len() as u64;
-        let room = SHOWN.saturating_sub(r.malformed_shown.len());
-        r.malformed_shown
-            .extend(out.malformed.into_iter().take(room));
-        r.without_index += out.without_index;
-        r.without_time += out.without_time;
-        r.script_errors += out.script_errors;
-        let room = SHOWN.saturating_sub(r.script_errors_shown.len());
-        r.script_errors_shown
-            .extend(out.script_errors_shown.into_iter().take(room));
-        let room = SHOWN.saturating_sub(r.alert_errors.len());
-        r.alert_errors
-            .extend(out.alert_errors.into_iter().take(room));
-        self.alerts.extend(out.alerts);
-        for (rule, m) in out.matches {
-            self.matches[rule as usize].push(m);
-        }
-        let base = self.candidates.len() as u32;
-        self.candidates.extend(out.candidates);
-        for (rule, cand) in out.entries {
-            self.entries[rule as usize].push(base + cand);
-        }
-    }
-
-    fn finish(mut self, threads: usize) -> RunReport {
-        self.report.candidates = self.candidates.len() as u64;
-        let rules: Vec<RuleIdx> = (0..self.engine.ruleset.len() as RuleIdx)
-            .filter(|&r| {
-                !self.entries[r as usize].is_empty() || !self.matches[r as usize].is_empty()
-            })
-            .collect();
-        let matches = std::mem::take(&mut self.matches);
-        let entries = std::mem::take(&mut self.entries);
-        let engine = self.engine;
-        let opts = self.opts;
-        let candidates = &self.candidates;
-        let results = parallel_map(threads, &rules, |&rule| {
-            let cx = ReplayCx {
-                ruleset: &engine.ruleset,
-                rule,
-                meta: &engine.meta[rule as usize],
-                kibana_version: &opts.kibana_version,
-                space_id: &opts.space_id,
-            };
-            let shape = engine.ruleset.shape(rule);
-            let own_entries =
-                || rule_entries(&engine.ruleset, rule, &entries[rule as usize], candidates);
-            match (opts.mode, shape) {
-                (Mode::Replay, RuleShape::Event) => cx.events(matches[rule as usize].clone()),
-                (Mode::Replay, _) => cx.groups(own_entries(), candidates),
-                (Mode::Backfill, RuleShape::Event) => Replayed::default(),
-                (Mode::Backfill, _) => backfill_groups(&cx, &own_entries(), candidates, opts),
-            }
-        });
-        for r in results {
-            self.report.executions += r.executions;
-            self.report.script_errors += r.script_errors as u64;
-            let room = SHOWN.saturating_sub(self.report.alert_errors.len());
-            self.report
-                .alert_errors
-                .extend(r.problems.into_iter().take(room));
-            self.alerts.extend(r.alerts);
-        }
-        self.report.alerts = finish(std::mem::take(&mut self.alerts));
-        self.report
-    }
-}
-
-/// How `rule` sees its candidates: window time and EQL ordering, read back
-/// from the kept fields (they include every time and order field).
-fn rule_entries(
-    ruleset: &RuleSet,
-    rule: RuleIdx,
-    cands: &[u32],
-    candidates: &[Candidate],
-) -> Vec<Entry> {
-    let time = &ruleset.rule(rule).time;
-    cands
-        .iter()
-        .map(|&cand| {
-            let c = &candidates[cand as usize];
-            let (order_ts, tiebreaker) = ruleset.order_key(rule, &c.event);
-            Entry {
-                cand,
-                ordinal: c.ordinal,
-                time: matcher::ruleset::window_time(time, &c.event).unwrap_or(i64::MIN),
-                order_ts,
-                tiebreaker,
-            }
-        })
-        .collect()
-}
-
-/// A sequence / sample rule over all its candidates, once.
-fn backfill_groups(
-    cx: &ReplayCx<'_>,
-    entries: &[Entry],
-    candidates: &[Candidate],
-    opts: &RunOptions<'_>,
-) -> Replayed {
-    let result = run_groups(cx.ruleset, cx.rule, entries, candidates, None);
-    let ctx = backfill_context(opts);
-    let mut out = Replayed {
-        script_errors: result.error_count,
-        ..Replayed::default()
-    };
-    for group in &result.groups {
-        let docs: Result<Vec<_>, String> = group
-            .iter()
-            .map(|&c| candidates[c as usize].doc())
-            .collect();
-        let ordinal = crate::multi::first_ordinal(group, candidates);
-        match docs.and_then(|d| {
-            group_alerts(cx.rule, cx.meta, &ctx, &d, ordinal).map_err(|e| e.to_string())
-        }) {
-            Ok(alerts) => out.alerts.extend(alerts),
-            Err(e) => out.problems.push(format!("{}: {e}", cx.meta.name)),
-        }
-    }
-    out
-}
-
-/// `f` over `items` on up to `threads` threads; results in item order.
-fn parallel_map<T: Sync, R: Send>(
-    threads: usize,
-    items: &[T],
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    if threads <= 1 || items.len() <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut parts: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads.min(items.len()))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else {
-                            return done;
-                        };
-                        done.push((i, f(item)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    let mut all: Vec<(usize, R)> = parts.iter_mut().flat_map(std::mem::take).collect();
-    all.sort_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, r)| r).collect()
 }

@@ -9,13 +9,19 @@
 //! file is given the index its README names ("intended index"), as `--index`
 //! would, split by line ranges where one file holds several data streams.
 //!
-//! TODO(workload): also run over a generated workload (e.g. 20k events, fixed
-//! seed) once the `workload` generator crate (branch `bench`) lands on main.
+//! The catalogue also runs over a generated workload (`workload` crate: 5,000
+//! events, seed 7, attack stories at 2% so that every scenario is injected):
+//! its per-rule counts are a second reviewed snapshot,
+//! `tests/snapshots/catalogue_workload_alerts.tsv`, and every injected
+//! scenario must raise its target rule as often as injected (the scenario →
+//! rule table of `workload::scenarios`; a sequence counts once, as its shell
+//! alert).
 
 mod support;
 
 use engine::{Input, Mode, Problem, RunReport};
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use support::*;
 
@@ -125,6 +131,26 @@ fn counts(report: &RunReport) -> BTreeMap<(String, String), usize> {
     m
 }
 
+/// Compares `text` with the snapshot at `path`, or writes it with `VIGIL_BLESS=1`.
+fn check_snapshot(name: &str, text: &str) {
+    let path = data(&format!("../snapshots/{name}"));
+    if std::env::var_os("VIGIL_BLESS").is_some() {
+        std::fs::write(&path, text).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (bless with VIGIL_BLESS=1)", path.display()));
+    if expected != text {
+        let old: Vec<&str> = expected.lines().collect();
+        let new: Vec<&str> = text.lines().collect();
+        let removed: Vec<&&str> = old.iter().filter(|l| !new.contains(l)).collect();
+        let added: Vec<&&str> = new.iter().filter(|l| !old.contains(l)).collect();
+        panic!(
+            "{name}: alert counts changed (bless with VIGIL_BLESS=1 after review)\n- {removed:#?}\n+ {added:#?}"
+        );
+    }
+}
+
 #[test]
 fn catalogue_alert_counts_match_the_snapshot() {
     let h = catalogue_hunt();
@@ -167,22 +193,81 @@ fn catalogue_alert_counts_match_the_snapshot() {
         let _ = writeln!(text, "{id}\t0\t{n}\t{name}");
     }
     print!("{text}");
-    let path = data("../snapshots/catalogue_alerts.tsv");
-    if std::env::var_os("VIGIL_BLESS").is_some() {
-        std::fs::write(&path, &text).expect("write snapshot");
-        return;
+    check_snapshot("catalogue_alerts.tsv", &text);
+}
+
+/// The generated workload: 5,000 events, seed 7, 2% attack stories.
+fn workload() -> (String, workload::Stats) {
+    let cfg = workload::Config {
+        events: 5_000,
+        seed: 7,
+        attack_ppm: 20_000,
+        ..workload::Config::default()
+    };
+    let mut out = Vec::new();
+    let stats = workload::Generator::new(cfg)
+        .and_then(|mut g| g.write_ndjson(&mut out))
+        .expect("generate the workload");
+    (String::from_utf8(out).expect("UTF-8"), stats)
+}
+
+#[test]
+fn catalogue_over_a_generated_workload() {
+    let h = catalogue_hunt();
+    let (text, stats) = workload();
+    let report = h
+        .engine
+        .run(vec![text_input("workload.ndjson", text, None)], &options(2));
+    assert_eq!(report.events, 5_000);
+    assert_eq!(report.malformed, 0, "{:?}", report.malformed_shown);
+    assert!(report.alert_errors.is_empty(), "{:?}", report.alert_errors);
+    assert_eq!(report.late_events, 0);
+    // Every scenario was injected, and raised its rules as often.
+    let injected: BTreeSet<&str> = stats.by_scenario.keys().copied().collect();
+    let all: BTreeSet<&str> = workload::scenarios::SCENARIOS
+        .iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(injected, all);
+    let mut raised: BTreeMap<&str, u64> = BTreeMap::new();
+    for a in report.alerts.iter().filter(|a| !a.building_block) {
+        *raised.entry(a.rule_id.as_str()).or_default() += 1;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (bless with VIGIL_BLESS=1)", path.display()));
-    if expected != text {
-        let old: Vec<&str> = expected.lines().collect();
-        let new: Vec<&str> = text.lines().collect();
-        let removed: Vec<&&str> = old.iter().filter(|l| !new.contains(l)).collect();
-        let added: Vec<&&str> = new.iter().filter(|l| !old.contains(l)).collect();
-        panic!(
-            "alert counts changed (bless with VIGIL_BLESS=1 after review)\n- {removed:#?}\n+ {added:#?}"
-        );
+    let mut wrong = Vec::new();
+    for (rule_id, want) in stats.expected_alerts() {
+        let got = raised.get(rule_id).copied().unwrap_or(0);
+        if got != want {
+            wrong.push(format!("{rule_id}: {got} alerts, {want} injected"));
+        }
     }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let counts = counts(&report);
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "# vigil hunt: the detection-rules catalogue over a generated workload (5,000 events, seed 7, attack rate 0.02)"
+    );
+    let _ = writeln!(
+        text,
+        "# events {}, without index {}, without timestamp {}, script errors {}, sequence candidates {}",
+        report.events,
+        report.without_index,
+        report.without_time,
+        report.script_errors,
+        report.candidates
+    );
+    let _ = writeln!(
+        text,
+        "# alerts: {} from {} rules",
+        report.alerts.len(),
+        counts.len()
+    );
+    let _ = writeln!(text, "# rule_id\tbackfill\tname");
+    for ((id, name), n) in &counts {
+        let _ = writeln!(text, "{id}\t{n}\t{name}");
+    }
+    print!("{text}");
+    check_snapshot("catalogue_workload_alerts.tsv", &text);
 }
 
 #[test]
@@ -197,4 +282,27 @@ fn catalogue_run_is_the_same_on_one_and_three_threads() {
     let b = json(h.engine.run(inputs(), &three));
     assert!(!a.is_empty());
     assert_eq!(a, b);
+}
+
+/// Loading and compiling file by file (`compile_files`, what `vigil hunt`
+/// does to keep memory low) gives what compiling the whole load report does.
+#[test]
+fn compiling_file_by_file_equals_compiling_the_whole_report() {
+    let paths = [catalogue("rules"), catalogue("rules_building_block")];
+    let schema = event::Schema::ecs();
+    let lists = rules::ValueLists::new();
+    let opts = engine::CompileOptions {
+        schema: &schema,
+        value_lists: &lists,
+        now_nanos: nanos(NOW),
+        render: Default::default(),
+    };
+    let whole = engine::compile(&rules::load(&paths), &opts);
+    let streamed = engine::compile_files(&paths, rules::LoadReport::default(), &opts);
+    assert_eq!(streamed.counts, whole.counts);
+    assert_eq!(streamed.problems, whole.problems);
+    let ids =
+        |c: &engine::CompiledRules| c.meta.iter().map(|m| m.rule_id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&streamed), ids(&whole));
+    assert_eq!(streamed.registry.len(), whole.registry.len());
 }
