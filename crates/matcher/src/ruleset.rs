@@ -366,44 +366,6 @@ impl RuleSet {
         scratch.hits()
     }
 
-    /// [`RuleSet::evaluate`], adding to `costs[rule]` the evaluations of the
-    /// rule's units and the nanoseconds they took (for finding costly rules).
-    #[cfg(feature = "profile")]
-    pub fn evaluate_profiled(
-        &self,
-        event: &Event<'_>,
-        index: &str,
-        scratch: &mut Scratch,
-        costs: &mut [(u64, u64)],
-    ) {
-        self.reset(scratch);
-        let route = self.route(index, scratch);
-        let Scratch {
-            routes,
-            out,
-            marked,
-            view,
-            ..
-        } = scratch;
-        let route_units = &routes[route].units;
-        let mut view = View::new(event, view);
-        marked.clear();
-        marked.resize(self.prefilter.mark_words(), 0);
-        self.prefilter.mark(&mut view, marked);
-        for (w, &route_word) in route_units.iter().enumerate() {
-            let mut bits = self.prefilter.candidates(marked, w) & route_word;
-            while bits != 0 {
-                let unit = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let t = std::time::Instant::now();
-                self.check_unit(unit, &mut view, out);
-                let c = &mut costs[self.units[unit].rule as usize];
-                c.0 += 1;
-                c.1 += t.elapsed().as_nanos() as u64;
-            }
-        }
-    }
-
     /// [`RuleSet::evaluate`] the simple way: every rule of the index's route
     /// evaluated with the reference evaluator. Kept as the specification the
     /// compiled path is tested against.
