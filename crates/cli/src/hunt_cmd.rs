@@ -272,15 +272,11 @@ fn open_inputs(
     reporter: &mut Reporter,
     failed: &mut bool,
 ) -> (Vec<Input>, u64) {
-    let stdin = ["-".to_string()];
-    let paths = if args.events.is_empty() {
-        &stdin[..]
-    } else {
-        &args.events[..]
-    };
+    let (paths, unreadable) = crate::load::event_paths_reported(&args.events, reporter);
+    *failed |= unreadable;
     let mut inputs = Vec::new();
     let mut total = 0;
-    for path in paths {
+    for path in &paths {
         let opened = if path == "-" {
             event::input::open("-").map(|r| (r, 0))
         } else {

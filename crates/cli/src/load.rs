@@ -7,7 +7,67 @@
 use crate::report::Reporter;
 use event::input::{self, Next, RecordReader};
 use event::{parse_event, Event, FieldRegistry};
+use std::path::Path;
 use std::sync::Arc;
+
+/// File names taken from a directory named as an event input: NDJSON / JSON
+/// lines, optionally compressed (`.gz`, `.zst`). Files named explicitly are
+/// always read, whatever their name.
+const EVENT_FILE_SUFFIXES: [&str; 4] = [".ndjson", ".json", ".jsonl", ".log"];
+
+/// The event inputs named on the command line, with every directory replaced
+/// by the event files under it (recursively, in name order); `-` or nothing
+/// means stdin. A path that cannot be read is returned in the error list and
+/// left out.
+pub fn event_paths(named: &[String]) -> (Vec<String>, Vec<(String, std::io::Error)>) {
+    if named.is_empty() {
+        return (vec!["-".to_string()], Vec::new());
+    }
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in named {
+        if path != "-" && Path::new(path).is_dir() {
+            walk_dir(Path::new(path), &mut files, &mut errors);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    (files, errors)
+}
+
+fn walk_dir(dir: &Path, files: &mut Vec<String>, errors: &mut Vec<(String, std::io::Error)>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return errors.push((dir.display().to_string(), e)),
+    };
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            walk_dir(&path, files, errors);
+        } else if is_event_file(&path) {
+            files.push(path.display().to_string());
+        }
+    }
+}
+
+fn is_event_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(name);
+    EVENT_FILE_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+/// [`event_paths`], reporting unreadable directories; the flag is set if any.
+pub fn event_paths_reported(named: &[String], reporter: &mut Reporter) -> (Vec<String>, bool) {
+    let (files, errors) = event_paths(named);
+    for (path, e) in &errors {
+        reporter.error(&format!("{path}: {e}"));
+    }
+    (files, !errors.is_empty())
+}
 
 /// One record as read: where it came from, its position in the whole input
 /// (the implicit tiebreaker) and its JSON text.
@@ -22,11 +82,9 @@ pub struct Doc {
 /// are reported and that file is skipped; returns the records and whether any
 /// input could not be opened or read.
 pub fn read_all(files: &[String], reporter: &mut Reporter) -> (Vec<Doc>, bool) {
-    let stdin = ["-".to_string()];
-    let files = if files.is_empty() { &stdin[..] } else { files };
+    let (files, mut io_failed) = event_paths_reported(files, reporter);
     let mut docs = Vec::new();
-    let mut io_failed = false;
-    for path in files {
+    for path in &files {
         let name: Arc<str> = Arc::from(if path == "-" {
             "<stdin>"
         } else {
@@ -80,14 +138,13 @@ pub fn read_filtered(
     keep: &dyn Fn(&Event<'_>) -> bool,
     reporter: &mut Reporter,
 ) -> Filtered {
-    let stdin = ["-".to_string()];
-    let files = if files.is_empty() { &stdin[..] } else { files };
+    let (files, io_failed) = event_paths_reported(files, reporter);
     let mut out = Filtered {
         docs: Vec::new(),
         records: 0,
-        io_failed: false,
+        io_failed,
     };
-    for path in files {
+    for path in &files {
         let name: Arc<str> = Arc::from(if path == "-" {
             "<stdin>"
         } else {

@@ -293,3 +293,20 @@ fn whole_catalogue_output_is_identical_on_one_two_and_four_threads() {
     assert!(one == run("2"), "outputs differ (2 threads)");
     assert!(one == run("4"), "outputs differ (4 threads)");
 }
+
+#[test]
+fn a_directory_of_events_is_read_recursively_and_only_its_event_files() {
+    let on = |path: &str| {
+        let a = with(example_rules(), &["--format", "ndjson", path]);
+        let o = vigil(&args(&a));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr_stable(&o));
+        (stdout(&o), stderr_stable(&o))
+    };
+    let file = on("examples/events/endpoint-linux-macos.ndjson");
+    assert_eq!(file.0.lines().count(), 5);
+    // `examples/` also holds the rules (TOML): they are not read as events.
+    assert_eq!(on("examples/events"), file);
+    assert_eq!(on("examples"), file);
+    let missing = vigil(&args(&with(example_rules(), &["examples/no-such-dir"])));
+    assert_eq!(missing.status.code(), Some(2));
+}
