@@ -22,6 +22,7 @@ use engine::{
 use event::Schema;
 use rules::{LoadReport, ValueLists};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -478,7 +479,10 @@ fn table_row(a: &Alert) -> [String; 6] {
     ]
 }
 
-/// Two passes over the alerts: column widths, then rows.
+/// Two passes over the alerts: column widths (and each sequence's shell
+/// alert), then rows. As in Kibana's alerts table, a sequence shows as one row
+/// (its shell alert), here at its first event's time in place of its building
+/// blocks; the other formats write every alert document.
 fn write_table(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) -> io::Result<()> {
     let header = [
         "time",
@@ -490,9 +494,14 @@ fn write_table(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) ->
     ]
     .map(String::from);
     let mut widths: Vec<usize> = header.iter().map(String::len).collect();
+    let mut shells: HashMap<String, [String; 6]> = HashMap::new();
     alerts.for_each(|a| {
-        for (w, cell) in widths.iter_mut().zip(table_row(a)) {
+        let row = table_row(a);
+        for (w, cell) in widths.iter_mut().zip(&row) {
             *w = (*w).max(cell.chars().count());
+        }
+        if a.is_sequence_shell() {
+            shells.insert(a.uuid.clone(), row);
         }
         Ok(())
     })?;
@@ -507,8 +516,25 @@ fn write_table(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) ->
     writeln!(out, "{}", line(&header))?;
     alerts.for_each(|a| {
         tally.count(a);
-        writeln!(out, "{}", line(&table_row(a)))
+        match table_row_of(a, &mut shells) {
+            Some(row) => writeln!(out, "{}", line(&row)),
+            None => Ok(()),
+        }
     })
+}
+
+/// The row shown for an alert: a sequence's first building block shows as its
+/// shell (with the block's time); other blocks and the shell itself show as
+/// nothing, unless the shell was not seen with a block.
+fn table_row_of(a: &Alert, shells: &mut HashMap<String, [String; 6]>) -> Option<[String; 6]> {
+    match &a.group_id {
+        Some(group) if a.is_sequence_shell() => shells.remove(group),
+        Some(group) if a.building_block => shells.remove(group).map(|mut row| {
+            row[0] = time_text(a);
+            row
+        }),
+        _ => Some(table_row(a)),
+    }
 }
 
 /// The summary on stderr.
