@@ -505,14 +505,7 @@ fn write_table(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) ->
         }
         Ok(())
     })?;
-    let line = |cells: &[String; 6]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
+    let line = |cells: &[String; 6]| crate::output::table_line(cells, &widths);
     writeln!(out, "{}", line(&header))?;
     alerts.for_each(|a| {
         tally.count(a);
