@@ -75,7 +75,7 @@ pub fn run(args: &HuntArgs) -> ExitCode {
     failed |= print_problems(&problems, &mut reporter);
     let bytes = Arc::new(AtomicU64::new(0));
     let (inputs, total_bytes) = open_inputs(args, &bytes, &mut reporter, &mut failed);
-    let bar = progress_bar(total_bytes);
+    let bar = report::progress_bar(total_bytes);
     let progress = |_: u64| {
         if let Some(bar) = &bar {
             bar.set_position(bytes.load(Ordering::Relaxed));
@@ -310,20 +310,6 @@ fn open_inputs(
         }
     }
     (inputs, total)
-}
-
-fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
-    if total == 0 || !std::io::IsTerminal::is_terminal(&io::stderr()) {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    Some(bar)
 }
 
 /// Input and evaluation messages; true when the input was invalid.

@@ -60,6 +60,32 @@ fn is_event_file(path: &Path) -> bool {
     EVENT_FILE_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
+/// Opens an event file (or `-`, stdin), decompressing by magic bytes, and
+/// advances `bar` (if any) by the bytes read from disk.
+fn open_event_file(
+    path: &str,
+    bar: Option<&indicatif::ProgressBar>,
+) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+    match bar {
+        Some(bar) if path != "-" => {
+            let file = std::fs::File::open(path)?;
+            input::decompress(Box::new(bar.wrap_read(file)), path)
+        }
+        _ => input::open(path),
+    }
+}
+
+/// A progress bar over the sizes of `files`, when stderr is a terminal.
+fn files_progress(files: &[String]) -> Option<indicatif::ProgressBar> {
+    let total = files
+        .iter()
+        .filter(|f| *f != "-")
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::report::progress_bar(total)
+}
+
 /// [`event_paths`], reporting unreadable directories; the flag is set if any.
 pub fn event_paths_reported(named: &[String], reporter: &mut Reporter) -> (Vec<String>, bool) {
     let (files, errors) = event_paths(named);
@@ -82,29 +108,53 @@ pub struct Doc {
 /// are reported and that file is skipped; returns the records and whether any
 /// input could not be opened or read.
 pub fn read_all(files: &[String], reporter: &mut Reporter) -> (Vec<Doc>, bool) {
-    let (files, mut io_failed) = event_paths_reported(files, reporter);
     let mut docs = Vec::new();
+    let io_failed = read_each(files, reporter, |reader, name, reporter| {
+        read_file(reader, name, &mut docs, reporter)
+    });
+    (docs, io_failed)
+}
+
+/// Opens every event input of `files` (directories expanded) in turn and
+/// hands it to `read` with its display name, under a progress bar on a
+/// terminal. Returns whether any input could not be opened or read (each
+/// such failure is reported).
+fn read_each(
+    files: &[String],
+    reporter: &mut Reporter,
+    mut read: impl FnMut(
+        Box<dyn std::io::BufRead + Send>,
+        &Arc<str>,
+        &mut Reporter,
+    ) -> std::io::Result<()>,
+) -> bool {
+    let (files, mut io_failed) = event_paths_reported(files, reporter);
+    let bar = files_progress(&files);
     for path in &files {
         let name: Arc<str> = Arc::from(if path == "-" {
             "<stdin>"
         } else {
             path.as_str()
         });
-        if let Err(e) = read_file(path, &name, &mut docs, reporter) {
+        let result = open_event_file(path, bar.as_ref()).and_then(|r| read(r, &name, reporter));
+        if let Err(e) = result {
             reporter.error(&format!("{name}: {e}"));
             io_failed = true;
         }
     }
-    (docs, io_failed)
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    io_failed
 }
 
 fn read_file(
-    path: &str,
+    reader: Box<dyn std::io::BufRead + Send>,
     name: &Arc<str>,
     docs: &mut Vec<Doc>,
     reporter: &mut Reporter,
 ) -> std::io::Result<()> {
-    let mut reader = RecordReader::new(input::open(path)?);
+    let mut reader = RecordReader::new(reader);
     loop {
         match reader.next_record()? {
             Next::Record(r) => {
@@ -138,35 +188,26 @@ pub fn read_filtered(
     keep: &dyn Fn(&Event<'_>) -> bool,
     reporter: &mut Reporter,
 ) -> Filtered {
-    let (files, io_failed) = event_paths_reported(files, reporter);
     let mut out = Filtered {
         docs: Vec::new(),
         records: 0,
-        io_failed,
+        io_failed: false,
     };
-    for path in &files {
-        let name: Arc<str> = Arc::from(if path == "-" {
-            "<stdin>"
-        } else {
-            path.as_str()
-        });
-        if let Err(e) = filter_file(path, &name, registry, keep, &mut out, reporter) {
-            reporter.error(&format!("{name}: {e}"));
-            out.io_failed = true;
-        }
-    }
+    out.io_failed = read_each(files, reporter, |reader, name, reporter| {
+        filter_file(reader, name, registry, keep, &mut out, reporter)
+    });
     out
 }
 
 fn filter_file(
-    path: &str,
+    reader: Box<dyn std::io::BufRead + Send>,
     name: &Arc<str>,
     registry: &FieldRegistry,
     keep: &dyn Fn(&Event<'_>) -> bool,
     out: &mut Filtered,
     reporter: &mut Reporter,
 ) -> std::io::Result<()> {
-    let mut reader = RecordReader::new(input::open(path)?);
+    let mut reader = RecordReader::new(reader);
     loop {
         match reader.next_record()? {
             Next::Record(r) => {
