@@ -139,6 +139,10 @@ impl Parser {
     ) -> Result<Event<'a>, ParseError> {
         check_start(text)?;
         let mut entries = reuse(std::mem::take(&mut self.spare));
+        if entries.capacity() == 0 {
+            // A first parse: room for a typical event's values at once.
+            entries.reserve(32);
+        }
         match scan::scan_document(text, registry.path_table(), &mut entries, &mut self.scratch) {
             Ok(found) => {
                 entries.sort_by_key(|(f, _)| *f);
@@ -156,10 +160,27 @@ impl Parser {
         }
     }
 
-    /// Takes back an event's storage for the next [`Parser::parse`].
+    /// Takes back an event's storage for the next [`Parser::parse`]: its
+    /// entries vector and its decoded (owned) strings.
     pub fn recycle(&mut self, event: Event<'_>) {
-        if event.entries.capacity() > self.spare.capacity() {
-            self.spare = reuse(event.entries);
+        let Event {
+            mut entries,
+            index,
+            id,
+            ..
+        } = event;
+        for (_, value) in entries.drain(..) {
+            if let Value::Str(Cow::Owned(s)) = value {
+                self.scratch.keep(s);
+            }
+        }
+        for s in [index, id].into_iter().flatten() {
+            if let Cow::Owned(s) = s {
+                self.scratch.keep(s);
+            }
+        }
+        if entries.capacity() > self.spare.capacity() {
+            self.spare = reuse(entries);
         }
     }
 }

@@ -19,6 +19,7 @@ mod paths;
 pub mod regex;
 mod scan;
 pub mod schema;
+mod skip;
 pub mod time;
 pub mod types;
 pub mod value;

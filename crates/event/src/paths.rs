@@ -36,149 +36,198 @@ pub(crate) const SOURCE_NODE: Node = Node {
     ctx: ROOT_CTX,
 };
 
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    hash: u64,
-    ctx: u32,
-    node: u32,
-    key_start: u32,
-    key_len: u32,
+/// A key as the table compares it: its length and its first and last eight
+/// bytes (zero-padded when shorter), which identify keys of up to 16 bytes;
+/// longer ones are also compared byte for byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyWords {
+    head: u64,
+    tail: u64,
+    len: usize,
 }
 
-const EMPTY: u32 = u32::MAX;
+impl KeyWords {
+    /// The words of `bytes[start..end]`, reading past `end` when that saves work
+    /// (the bytes there are masked off).
+    #[inline(always)]
+    pub(crate) fn of(bytes: &[u8], start: usize, end: usize) -> KeyWords {
+        let len = end - start;
+        let (head, tail) = if len >= 8 {
+            (load8(bytes, start), load8(bytes, end - 8))
+        } else if let Some(word) = bytes.get(start..start + 8) {
+            (load8(word, 0) & ((1u64 << (8 * len)) - 1), 0)
+        } else {
+            let mut head = 0u64;
+            for (i, &b) in bytes[start..end].iter().enumerate() {
+                head |= u64::from(b) << (8 * i);
+            }
+            (head, 0)
+        };
+        KeyWords { head, tail, len }
+    }
 
-/// `(context, key)` → node, open addressing with linear probing.
+    #[inline]
+    fn hash(&self, ctx: u32) -> u64 {
+        const K0: u64 = 0x9E37_79B9_7F4A_7C15;
+        const K1: u64 = 0xC2B2_AE3D_27D4_EB4F;
+        let a = (self.head ^ (u64::from(ctx) << 32 | self.len as u64)).wrapping_mul(K0);
+        let b = (self.tail ^ a.rotate_left(29)).wrapping_mul(K1);
+        b ^ (b >> 31)
+    }
+}
+
+#[inline]
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    if let Some(src) = bytes.get(at..at + 8) {
+        word.copy_from_slice(src);
+    }
+    u64::from_le_bytes(word)
+}
+
+/// One `(context, key)` → node entry.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    head: u64,
+    tail: u64,
+    /// `ctx << 32 | key length`.
+    ctx_len: u64,
+    /// The node's field (`NO_FIELD` if none) and context (`NOT_PREFIX` if not a prefix).
+    field: u32,
+    ctx: u32,
+    /// Where the key is in `keys` (compared for keys longer than 16 bytes).
+    key_start: u32,
+}
+
+const NO_FIELD: u32 = u32::MAX;
+const NOT_PREFIX: u32 = u32::MAX;
+
+/// `(context, key)` → node: an open-addressing index (linear probing) of
+/// 32-bit slots, each a few bits of the hash (a tag) and an entry number, so
+/// that a probe reads 4 bytes and only a likely match reads its entry. The
+/// index of a few thousand entries fits the L1 cache.
 #[derive(Debug, Clone)]
 pub(crate) struct PathTable {
-    /// Node 0 is the root context; lookups never return it.
-    nodes: Vec<Node>,
-    slots: Vec<Slot>,
+    /// 0 = free; else `tag << entry_bits | (entry + 1)`.
+    slots: Vec<u32>,
     mask: usize,
+    entry_bits: u32,
+    entries: Vec<Entry>,
     keys: Vec<u8>,
 }
 
 impl PathTable {
     pub(crate) fn build(registry: &FieldRegistry) -> PathTable {
         let paths = registry.node_paths();
-        let mut nodes = vec![SOURCE_NODE];
-        let mut ids = rustc_hash::FxHashMap::default();
+        // Contexts are numbered from 1 (0 is the root); the empty path's
+        // children are looked up at the root, as the reference joins `""` and
+        // `key` into `key`.
+        let mut ctx_of = rustc_hash::FxHashMap::default();
+        for (i, (path, _)) in paths.iter().enumerate() {
+            let ctx = if path.is_empty() {
+                ROOT_CTX
+            } else {
+                i as u32 + 1
+            };
+            ctx_of.insert(*path, ctx);
+        }
+        let mut pending = Vec::new();
         for (path, node) in &paths {
-            let id = nodes.len() as u32;
-            nodes.push(Node {
+            let node = Node {
                 field: node.field,
                 is_prefix: node.is_prefix,
-                ctx: if path.is_empty() { ROOT_CTX } else { id },
-            });
-            ids.insert(*path, id);
-        }
-        let mut entries = Vec::new();
-        for (path, _) in &paths {
-            let id = ids[path];
-            entries.push((ROOT_CTX, path.as_bytes(), id));
+                ctx: ctx_of[path],
+            };
+            pending.push((ROOT_CTX, path.as_bytes(), node));
             for (i, _) in path.match_indices('.') {
                 let parent = &path[..i];
                 // An empty dot-prefix is the root context, already entered above.
                 if !parent.is_empty() {
-                    entries.push((ids[parent], &path.as_bytes()[i + 1..], id));
+                    pending.push((ctx_of[parent], &path.as_bytes()[i + 1..], node));
                 }
             }
         }
-        let size = (entries.len() * 2).next_power_of_two().max(16);
+        let size = (pending.len() * 2).next_power_of_two().max(16);
+        let entry_bits = (usize::BITS - pending.len().leading_zeros()).max(1);
         let mut table = PathTable {
-            nodes,
-            slots: vec![
-                Slot {
-                    hash: 0,
-                    ctx: 0,
-                    node: EMPTY,
-                    key_start: 0,
-                    key_len: 0,
-                };
-                size
-            ],
+            slots: vec![0; size],
             mask: size - 1,
+            entry_bits,
+            entries: Vec::with_capacity(pending.len()),
             keys: Vec::new(),
         };
-        for (ctx, key, node) in entries {
+        for (ctx, key, node) in pending {
             table.insert(ctx, key, node);
         }
         table
     }
 
-    fn insert(&mut self, ctx: u32, key: &[u8], node: u32) {
-        let hash = key_hash(ctx, key);
+    fn insert(&mut self, ctx: u32, key: &[u8], node: Node) {
+        let words = KeyWords::of(key, 0, key.len());
+        let hash = words.hash(ctx);
         let mut i = hash as usize & self.mask;
-        while self.slots[i].node != EMPTY {
+        while self.slots[i] != 0 {
             i = (i + 1) & self.mask;
         }
-        self.slots[i] = Slot {
-            hash,
-            ctx,
-            node,
+        let entry = self.entries.len() as u32;
+        self.slots[i] = self.tag(hash) | (entry + 1);
+        self.entries.push(Entry {
+            head: words.head,
+            tail: words.tail,
+            ctx_len: u64::from(ctx) << 32 | key.len() as u64,
+            field: node.field.map_or(NO_FIELD, |f| f.0),
+            ctx: if node.is_prefix { node.ctx } else { NOT_PREFIX },
             key_start: self.keys.len() as u32,
-            key_len: key.len() as u32,
-        };
+        });
         self.keys.extend_from_slice(key);
     }
 
-    /// The node at `join(ctx's path, key)`, if registered.
-    #[inline]
-    pub(crate) fn child(&self, ctx: u32, key: &[u8]) -> Option<Node> {
-        let hash = key_hash(ctx, key);
+    /// The high bits of `hash` above the entry number's bits.
+    #[inline(always)]
+    fn tag(&self, hash: u64) -> u32 {
+        ((hash >> 32) as u32)
+            .checked_shl(self.entry_bits)
+            .unwrap_or(0)
+    }
+
+    /// The node at `join(ctx's path, key)`, if registered; `key` is
+    /// `bytes[start..end]`.
+    #[inline(always)]
+    pub(crate) fn child(&self, ctx: u32, bytes: &[u8], start: usize, end: usize) -> Option<Node> {
+        let words = KeyWords::of(bytes, start, end);
+        let hash = words.hash(ctx);
+        let tag = self.tag(hash);
+        let tag_mask = self.tag(u64::MAX);
+        let ctx_len = u64::from(ctx) << 32 | words.len as u64;
         let mut i = hash as usize & self.mask;
         loop {
-            let slot = &self.slots[i];
-            if slot.node == EMPTY {
+            let slot = self.slots[i];
+            if slot == 0 {
                 return None;
             }
-            if slot.hash == hash && slot.ctx == ctx && self.key_of(slot) == key {
-                return self.nodes.get(slot.node as usize).copied();
+            if slot & tag_mask == tag {
+                let entry = &self.entries[(slot & !tag_mask) as usize - 1];
+                if entry.head == words.head
+                    && entry.tail == words.tail
+                    && entry.ctx_len == ctx_len
+                    && (words.len <= 16 || self.long_key_matches(entry, &bytes[start..end]))
+                {
+                    return Some(Node {
+                        field: (entry.field != NO_FIELD).then_some(FieldId(entry.field)),
+                        is_prefix: entry.ctx != NOT_PREFIX,
+                        ctx: entry.ctx,
+                    });
+                }
             }
             i = (i + 1) & self.mask;
         }
     }
 
-    fn key_of(&self, slot: &Slot) -> &[u8] {
-        let start = slot.key_start as usize;
-        &self.keys[start..start + slot.key_len as usize]
+    #[cold]
+    fn long_key_matches(&self, entry: &Entry, key: &[u8]) -> bool {
+        let start = entry.key_start as usize;
+        self.keys.get(start..start + key.len()) == Some(key)
     }
-}
-
-/// A hash of `(ctx, key)` reading at most 16 bytes of the key (its first and
-/// last eight); collisions are settled by comparing the key.
-#[inline]
-fn key_hash(ctx: u32, key: &[u8]) -> u64 {
-    const K0: u64 = 0x9E37_79B9_7F4A_7C15;
-    const K1: u64 = 0xC2B2_AE3D_27D4_EB4F;
-    let len = key.len();
-    let (head, tail) = if len >= 8 {
-        (load8(&key[..8]), load8(&key[len - 8..]))
-    } else if len >= 4 {
-        (load4(&key[..4]), load4(&key[len - 4..]))
-    } else {
-        let mut v = 0u64;
-        for &b in key {
-            v = (v << 8) | u64::from(b);
-        }
-        (v, 0)
-    };
-    let a = (head ^ (u64::from(ctx) << 32 | len as u64)).wrapping_mul(K0);
-    let b = (tail ^ a.rotate_left(29)).wrapping_mul(K1);
-    b ^ (b >> 31)
-}
-
-#[inline]
-fn load8(bytes: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    buf.copy_from_slice(&bytes[..8]);
-    u64::from_le_bytes(buf)
-}
-
-#[inline]
-fn load4(bytes: &[u8]) -> u64 {
-    let mut buf = [0u8; 4];
-    buf.copy_from_slice(&bytes[..4]);
-    u64::from(u32::from_le_bytes(buf))
 }
 
 #[cfg(test)]
@@ -198,7 +247,7 @@ mod tests {
         let mut ctx = ROOT_CTX;
         let mut node = None;
         for k in keys {
-            let n = t.child(ctx, k.as_bytes())?;
+            let n = t.child(ctx, k.as_bytes(), 0, k.len())?;
             ctx = n.ctx;
             node = Some(n);
         }
@@ -233,8 +282,31 @@ mod tests {
         assert_eq!(empty.field, r.get(""));
         assert!(empty.is_prefix);
         assert_eq!(empty.ctx, ROOT_CTX);
+        assert!(!walk(&t, &["a"]).unwrap().is_prefix);
         assert_eq!(walk(&t, &["", "a"]).and_then(|n| n.field), r.get("a"));
         assert_eq!(walk(&t, &[".a"]).and_then(|n| n.field), r.get(".a"));
+    }
+
+    #[test]
+    fn keys_of_every_length_are_told_apart() {
+        // Keys sharing their first and last eight bytes, around the 8- and
+        // 16-byte boundaries of the inline comparison.
+        let base = "abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut names = Vec::new();
+        for len in 0..=base.len() {
+            names.push(base[..len].to_string());
+            names.push(format!("{}X{}", &base[..len / 2], &base[len / 2..len]));
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (r, t) = table(&refs);
+        for n in &names {
+            assert_eq!(walk(&t, &[n]).and_then(|n| n.field), r.get(n), "{n}");
+        }
+        // Read from inside a longer buffer (the key's words read past its end).
+        let text = b"xxabcdefgyyyyyyyyyyyy";
+        let node = t.child(ROOT_CTX, text, 2, 9).and_then(|n| n.field);
+        assert_eq!(node, r.get("abcdefg"));
+        assert_eq!(t.child(ROOT_CTX, text, 2, 10), None);
     }
 
     #[test]

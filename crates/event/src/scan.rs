@@ -23,6 +23,7 @@
 
 use crate::fields::FieldId;
 use crate::paths::{Node, PathTable, ROOT_CTX, SOURCE_NODE};
+use crate::skip;
 use crate::value::Value;
 use std::borrow::Cow;
 
@@ -34,7 +35,11 @@ pub(crate) struct Malformed {
     pub reason: &'static str,
 }
 
-type Res<T> = Result<T, Malformed>;
+/// The scan stopped; the details are in `Scanner::malformed` (a zero-size
+/// error keeps every `Result` in the hot path as small as its value).
+struct Stop;
+
+type Res<T> = Result<T, Stop>;
 
 /// The search-hit parts of a document.
 #[derive(Debug, Default)]
@@ -50,13 +55,32 @@ pub(crate) struct Found<'a> {
 pub(crate) struct Scratch {
     /// A key that had escapes, decoded.
     key: String,
-    /// Open brackets of the value being skipped.
+    /// Buffers of recycled events' strings, reused for values that have escapes.
+    pool: Vec<Vec<u8>>,
+    /// Open containers of a skipped value beyond the 64 kept in a word
+    /// (see [`crate::skip`]).
     frames: Vec<u8>,
 }
+
+impl Scratch {
+    /// Keeps `s` (a decoded value of a recycled event) for reuse, within bounds.
+    pub(crate) fn keep(&mut self, s: String) {
+        if self.pool.len() < 256 && s.capacity() <= 4096 {
+            self.pool.push(s.into_bytes());
+        }
+    }
+}
+
+/// The `start` of a key that was decoded into `Scratch::key`.
+const DECODED: usize = usize::MAX;
 
 /// serde_json's recursion limit (`remaining_depth` starts at 128 and a
 /// container is refused when entering it would bring it to 0).
 const DEPTH_LIMIT: u8 = 128;
+
+/// What [`Scanner::peek`] returns at the end of the input (never the first
+/// byte of a token, so it falls into every "expected …" error).
+const END: u8 = 0;
 
 /// Scans `text` (a document whose first non-blank byte has been checked by the
 /// caller), appending `(field, value)` for every registered path in document
@@ -66,7 +90,7 @@ pub(crate) fn scan_document<'a>(
     table: &PathTable,
     out: &mut Vec<(FieldId, Value<'a>)>,
     scratch: &mut Scratch,
-) -> Res<Found<'a>> {
+) -> Result<Found<'a>, Malformed> {
     let mut scanner = Scanner {
         text,
         bytes: text.as_bytes(),
@@ -75,8 +99,9 @@ pub(crate) fn scan_document<'a>(
         table,
         out,
         scratch,
+        malformed: Malformed { at: 0, reason: "" },
     };
-    scanner.document()
+    scanner.document().map_err(|Stop| scanner.malformed)
 }
 
 struct Scanner<'a, 'p> {
@@ -88,14 +113,7 @@ struct Scanner<'a, 'p> {
     table: &'p PathTable,
     out: &'p mut Vec<(FieldId, Value<'a>)>,
     scratch: &'p mut Scratch,
-}
-
-/// Where a decoded object key is.
-enum Key {
-    /// `bytes[start..end]`: the key had no escapes.
-    Raw(usize, usize),
-    /// In `scratch.key`.
-    Decoded,
+    malformed: Malformed,
 }
 
 /// What a top-level key of the document is.
@@ -108,46 +126,51 @@ enum TopKey {
 
 impl<'a> Scanner<'a, '_> {
     #[cold]
-    fn fail<T>(&self, reason: &'static str) -> Res<T> {
-        Err(Malformed {
+    fn fail<T>(&mut self, reason: &'static str) -> Res<T> {
+        self.malformed = Malformed {
             at: self.pos,
             reason,
-        })
+        };
+        Err(Stop)
     }
+
+    // ----- structure ---------------------------------------------------------
 
     /// The top-level object: fields, or a search hit's `_index`, `_id` and `_source`.
     fn document(&mut self) -> Res<Found<'a>> {
-        if self.peek() != Some(b'{') {
+        if self.peek() != b'{' {
             return self.fail("expected a JSON object");
         }
         self.enter()?;
         self.pos += 1;
         let mut found = Found::default();
         let mut is_hit = false;
-        let mut first = true;
-        while self.next_key(&mut first)? {
-            let key = self.key()?;
-            let top = match self.key_bytes(&key) {
-                b"_source" => TopKey::Source,
-                b"_index" => TopKey::Index,
-                b"_id" => TopKey::Id,
-                _ if is_hit => TopKey::Path(None),
-                other => TopKey::Path(self.table.child(ROOT_CTX, other)),
-            };
-            self.colon()?;
-            match top {
-                TopKey::Source => {
-                    found.source = Some(self.source()?);
-                    is_hit = true;
+        if self.first_key()? {
+            loop {
+                let (start, end) = self.key_colon()?;
+                let top = match self.key_bytes(start, end) {
+                    b"_source" => TopKey::Source,
+                    b"_index" => TopKey::Index,
+                    b"_id" => TopKey::Id,
+                    _ if is_hit => TopKey::Path(None),
+                    _ => TopKey::Path(self.lookup(ROOT_CTX, start, end)),
+                };
+                match top {
+                    TopKey::Source => {
+                        found.source = Some(self.source()?);
+                        is_hit = true;
+                    }
+                    TopKey::Index => found.index = self.optional_string()?,
+                    TopKey::Id => found.id = self.optional_string()?,
+                    TopKey::Path(Some(node)) => self.visit_inline(node)?,
+                    TopKey::Path(None) => self.skip()?,
                 }
-                TopKey::Index => found.index = self.optional_string()?,
-                TopKey::Id => found.id = self.optional_string()?,
-                TopKey::Path(Some(node)) => self.visit(node)?,
-                TopKey::Path(None) => self.skip()?,
+                if !self.next_key()? {
+                    break;
+                }
             }
         }
-        self.pos += 1;
-        if self.peek().is_some() {
+        if self.peek() != END || self.pos < self.bytes.len() {
             return self.fail("trailing characters");
         }
         Ok(found)
@@ -157,11 +180,15 @@ impl<'a> Scanner<'a, '_> {
     /// document of its own (with its own depth budget, as the reference
     /// re-parses the raw `_source` text).
     fn source(&mut self) -> Res<&'a str> {
-        if self.peek().is_none() {
+        if self.peek() == END {
             return self.fail("EOF while parsing a value");
         }
         let start = self.pos;
-        self.out.clear();
+        for (_, value) in self.out.drain(..) {
+            if let Value::Str(Cow::Owned(s)) = value {
+                self.scratch.keep(s);
+            }
+        }
         let depth = std::mem::replace(&mut self.depth, DEPTH_LIMIT);
         self.visit(SOURCE_NODE)?;
         self.depth = depth;
@@ -174,8 +201,8 @@ impl<'a> Scanner<'a, '_> {
     /// `_index` / `_id`: a string or null.
     fn optional_string(&mut self) -> Res<Option<Cow<'a, str>>> {
         match self.peek() {
-            Some(b'n') => self.word(b"null").map(|()| None),
-            Some(b'"') => {
+            b'n' => self.word(b"null").map(|()| None),
+            b'"' => {
                 self.pos += 1;
                 self.string_value().map(Some)
             }
@@ -185,59 +212,39 @@ impl<'a> Scanner<'a, '_> {
 
     /// A value at a registered path or prefix.
     fn visit(&mut self, node: Node) -> Res<()> {
-        let Some(c) = self.peek() else {
-            return self.fail("EOF while parsing a value");
-        };
-        match c {
+        match self.peek() {
             b'"' => {
                 self.pos += 1;
                 match node.field {
                     Some(field) => {
                         let s = self.string_value()?;
                         self.out.push((field, Value::Str(s)));
+                        Ok(())
                     }
-                    None => self.string_rest(&mut Discard, true, self.pos)?,
+                    None => self.string_rest(&mut Discard, true, self.pos),
                 }
             }
             b'-' | b'0'..=b'9' => {
                 let value = self.number()?;
-                if let Some(field) = node.field {
-                    self.out.push((field, value));
-                }
+                self.push(node, value);
+                Ok(())
             }
+            b'{' => self.visit_object(node),
+            b'[' => self.visit_array(node),
             b't' => {
                 self.word(b"true")?;
                 self.push(node, Value::Bool(true));
+                Ok(())
             }
             b'f' => {
                 self.word(b"false")?;
                 self.push(node, Value::Bool(false));
+                Ok(())
             }
-            b'n' => self.word(b"null")?,
-            b'[' => {
-                self.enter()?;
-                self.pos += 1;
-                let mut first = true;
-                while self.next_element(&mut first)? {
-                    self.visit(node)?;
-                }
-                self.pos += 1;
-                self.depth += 1;
-            }
-            b'{' => {
-                self.enter()?;
-                self.pos += 1;
-                if node.is_prefix {
-                    self.visit_fields(node.ctx)?;
-                } else {
-                    self.skip_fields()?;
-                }
-                self.pos += 1;
-                self.depth += 1;
-            }
-            _ => return self.fail("expected value"),
+            b'n' => self.word(b"null"),
+            END => self.fail("EOF while parsing a value"),
+            _ => self.fail("expected value"),
         }
-        Ok(())
     }
 
     #[inline]
@@ -247,31 +254,81 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// The entries of an object below a prefix: each key looked up in `ctx`.
-    fn visit_fields(&mut self, ctx: u32) -> Res<()> {
-        let table = self.table;
-        let mut first = true;
-        while self.next_key(&mut first)? {
-            let key = self.key()?;
-            let child = table.child(ctx, self.key_bytes(&key));
-            self.colon()?;
-            match child {
-                Some(node) => self.visit(node)?,
-                None => self.skip()?,
+    /// An object at a visited path: below a prefix each key is looked up in
+    /// the node's context; elsewhere keys are still decoded (the reference
+    /// reads them) and values skipped.
+    #[inline(never)]
+    fn visit_object(&mut self, node: Node) -> Res<()> {
+        self.enter()?;
+        self.pos += 1;
+        if self.first_key()? {
+            loop {
+                let (start, end) = self.key_colon()?;
+                let child = if node.is_prefix {
+                    self.lookup(node.ctx, start, end)
+                } else {
+                    None
+                };
+                match child {
+                    Some(child) => self.visit_inline(child)?,
+                    None => self.skip()?,
+                }
+                if !self.next_key()? {
+                    break;
+                }
             }
         }
+        self.depth += 1;
         Ok(())
     }
 
-    /// The entries of an object at a path nothing is registered below: keys
-    /// are still decoded (the reference reads them), values skipped.
-    fn skip_fields(&mut self) -> Res<()> {
-        let mut first = true;
-        while self.next_key(&mut first)? {
-            self.key()?;
-            self.colon()?;
-            self.skip()?;
+    /// [`Self::visit`] with the commonest case, a string kept without
+    /// escapes, handled in the caller's loop.
+    #[inline(always)]
+    fn visit_inline(&mut self, node: Node) -> Res<()> {
+        if let (Some(field), Some(b'"')) = (node.field, self.bytes.get(self.pos)) {
+            let start = self.pos + 1;
+            let end = find_special(self.bytes, start);
+            if self.bytes.get(end) == Some(&b'"') {
+                if let Some(s) = self.text.get(start..end) {
+                    self.pos = end + 1;
+                    self.out.push((field, Value::Str(Cow::Borrowed(s))));
+                    return Ok(());
+                }
+            }
         }
+        self.visit(node)
+    }
+
+    /// An array at a visited path: every element is a value of the same path.
+    #[inline(never)]
+    fn visit_array(&mut self, node: Node) -> Res<()> {
+        self.enter()?;
+        self.pos += 1;
+        match self.peek() {
+            b']' => self.pos += 1,
+            END => return self.fail("EOF while parsing a list"),
+            _ => loop {
+                self.visit(node)?;
+                match self.peek() {
+                    b',' => {
+                        self.pos += 1;
+                        match self.peek() {
+                            b']' => return self.fail("trailing comma"),
+                            END => return self.fail("EOF while parsing a value"),
+                            _ => {}
+                        }
+                    }
+                    b']' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    END => return self.fail("EOF while parsing a list"),
+                    _ => return self.fail("expected `,` or `]`"),
+                }
+            },
+        }
+        self.depth += 1;
         Ok(())
     }
 
@@ -285,76 +342,79 @@ impl<'a> Scanner<'a, '_> {
         Ok(())
     }
 
-    /// Moves to the next key of an object (past its opening quote); false at
-    /// the closing brace, which is left for the caller.
+    /// After an object's `{`: true at its first key (moved past the key's
+    /// opening quote), false past an immediate `}`.
     #[inline]
-    fn next_key(&mut self, first: &mut bool) -> Res<bool> {
+    fn first_key(&mut self) -> Res<bool> {
         match self.peek() {
-            Some(b'}') => return Ok(false),
-            Some(b'"') if *first => {}
-            Some(b',') if !*first => {
+            b'"' => {
                 self.pos += 1;
-                if self.peek() != Some(b'"') {
-                    return self.fail("expected a key");
-                }
-            }
-            None => return self.fail("EOF while parsing an object"),
-            Some(_) if *first => return self.fail("key must be a string"),
-            Some(_) => return self.fail("expected `,` or `}`"),
-        }
-        *first = false;
-        self.pos += 1;
-        Ok(true)
-    }
-
-    /// Moves to the next element of an array; false at the closing bracket.
-    #[inline]
-    fn next_element(&mut self, first: &mut bool) -> Res<bool> {
-        match self.peek() {
-            Some(b']') => Ok(false),
-            None => self.fail("EOF while parsing a list"),
-            Some(_) if *first => {
-                *first = false;
                 Ok(true)
             }
-            Some(b',') => {
+            b'}' => {
+                self.pos += 1;
+                Ok(false)
+            }
+            END => self.fail("EOF while parsing an object"),
+            _ => self.fail("key must be a string"),
+        }
+    }
+
+    /// After an object's value: true at the next key (moved past its opening
+    /// quote), false past the closing `}`.
+    #[inline(always)]
+    fn next_key(&mut self) -> Res<bool> {
+        match self.peek() {
+            b',' => {
                 self.pos += 1;
                 match self.peek() {
-                    Some(b']') => self.fail("trailing comma"),
-                    Some(_) => Ok(true),
-                    None => self.fail("EOF while parsing a value"),
+                    b'"' => {
+                        self.pos += 1;
+                        Ok(true)
+                    }
+                    b'}' => self.fail("trailing comma"),
+                    END => self.fail("EOF while parsing a value"),
+                    _ => self.fail("key must be a string"),
                 }
             }
-            Some(_) => self.fail("expected `,` or `]`"),
+            b'}' => {
+                self.pos += 1;
+                Ok(false)
+            }
+            END => self.fail("EOF while parsing an object"),
+            _ => self.fail("expected `,` or `}`"),
         }
     }
 
     #[inline]
     fn colon(&mut self) -> Res<()> {
-        if self.peek() != Some(b':') {
+        if self.peek() != b':' {
             return self.fail("expected `:`");
         }
         self.pos += 1;
         Ok(())
     }
 
-    /// The next byte that is not JSON whitespace (not consumed).
-    #[inline]
-    fn peek(&mut self) -> Option<u8> {
+    /// The next byte that is not JSON whitespace (not consumed), [`END`] at
+    /// the end of the input.
+    #[inline(always)]
+    fn peek(&mut self) -> u8 {
         match self.bytes.get(self.pos) {
-            Some(&c) if c > b' ' => Some(c),
+            Some(&c) if c > b' ' => c,
             _ => self.peek_after_blanks(),
         }
     }
 
-    fn peek_after_blanks(&mut self) -> Option<u8> {
+    #[cold]
+    #[inline(never)]
+    fn peek_after_blanks(&mut self) -> u8 {
         while let Some(&c) = self.bytes.get(self.pos) {
             match c {
                 b' ' | b'\n' | b'\t' | b'\r' => self.pos += 1,
-                _ => return Some(c),
+                _ => return c,
             }
         }
-        None
+        END
     }
 
     /// `true`, `false` or `null` at the current position.
@@ -370,28 +430,54 @@ impl<'a> Scanner<'a, '_> {
 
     // ----- strings -----------------------------------------------------------
 
-    /// A key (after its opening quote), decoded and validated as the
-    /// reference's map keys are.
-    #[inline]
-    fn key(&mut self) -> Res<Key> {
+    /// A key (after its opening quote) and the `:` after it. The key is
+    /// decoded and validated as the reference's map keys are; returns
+    /// `bytes[start..end]` for a key without escapes, `(DECODED, len)` for one
+    /// decoded into `scratch.key`.
+    #[inline(always)]
+    fn key_colon(&mut self) -> Res<(usize, usize)> {
         let start = self.pos;
         let end = find_special(self.bytes, start);
-        if self.bytes.get(end) == Some(&b'"') {
+        let key = if self.bytes.get(end) == Some(&b'"') {
+            if self.bytes.get(end + 1) == Some(&b':') {
+                self.pos = end + 2;
+                return Ok((start, end));
+            }
             self.pos = end + 1;
-            return Ok(Key::Raw(start, end));
-        }
+            (start, end)
+        } else {
+            self.escaped_key(start, end)?
+        };
+        self.colon()?;
+        Ok(key)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn escaped_key(&mut self, start: usize, end: usize) -> Res<(usize, usize)> {
         let mut key = std::mem::take(&mut self.scratch.key);
         key.clear();
         let decoded = self.string_from(&mut key, true, start, end);
+        let len = key.len();
         self.scratch.key = key;
-        decoded.map(|()| Key::Decoded)
+        decoded.map(|()| (DECODED, len))
     }
 
-    #[inline]
-    fn key_bytes(&self, key: &Key) -> &[u8] {
-        match *key {
-            Key::Raw(start, end) => &self.bytes[start..end],
-            Key::Decoded => self.scratch.key.as_bytes(),
+    fn key_bytes(&self, start: usize, end: usize) -> &[u8] {
+        if start == DECODED {
+            self.scratch.key.as_bytes()
+        } else {
+            &self.bytes[start..end]
+        }
+    }
+
+    /// The node of key `(start, end)` (as returned by [`Self::key_colon`]) in `ctx`.
+    #[inline(always)]
+    fn lookup(&self, ctx: u32, start: usize, end: usize) -> Option<Node> {
+        if start == DECODED {
+            self.table.child(ctx, self.scratch.key.as_bytes(), 0, end)
+        } else {
+            self.table.child(ctx, self.bytes, start, end)
         }
     }
 
@@ -407,9 +493,72 @@ impl<'a> Scanner<'a, '_> {
                 None => self.fail("invalid string"),
             };
         }
-        let mut owned = String::with_capacity(end - start + 16);
-        self.string_from(&mut owned, true, start, end)?;
-        Ok(Cow::Owned(owned))
+        self.escaped_string_value(start)
+    }
+
+    /// A string value with escapes, decoded into a buffer of the pool (a
+    /// recycled event's) or a new one.
+    #[inline(never)]
+    fn escaped_string_value(&mut self, start: usize) -> Res<Cow<'a, str>> {
+        let mut decoded = self.scratch.pool.pop().unwrap_or_default();
+        decoded.clear();
+        let result = self.decode_string(&mut decoded, start);
+        match result.map(|()| String::from_utf8(decoded)) {
+            Ok(Ok(s)) => Ok(Cow::Owned(s)),
+            Ok(Err(e)) => {
+                self.scratch.pool.push(e.into_bytes());
+                self.fail("invalid string")
+            }
+            Err(stop) => Err(stop),
+        }
+    }
+
+    /// Decodes the string (after its opening quote) at `start` into `out`,
+    /// sixteen bytes at a time between escapes, requiring `\u` surrogates to
+    /// pair. The input is UTF-8 and escapes decode to whole characters, so
+    /// `out` is UTF-8.
+    fn decode_string(&mut self, out: &mut Vec<u8>, mut at: usize) -> Res<()> {
+        let bytes = self.bytes;
+        loop {
+            if let Some(block) = bytes.get(at..at + 16) {
+                let hits = special_mask(block);
+                let run = if hits == 0 {
+                    16
+                } else {
+                    hits.trailing_zeros() as usize
+                };
+                out.extend_from_slice(block);
+                out.truncate(out.len() - 16 + run);
+                at += run;
+                if hits == 0 {
+                    continue;
+                }
+            } else {
+                let end = find_special(bytes, at);
+                out.extend_from_slice(&bytes[at..end]);
+                at = end;
+            }
+            self.pos = at + 1;
+            match bytes.get(at) {
+                Some(b'"') => return Ok(()),
+                Some(b'\\') => {
+                    let mut utf8 = [0u8; 4];
+                    let mut sink = Utf8Sink::new(&mut utf8);
+                    self.escape(&mut sink, true)?;
+                    out.extend_from_slice(sink.written());
+                    at = self.pos;
+                }
+                Some(_) => {
+                    self.pos = at;
+                    return self
+                        .fail("control character (\\u0000-\\u001F) found while parsing a string");
+                }
+                None => {
+                    self.pos = at;
+                    return self.fail("EOF while parsing a string");
+                }
+            }
+        }
     }
 
     /// The rest of a string from `start`, decoded into `sink`.
@@ -455,18 +604,6 @@ impl<'a> Scanner<'a, '_> {
                 }
             }
         }
-    }
-
-    /// A string in a skipped value (after its opening quote).
-    #[inline]
-    fn skip_string(&mut self) -> Res<()> {
-        let start = self.pos;
-        let end = find_special(self.bytes, start);
-        if self.bytes.get(end) == Some(&b'"') {
-            self.pos = end + 1;
-            return Ok(());
-        }
-        self.string_from(&mut Discard, false, start, end)
     }
 
     /// An escape after its backslash. `strict` (visited strings) requires
@@ -642,88 +779,25 @@ impl<'a> Scanner<'a, '_> {
 
     // ----- skipping ----------------------------------------------------------
 
-    /// Skips one value, validating it as serde_json's `ignore_value` does.
-    /// Iterative: nesting in skipped values is not limited.
+    /// Skips one value, validating it as serde_json's `ignore_value` does
+    /// (see [`crate::skip`]).
+    #[inline]
     fn skip(&mut self) -> Res<()> {
-        let base = self.scratch.frames.len();
-        let result = self.skip_nested(base);
-        self.scratch.frames.truncate(base);
-        result
-    }
-
-    fn skip_nested(&mut self, base: usize) -> Res<()> {
-        'value: loop {
-            let Some(c) = self.peek() else {
-                return self.fail("EOF while parsing a value");
-            };
-            match c {
-                b'"' => {
-                    self.pos += 1;
-                    self.skip_string()?;
-                }
-                b'-' | b'0'..=b'9' => {
-                    self.number_token()?;
-                }
-                b't' => self.word(b"true")?,
-                b'f' => self.word(b"false")?,
-                b'n' => self.word(b"null")?,
-                b'[' => {
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b']') => self.pos += 1,
-                        _ => {
-                            self.scratch.frames.push(b'[');
-                            continue 'value;
-                        }
-                    }
-                }
-                b'{' => {
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'}') => self.pos += 1,
-                        _ => {
-                            self.scratch.frames.push(b'{');
-                            self.skipped_key()?;
-                            continue 'value;
-                        }
-                    }
-                }
-                _ => return self.fail("expected value"),
+        let skipped = match self.peek() {
+            b'"' => skip::skip_string(self.bytes, self.pos + 1),
+            b'-' | b'0'..=b'9' => skip::skip_number(self.bytes, self.pos),
+            _ => skip::skip_value(self.bytes, self.pos, &mut self.scratch.frames),
+        };
+        match skipped {
+            Ok(pos) => {
+                self.pos = pos;
+                Ok(())
             }
-            // A value is complete: close the containers it completes.
-            while let Some(&frame) = self.scratch.frames.get(base..).and_then(<[u8]>::last) {
-                let close = if frame == b'[' { b']' } else { b'}' };
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        if frame == b'{' {
-                            self.skipped_key()?;
-                        }
-                        continue 'value;
-                    }
-                    Some(c) if c == close => {
-                        self.pos += 1;
-                        self.scratch.frames.pop();
-                    }
-                    Some(_) if frame == b'[' => return self.fail("expected `,` or `]`"),
-                    Some(_) => return self.fail("expected `,` or `}`"),
-                    None if frame == b'[' => return self.fail("EOF while parsing a list"),
-                    None => return self.fail("EOF while parsing an object"),
-                }
+            Err(malformed) => {
+                self.malformed = malformed;
+                Err(Stop)
             }
-            return Ok(());
         }
-    }
-
-    /// `"key":` inside a skipped object.
-    fn skipped_key(&mut self) -> Res<()> {
-        match self.peek() {
-            Some(b'"') => self.pos += 1,
-            Some(_) => return self.fail("key must be a string"),
-            None => return self.fail("EOF while parsing an object"),
-        }
-        self.skip_string()?;
-        self.colon()
     }
 }
 
@@ -752,6 +826,30 @@ impl Sink for String {
     }
 }
 
+/// One escape's character, UTF-8 encoded into a small buffer.
+struct Utf8Sink<'b> {
+    buf: &'b mut [u8; 4],
+    len: usize,
+}
+
+impl<'b> Utf8Sink<'b> {
+    fn new(buf: &'b mut [u8; 4]) -> Self {
+        Utf8Sink { buf, len: 0 }
+    }
+
+    fn written(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Sink for Utf8Sink<'_> {
+    fn push_str(&mut self, _: &str) {}
+    #[inline]
+    fn push_char(&mut self, c: char) {
+        self.len = c.encode_utf8(self.buf).len();
+    }
+}
+
 /// Validates without keeping anything.
 struct Discard;
 
@@ -763,39 +861,97 @@ impl Sink for Discard {
 }
 
 /// The index of the first `"`, `\` or control character (< 0x20) at or after
-/// `from`, or `bytes.len()`. Eight bytes at a time: each test below sets the
-/// high bit of a byte that matches; borrows can only set bits above the first
-/// true match, so the lowest set bit is exact.
+/// `from`, or `bytes.len()`: sixteen bytes at a time, the last (partial) block
+/// read as the input's final sixteen bytes.
 #[inline]
-fn find_special(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let rest = bytes.get(from..).unwrap_or_default();
-    let mut chunks = rest.chunks_exact(8);
-    let mut offset = from;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let hits = (x.wrapping_sub(ONES * 0x20)
-            | quote.wrapping_sub(ONES) & !quote
-            | backslash.wrapping_sub(ONES) & !backslash)
-            & !x
-            & HIGH;
+pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
+    let len = bytes.len();
+    let mut at = from;
+    while let Some(block) = bytes.get(at..at + 16) {
+        let hits = special_mask(block);
         if hits != 0 {
-            return offset + (hits.trailing_zeros() / 8) as usize;
+            return at + hits.trailing_zeros() as usize;
         }
-        offset += 8;
+        at += 16;
     }
-    for &b in chunks.remainder() {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            return offset;
+    if at >= len {
+        return len;
+    }
+    match bytes.get(len.saturating_sub(16)..) {
+        Some(last) if last.len() == 16 => {
+            let hits = special_mask(last) >> (16 - (len - at));
+            if hits != 0 {
+                at + hits.trailing_zeros() as usize
+            } else {
+                len
+            }
         }
-        offset += 1;
+        _ => bytes[at..]
+            .iter()
+            .position(|&b| is_special(b))
+            .map_or(len, |i| at + i),
     }
-    offset
+}
+
+#[inline]
+fn is_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// Bit `i` set when `block[i]` (of 16 bytes) is `"`, `\` or a control character.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn special_mask(block: &[u8]) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    debug_assert_eq!(block.len(), 16);
+    if block.len() < 16 {
+        return swar_mask(block);
+    }
+    // SAFETY: SSE2 is part of the x86_64 baseline, and the load reads the 16
+    // bytes of `block` (checked above; `loadu` needs no alignment).
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // min(v, 0x1f) == v  ⇔  v <= 0x1f (unsigned)
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn special_mask(block: &[u8]) -> u32 {
+    swar_mask(block)
+}
+
+/// The portable form of [`special_mask`], eight bytes at a time with exact
+/// per-byte tests (no borrow crosses a byte): `zero(y)` sets the high bit of
+/// each zero byte of `y`.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn swar_mask(block: &[u8]) -> u32 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let zero = |y: u64| !(((y & LOW7) + LOW7) | y) & HIGH;
+    let mut mask = 0u32;
+    for (i, chunk) in block.chunks(8).enumerate() {
+        let mut word = [0xFFu8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = zero(x & (ONES * 0xE0))
+            | zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')));
+        for byte in 0..8 {
+            if hits >> (8 * byte + 7) & 1 == 1 {
+                mask |= 1 << (8 * i + byte);
+            }
+        }
+    }
+    mask
 }
 
 #[cfg(test)]
@@ -821,6 +977,38 @@ mod tests {
         for from in 0..20 {
             let bytes = b"0123456789abcdef0123\"";
             assert_eq!(find_special(bytes, from), 20);
+        }
+    }
+
+    #[test]
+    fn block_masks_agree_with_the_byte_test() {
+        let mut x = 0x1234_5678_9ABC_DEF1u64;
+        for _ in 0..20_000 {
+            let mut block = [0u8; 16];
+            for b in &mut block {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Mostly printable, some specials and high bytes.
+                *b = match x % 16 {
+                    0 => b'"',
+                    1 => b'\\',
+                    2 => (x >> 8) as u8 % 0x21,
+                    3 => 0x80 | (x >> 8) as u8,
+                    _ => b'a' + (x >> 8) as u8 % 26,
+                };
+            }
+            let exact = block
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| is_special(b))
+                .fold(0u32, |m, (i, _)| m | 1 << i);
+            assert_eq!(special_mask(&block), exact, "{block:?}");
+            assert_eq!(swar_mask(&block), exact, "{block:?}");
+            for from in 0..16 {
+                let want = block[from..].iter().position(|&b| is_special(b));
+                assert_eq!(find_special(&block, from), want.map_or(16, |i| from + i));
+            }
         }
     }
 }

@@ -8,12 +8,14 @@
 //! search hits and pretty-printed), hand-written edge cases, numbers of every
 //! shape, and deterministic random mutations of all of them.
 
+#[path = "../benches/support/compare.rs"]
+mod compare;
 #[path = "../benches/support/corpus.rs"]
 mod corpus;
 
+use compare::same_outcome;
 use event::json::{reference, Parser};
-use event::{parse_event, Event, FieldRegistry, ParseError, Value};
-use std::borrow::Cow;
+use event::{parse_event, FieldRegistry};
 
 fn registry(paths: &[impl AsRef<str>]) -> FieldRegistry {
     let mut r = FieldRegistry::new();
@@ -56,54 +58,6 @@ fn registries(docs: &[String]) -> Vec<(&'static str, FieldRegistry)> {
         ),
         ("none", FieldRegistry::new()),
     ]
-}
-
-// The variant (borrowed or owned) is part of what is compared.
-#[allow(clippy::ptr_arg)]
-fn same_cow(a: &Cow<'_, str>, b: &Cow<'_, str>) -> bool {
-    a == b
-        && matches!(
-            (a, b),
-            (Cow::Borrowed(_), Cow::Borrowed(_)) | (Cow::Owned(_), Cow::Owned(_))
-        )
-}
-
-fn same_value(a: &Value<'_>, b: &Value<'_>) -> bool {
-    match (a, b) {
-        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-        (Value::Str(x), Value::Str(y)) => same_cow(x, y),
-        _ => a == b,
-    }
-}
-
-fn same_opt(a: &Option<Cow<'_, str>>, b: &Option<Cow<'_, str>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => same_cow(a, b),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-fn same_event(a: &Event<'_>, b: &Event<'_>) -> bool {
-    a.entries().len() == b.entries().len()
-        && a.entries()
-            .iter()
-            .zip(b.entries())
-            .all(|((fa, va), (fb, vb))| fa == fb && same_value(va, vb))
-        && same_opt(&a.index, &b.index)
-        && same_opt(&a.id, &b.id)
-        && a.source.as_ptr() == b.source.as_ptr()
-        && a.source.len() == b.source.len()
-}
-
-type Outcome<'a> = Result<Event<'a>, ParseError>;
-
-fn same_outcome(a: &Outcome<'_>, b: &Outcome<'_>) -> bool {
-    match (a, b) {
-        (Ok(a), Ok(b)) => same_event(a, b),
-        (Err(a), Err(b)) => a == b,
-        _ => false,
-    }
 }
 
 #[derive(Default, Debug)]
