@@ -293,6 +293,23 @@ mod tests {
     }
 
     #[test]
+    fn floats_are_correctly_rounded() {
+        // 9007199254740993.0 is halfway between two doubles: ties-to-even gives
+        // 9007199254740992 (what Java's Double.parseDouble, hence Elasticsearch,
+        // reads). serde_json without its `float_roundtrip` feature multiplies
+        // twice and gives 9007199254740994; the workspace enables the feature
+        // so that the reference parser is correct too.
+        let r = reg(&["a"]);
+        let text = r#"{"a":9007199254740993.0}"#;
+        for e in [parse_event(text, &r), reference::parse_event(text, &r)] {
+            assert_eq!(
+                e.unwrap().first(r.get("a").unwrap()),
+                Some(&Value::Float(9007199254740992.0))
+            );
+        }
+    }
+
+    #[test]
     fn recycled_entries_keep_their_allocation() {
         let r = reg(&["a"]);
         let mut parser = Parser::new();
