@@ -173,6 +173,25 @@ pub struct HuntArgs {
     /// Elasticsearch index mapping (JSON) giving field types; default: ECS.
     #[arg(long, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
+    /// The run's time: alerts' `@timestamp`, KQL date math and exception expiry
+    /// (default: the current time). Fix it for reproducible output.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// How far out of time order an event may arrive (after later ones, per
+    /// input or across inputs) and still take part in sequences: `30s`, `5m`,
+    /// `2h`. Larger windows hold more events in memory (at most 48 MiB).
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    pub reorder_window: String,
+    /// Records per batch handed to a worker (testing aid).
+    #[arg(long, value_name = "N", hide = true)]
+    pub batch_records: Option<usize>,
+    /// Bytes of kept events always held in time order (testing aid).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub reorder_hold: Option<usize>,
+    /// Read and parse the events with the rules' fields, evaluate nothing
+    /// (the benchmarks' floor).
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
 }
 
 #[derive(Args, Debug)]

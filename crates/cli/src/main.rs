@@ -3,6 +3,7 @@
 
 mod args;
 mod fields;
+mod hunt_cmd;
 mod load;
 mod output;
 mod query_cmd;
@@ -16,10 +17,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match &cli.command {
         args::Command::Query(q) => query_cmd::run(q),
-        args::Command::Hunt(_) => {
-            eprintln!("vigil: hunt is not available yet");
-            ExitCode::from(2)
-        }
+        args::Command::Hunt(h) => hunt_cmd::run(h),
         args::Command::Validate(v) => validate_cmd::run(v),
     }
 }

@@ -136,7 +136,17 @@ pub fn run(args: &QueryArgs) -> ExitCode {
         return ExitCode::from(EXIT_OK);
     }
     let started = Instant::now();
-    let (docs, io_failed) = load::read_all(&args.files, &mut reporter);
+    let (docs, io_failed) = if has_unknown_optional_fields(args, &schema) {
+        // Whether `?x` is a field or a null constant depends on every event:
+        // read them all.
+        load::read_all(&args.files, &mut reporter)
+    } else {
+        let plan = &compiled.plan;
+        let category = compiled.category.id;
+        let keep = |e: &event::Event<'_>| may_take_part(plan, category, e);
+        let read = load::read_filtered(&args.files, &registry, &keep, &mut reporter);
+        (read.docs, read.io_failed)
+    };
     let parsed = load::parse_all(&docs, &registry, &mut reporter);
     let null_fields = unmapped_optional_fields(args, &schema, &registry, &parsed);
     if !null_fields.is_empty() {
@@ -148,10 +158,9 @@ pub fn run(args: &QueryArgs) -> ExitCode {
     }
     let records: Vec<EventRecord<'_>> = parsed
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
+        .map(|p| {
             EventRecord::new(
-                i as u64,
+                p.doc.ordinal,
                 p.event.clone(),
                 &compiled.timestamp,
                 compiled.tiebreaker.as_ref(),
@@ -194,6 +203,39 @@ pub fn run(args: &QueryArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_OK)
     }
+}
+
+/// Whether an event can be part of a result: it matches the event query, or
+/// one stage (missing-event steps and `until` included) of a sequence or
+/// sample. Events that cannot are never kept, so memory follows the matches.
+fn may_take_part(plan: &QueryPlan, category: event::FieldId, e: &event::Event<'_>) -> bool {
+    let matches = |q: &ir::EventQuery| {
+        matcher::order::in_category(q, e, category) && matcher::pred::matches(&q.condition, e)
+    };
+    match &plan.plan {
+        Plan::Event(q) => matches(q),
+        Plan::Sequence(s) => s
+            .stages
+            .iter()
+            .chain(s.until.iter())
+            .any(|st| matches(&st.query)),
+        Plan::Sample(s) => s.stages.iter().any(|st| matches(&st.query)),
+    }
+}
+
+/// Whether the query names an optional field (`?x`) that the schema does not
+/// know: then its meaning (field or null constant) depends on the whole input.
+fn has_unknown_optional_fields(args: &QueryArgs, schema: &Schema) -> bool {
+    if args.language != Language::Eql {
+        return false;
+    }
+    let Ok(query) = eql::parse(&args.query) else {
+        return false;
+    };
+    query
+        .field_uses()
+        .iter()
+        .any(|u| u.optional && schema.resolve(&u.name).unmapped)
 }
 
 /// EQL optional fields (`?name`) that neither the schema nor any input event

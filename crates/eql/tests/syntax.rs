@@ -184,7 +184,7 @@ fn more_error_codes() {
         ("process where cidrMatch(source.ip, process.name)", "EQL0028: second argument of [cidrMatch(source.ip, process.name)] must be a constant, received [process.name]"),
         ("process where cidrMatch(source.ip, \"300.1.1.1\")", "EQL0033: [300.1.1.1] is not a valid IP address or CIDR block"),
         ("process where cidrMatch(process.name, \"10.0.0.0/8\")", "EQL0027: first argument of [cidrMatch(process.name, \"10.0.0.0/8\")] must be [ip], found value [process.name] type [keyword]"),
-        ("process where process.name regex \"a(\"", "EQL0032: Invalid regular expression [a(]: unclosed group"),
+        ("process where process.name regex \"a(\"", "EQL0032: Invalid regular expression [a(]: unexpected end-of-string"),
         ("process where process.pid : \"1\"", "EQL0027: first argument of [process.pid : \"1\"] must be [string], found value [process.pid] type [long]"),
         ("process where process.name", "EQL0029: Condition expression needs to be boolean, found [keyword]"),
         ("process where process.name and true", "EQL0027: first argument of [process.name and true] must be [boolean], found value [process.name] type [keyword]"),

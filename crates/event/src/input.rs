@@ -30,6 +30,14 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead + Send>> {
     } else {
         Box::new(File::open(Path::new(path))?)
     };
+    decompress(raw, path)
+}
+
+/// Buffers `raw` and decompresses it by the magic bytes or the extension of
+/// `name` (gzip, zstd), as [`open`] does; for callers that wrap the file
+/// (e.g. to count the bytes read for a progress bar).
+pub fn decompress(raw: Box<dyn Read + Send>, name: &str) -> io::Result<Box<dyn BufRead + Send>> {
+    let path = name;
     let mut buffered = BufReader::with_capacity(1 << 16, raw);
     let head = buffered.fill_buf()?;
     let gz = head.starts_with(&[0x1f, 0x8b]) || path.ends_with(".gz");

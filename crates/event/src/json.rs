@@ -101,8 +101,12 @@ pub enum ParseError {
 }
 
 /// Parses one JSON document (or search hit), keeping the fields in `registry`.
+///
+/// The event's entries grow to fit (no room reserved ahead, unlike
+/// [`Parser::parse`]): one-shot parses are the ones whose events are kept.
 pub fn parse_event<'a>(text: &'a str, registry: &FieldRegistry) -> Result<Event<'a>, ParseError> {
-    Parser::new().parse(text, registry)
+    check_start(text)?;
+    Parser::new().scan(text, registry, Vec::new())
 }
 
 /// Parses documents one after another, reusing its buffers and the entries of
@@ -143,6 +147,17 @@ impl Parser {
             // A first parse: room for a typical event's values at once.
             entries.reserve(32);
         }
+        self.scan(text, registry, entries)
+    }
+
+    /// Scans a document whose start [`check_start`] accepted into `entries`
+    /// (empty); on error they are kept for the next parse.
+    fn scan<'a>(
+        &mut self,
+        text: &'a str,
+        registry: &FieldRegistry,
+        mut entries: Vec<(FieldId, Value<'a>)>,
+    ) -> Result<Event<'a>, ParseError> {
         match scan::scan_document(text, registry.path_table(), &mut entries, &mut self.scratch) {
             Ok(found) => {
                 entries.sort_by_key(|(f, _)| *f);

@@ -125,6 +125,13 @@ fn print_unquoted(out: &mut String, s: &str) {
         out.push_str(&s[1..]);
         return;
     }
+    if s.is_empty() {
+        // Only a value of characters that JavaScript's `trim` removes but the
+        // grammar does not treat as whitespace (e.g. U+000B) reads back as an
+        // empty unquoted literal.
+        out.push('\u{b}');
+        return;
+    }
     escape_unquoted(out, s);
 }
 

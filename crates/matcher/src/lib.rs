@@ -10,6 +10,7 @@
 //! - [`sequence`]: the streaming sequence state machine;
 //! - [`sample`]: `sample by`;
 //! - [`exec`]: a whole query over an event set (`vigil query`);
+//! - [`ruleset`]: every rule of a run compiled together (`vigil hunt`);
 //! - [`order`], [`values`], [`dates`], [`java`]: ordering, type views, date
 //!   bounds and the Java semantics results depend on.
 
@@ -20,6 +21,7 @@ pub mod functions;
 pub mod java;
 pub mod order;
 pub mod pred;
+pub mod ruleset;
 pub mod sample;
 pub mod script;
 pub mod sequence;

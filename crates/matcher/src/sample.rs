@@ -15,7 +15,11 @@
 //!   per key.
 //!
 //! A sample needs the whole input (its keys are only known at the end), so
-//! unlike sequences this runs over a batch.
+//! unlike sequences this runs over a batch: [`run`]. [`SampleState`] is the
+//! same in streaming form for callers that cannot hold the input: events may
+//! come in any order with their input position, and per join key and stage
+//! only the first `stages + max_samples_per_key − 1` (by position) are kept,
+//! so memory is O(keys × stages²), not the input.
 
 use event::{Event, FieldId};
 use ir::SamplePlan;
@@ -128,6 +132,122 @@ fn match_samples(lists: &[Vec<usize>], max: usize) -> Vec<Vec<usize>> {
     out
 }
 
+/// A sample found by [`SampleState`]: the handles pushed for its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamedSample<T> {
+    pub join_keys: Vec<KeyValue>,
+    pub events: Vec<T>,
+}
+
+/// The buckets of one sample plan, fed one event at a time (see the module
+/// docs): the result of [`SampleState::finish`] equals [`run`]'s over the
+/// events in position order.
+pub struct SampleState<'p, T> {
+    plan: &'p SamplePlan,
+    category_field: FieldId,
+    max_samples_per_key: usize,
+    per_stage: usize,
+    /// key → per stage, (position, handle) sorted by position, at most `per_stage`.
+    buckets: BTreeMap<Vec<KeyValue>, Vec<Vec<(u64, T)>>>,
+    error_count: usize,
+}
+
+impl<'p, T: Clone> SampleState<'p, T> {
+    pub fn new(plan: &'p SamplePlan, category_field: FieldId, max_samples_per_key: usize) -> Self {
+        let max = max_samples_per_key.max(1);
+        SampleState {
+            plan,
+            category_field,
+            max_samples_per_key: max,
+            per_stage: plan.stages.len() + max - 1,
+            buckets: BTreeMap::new(),
+            error_count: 0,
+        }
+    }
+
+    /// Script errors met (those events did not match the stage).
+    pub fn error_count(&self) -> usize {
+        self.error_count
+    }
+
+    /// Join keys with a bucket (for memory accounting).
+    pub fn keys(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Offers the event at input `position` (unique per event) to every stage.
+    pub fn push(&mut self, position: u64, handle: &T, event: &Event<'_>) {
+        let stages = self.plan.stages.len();
+        for (s, stage) in self.plan.stages.iter().enumerate() {
+            if !in_category(&stage.query, event, self.category_field) {
+                continue;
+            }
+            match crate::pred::eval(&stage.query.condition, event) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => {
+                    self.error_count += 1;
+                    continue;
+                }
+            }
+            for key in key_tuples(&stage.keys, event) {
+                let lists = self
+                    .buckets
+                    .entry(key)
+                    .or_insert_with(|| vec![Vec::new(); stages]);
+                keep_first(&mut lists[s], self.per_stage, position, handle);
+            }
+        }
+    }
+
+    /// The samples, in key order, at most `limit`.
+    pub fn finish(self, limit: Option<usize>) -> Vec<StreamedSample<T>> {
+        let mut out = Vec::new();
+        if limit == Some(0) {
+            return out;
+        }
+        for (key, lists) in self.buckets {
+            if lists.iter().any(Vec::is_empty) {
+                continue;
+            }
+            let positions: Vec<Vec<usize>> = lists
+                .iter()
+                .map(|l| l.iter().map(|(p, _)| *p as usize).collect())
+                .collect();
+            for sample in match_samples(&positions, self.max_samples_per_key) {
+                let events = sample
+                    .iter()
+                    .zip(&lists)
+                    .filter_map(|(p, l)| l.iter().find(|(q, _)| *q as usize == *p))
+                    .map(|(_, h)| h.clone())
+                    .collect();
+                out.push(StreamedSample {
+                    join_keys: key.clone(),
+                    events,
+                });
+                if limit.is_some_and(|l| out.len() >= l) {
+                    return out;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Inserts (position, handle) into `list` (sorted by position) unless there,
+/// keeping the first `cap`.
+fn keep_first<T: Clone>(list: &mut Vec<(u64, T)>, cap: usize, position: u64, handle: &T) {
+    let at = match list.binary_search_by_key(&position, |(p, _)| *p) {
+        Ok(_) => return,
+        Err(at) => at,
+    };
+    if at >= cap {
+        return;
+    }
+    list.insert(at, (position, handle.clone()));
+    list.truncate(cap);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +263,89 @@ mod tests {
         );
         let none = vec![vec![1, 1], vec![1, 1, 1], vec![1, 1, 3]];
         assert!(match_samples(&none, 5).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod streaming_tests {
+    use super::*;
+    use crate::testutil::Fx;
+    use ir::{Category, EventQuery, JoinKey, Pred, SampleStage, Test};
+
+    fn stage(fx: &mut Fx, value: &str) -> SampleStage {
+        let v = fx.f("v");
+        SampleStage {
+            query: EventQuery {
+                category: Category::Any,
+                condition: Pred::field(
+                    v,
+                    Test::Terms {
+                        values: vec![value.to_string()],
+                        case_insensitive: false,
+                    },
+                ),
+            },
+            keys: vec![JoinKey {
+                field: fx.f("k"),
+                optional: true,
+            }],
+        }
+    }
+
+    /// Pushed in any order with their positions, the streaming buckets give
+    /// what `run` gives over the events in position order.
+    #[test]
+    fn streaming_equals_batch_in_any_arrival_order() {
+        let mut fx =
+            Fx::new(r#"{"cat":{"type":"keyword"},"v":{"type":"keyword"},"k":{"type":"keyword"}}"#);
+        let cat = fx.f("cat").id;
+        let plan = SamplePlan {
+            stages: vec![
+                stage(&mut fx, "a"),
+                stage(&mut fx, "b"),
+                stage(&mut fx, "a"),
+            ],
+        };
+        let docs = [
+            r#"{"v":"a","k":"x"}"#,
+            r#"{"v":"b","k":"x"}"#,
+            r#"{"v":"a","k":"y"}"#,
+            r#"{"v":"a","k":"x"}"#,
+            r#"{"v":"b","k":["y","x"]}"#,
+            r#"{"v":"a"}"#,
+            r#"{"v":"b"}"#,
+            r#"{"v":"a","k":"y"}"#,
+            r#"{"v":"a","k":"x"}"#,
+            r#"{"v":"a"}"#,
+        ];
+        let events: Vec<Event<'static>> = docs.iter().map(|d| fx.ev(d)).collect();
+        let input: Vec<(usize, &Event<'_>)> = events.iter().enumerate().collect();
+        for max in [1, 2, 3] {
+            let (expected, _) = run(&plan, &input, cat, max, None);
+            assert!(!expected.is_empty());
+            // Reversed, and every third first: arrival order must not matter.
+            let orders: [Vec<usize>; 2] = [
+                (0..docs.len()).rev().collect(),
+                (0..docs.len())
+                    .filter(|i| i % 3 == 0)
+                    .chain((0..docs.len()).filter(|i| i % 3 != 0))
+                    .collect(),
+            ];
+            for order in orders {
+                let mut state = SampleState::new(&plan, cat, max);
+                for i in order {
+                    state.push(i as u64, &i, &events[i]);
+                }
+                let got: Vec<SampleMatch> = state
+                    .finish(None)
+                    .into_iter()
+                    .map(|s| SampleMatch {
+                        join_keys: s.join_keys,
+                        events: s.events,
+                    })
+                    .collect();
+                assert_eq!(got, expected, "max_samples_per_key {max}");
+            }
+        }
     }
 }

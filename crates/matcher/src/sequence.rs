@@ -42,12 +42,14 @@ use crate::error::EvalError;
 use crate::order::in_category;
 use crate::values::{doc_values, truncate_to_millis, KeyValue};
 
-/// A completed sequence.
+/// A completed sequence. `T` is what the caller pushed for each event (an
+/// index by default; a handle to the event's data when the caller streams and
+/// wants it kept exactly as long as a pending sequence refers to it).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SequenceMatch {
+pub struct SequenceMatch<T = usize> {
     pub join_keys: Vec<KeyValue>,
     /// One entry per stage (runs expanded); `None` for a missing-event stage.
-    pub events: Vec<Option<usize>>,
+    pub events: Vec<Option<T>>,
     /// Push number of the event that completed the sequence's positive
     /// stages: sequences are reported in this order, then by key.
     pub completed_at: u64,
@@ -99,8 +101,8 @@ impl Tracker {
 }
 
 #[derive(Debug, Clone)]
-struct Partial {
-    events: Vec<Option<usize>>,
+struct Partial<T> {
+    events: Vec<Option<T>>,
     start: i64,
     last: i64,
     last_leading: Option<i64>,
@@ -109,15 +111,15 @@ struct Partial {
     doomed: bool,
 }
 
-#[derive(Debug, Clone, Default)]
-struct KeyState {
+#[derive(Debug, Clone)]
+struct KeyState<T> {
     /// Per stage: the pending partial whose last matched stage is that one.
-    slots: Vec<Option<Partial>>,
+    slots: Vec<Option<Partial<T>>>,
     /// Per stage: timestamps of missing-stage events.
     missing: Vec<Option<Tracker>>,
 }
 
-impl KeyState {
+impl<T> KeyState<T> {
     fn is_empty(&self) -> bool {
         self.slots.iter().all(Option::is_none) && self.missing.iter().all(Option::is_none)
     }
@@ -126,24 +128,34 @@ impl KeyState {
 /// A sequence whose positive stages matched, waiting for its trailing
 /// missing stages to be judged.
 #[derive(Debug, Clone)]
-struct PendingTrailing {
-    partial: Partial,
+struct PendingTrailing<T> {
+    partial: Partial<T>,
     completed_at: u64,
 }
 
 /// Sequences waiting on trailing missing stages, by key, with their
 /// deadlines in a min-heap (entries of settled sequences are skipped when
 /// popped).
-#[derive(Debug, Default)]
-struct Pending {
-    by_key: FxHashMap<Vec<KeyValue>, Vec<PendingTrailing>>,
+#[derive(Debug)]
+struct Pending<T> {
+    by_key: FxHashMap<Vec<KeyValue>, Vec<PendingTrailing<T>>>,
     /// (deadline, completed_at, key): after the deadline any trailing event
     /// is too late to discard the sequence.
     deadlines: BinaryHeap<Reverse<(i64, u64, Vec<KeyValue>)>>,
 }
 
-/// Streaming matcher for one sequence plan.
-pub struct SequenceEngine<'p> {
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Pending {
+            by_key: FxHashMap::default(),
+            deadlines: BinaryHeap::new(),
+        }
+    }
+}
+
+/// Streaming matcher for one sequence plan. `T` identifies a pushed event
+/// (cloned into the partial sequences that hold it, dropped with them).
+pub struct SequenceEngine<'p, T = usize> {
     stages: Vec<Stage<'p>>,
     queries: Vec<&'p EventQuery>,
     until: Option<(&'p EventQuery, &'p [JoinKey])>,
@@ -151,13 +163,13 @@ pub struct SequenceEngine<'p> {
     category_field: FieldId,
     first_positive: usize,
     last_positive: usize,
-    keys: FxHashMap<Vec<KeyValue>, KeyState>,
-    pending: Pending,
+    keys: FxHashMap<Vec<KeyValue>, KeyState<T>>,
+    pending: Pending<T>,
     pushed: u64,
     since_sweep: usize,
     /// Events until the next sweep: max(1024, live keys after the last one).
     next_sweep: usize,
-    errors: Vec<(usize, EvalError)>,
+    errors: Vec<(T, EvalError)>,
     error_count: usize,
     /// Reused per event: which distinct queries matched.
     scratch: Vec<bool>,
@@ -165,7 +177,7 @@ pub struct SequenceEngine<'p> {
 
 const MAX_KEPT_ERRORS: usize = 100;
 
-impl<'p> SequenceEngine<'p> {
+impl<'p, T: Clone> SequenceEngine<'p, T> {
     /// Builds the engine; `category_field` holds the event category.
     /// A plan without any positive stage matches nothing.
     pub fn new(plan: &'p SequencePlan, category_field: FieldId) -> Self {
@@ -207,7 +219,7 @@ impl<'p> SequenceEngine<'p> {
     }
 
     /// Script errors met while matching (event id, error); at most 100 kept.
-    pub fn errors(&self) -> &[(usize, EvalError)] {
+    pub fn errors(&self) -> &[(T, EvalError)] {
         &self.errors
     }
 
@@ -223,7 +235,7 @@ impl<'p> SequenceEngine<'p> {
 
     /// Feeds the next event (events must come in query order: timestamp,
     /// tiebreaker, input order). Completed sequences are appended to `out`.
-    pub fn push(&mut self, id: usize, ts: i64, event: &Event<'_>, out: &mut Vec<SequenceMatch>) {
+    pub fn push(&mut self, id: T, ts: i64, event: &Event<'_>, out: &mut Vec<SequenceMatch<T>>) {
         if self.first_positive == usize::MAX {
             return;
         }
@@ -231,16 +243,16 @@ impl<'p> SequenceEngine<'p> {
         self.pushed += 1;
         self.resolve_expired_trailing(ts, out);
         let mut matched = std::mem::take(&mut self.scratch);
-        self.matched_queries(id, event, &mut matched);
+        self.matched_queries(&id, event, &mut matched);
         let hit = |engine: &Self, k: usize| matched[engine.stages[k].query_index];
 
         for k in (self.first_positive + 1..=self.last_positive).rev() {
             if !self.stages[k].missing && hit(self, k) {
-                self.advance(k, id, ts, seq, event, out);
+                self.advance(k, &id, ts, seq, event, out);
             }
         }
         if hit(self, self.first_positive) {
-            self.start(id, ts, seq, event, out);
+            self.start(&id, ts, seq, event, out);
         }
         for m in 0..self.stages.len() {
             if self.stages[m].missing && hit(self, m) {
@@ -256,8 +268,8 @@ impl<'p> SequenceEngine<'p> {
 
     /// Ends the stream: sequences waiting on trailing missing stages complete
     /// (no trailing event came).
-    pub fn finish(&mut self, out: &mut Vec<SequenceMatch>) {
-        let mut all: Vec<(Vec<KeyValue>, PendingTrailing)> = std::mem::take(&mut self.pending)
+    pub fn finish(&mut self, out: &mut Vec<SequenceMatch<T>>) {
+        let mut all: Vec<(Vec<KeyValue>, PendingTrailing<T>)> = std::mem::take(&mut self.pending)
             .by_key
             .into_iter()
             .flat_map(|(k, v)| v.into_iter().map(move |p| (k.clone(), p)))
@@ -273,7 +285,7 @@ impl<'p> SequenceEngine<'p> {
     }
 
     /// Which distinct queries (and, last, `until`) the event matches.
-    fn matched_queries(&mut self, id: usize, event: &Event<'_>, matched: &mut Vec<bool>) {
+    fn matched_queries(&mut self, id: &T, event: &Event<'_>, matched: &mut Vec<bool>) {
         matched.clear();
         for i in 0..self.queries.len() {
             let q = self.queries[i];
@@ -287,7 +299,7 @@ impl<'p> SequenceEngine<'p> {
         matched.push(until);
     }
 
-    fn query_matches(&mut self, id: usize, q: &EventQuery, event: &Event<'_>) -> bool {
+    fn query_matches(&mut self, id: &T, q: &EventQuery, event: &Event<'_>) -> bool {
         if !in_category(q, event, self.category_field) {
             return false;
         }
@@ -296,14 +308,14 @@ impl<'p> SequenceEngine<'p> {
             Err(e) => {
                 self.error_count += 1;
                 if self.errors.len() < MAX_KEPT_ERRORS {
-                    self.errors.push((id, e));
+                    self.errors.push((id.clone(), e));
                 }
                 false
             }
         }
     }
 
-    fn new_state(&self) -> KeyState {
+    fn new_state(&self) -> KeyState<T> {
         KeyState {
             slots: vec![None; self.stages.len()],
             missing: vec![None; self.stages.len()],
@@ -326,11 +338,11 @@ impl<'p> SequenceEngine<'p> {
     fn advance(
         &mut self,
         k: usize,
-        id: usize,
+        id: &T,
         ts: i64,
         seq: u64,
         event: &Event<'_>,
-        out: &mut Vec<SequenceMatch>,
+        out: &mut Vec<SequenceMatch<T>>,
     ) {
         let p = self.previous_positive(k);
         for key in key_tuples(self.stages[k].keys, event) {
@@ -354,7 +366,7 @@ impl<'p> SequenceEngine<'p> {
                     partial.doomed = true;
                 }
             }
-            partial.events[k] = Some(id);
+            partial.events[k] = Some(id.clone());
             partial.last = ts;
             if k == self.last_positive {
                 self.complete(key, partial, seq, out);
@@ -367,16 +379,16 @@ impl<'p> SequenceEngine<'p> {
     /// The first positive stage matched: a new partial per key tuple.
     fn start(
         &mut self,
-        id: usize,
+        id: &T,
         ts: i64,
         seq: u64,
         event: &Event<'_>,
-        out: &mut Vec<SequenceMatch>,
+        out: &mut Vec<SequenceMatch<T>>,
     ) {
         let f = self.first_positive;
         for key in key_tuples(self.stages[f].keys, event) {
             let mut events = vec![None; self.stages.len()];
-            events[f] = Some(id);
+            events[f] = Some(id.clone());
             let fresh = self.new_state();
             let state = self.keys.entry(key.clone()).or_insert(fresh);
             let bound = truncate_to_millis(ts);
@@ -405,7 +417,7 @@ impl<'p> SequenceEngine<'p> {
         m: usize,
         ts: i64,
         event: &Event<'_>,
-        out: &mut Vec<SequenceMatch>,
+        out: &mut Vec<SequenceMatch<T>>,
     ) {
         let trailing = m > self.last_positive;
         for key in key_tuples(self.stages[m].keys, event) {
@@ -418,7 +430,7 @@ impl<'p> SequenceEngine<'p> {
         }
     }
 
-    fn trailing_event(&mut self, key: &[KeyValue], ts: i64, out: &mut Vec<SequenceMatch>) {
+    fn trailing_event(&mut self, key: &[KeyValue], ts: i64, out: &mut Vec<SequenceMatch<T>>) {
         let Some(waiting) = self.pending.by_key.get_mut(key) else {
             return;
         };
@@ -449,9 +461,9 @@ impl<'p> SequenceEngine<'p> {
     fn complete(
         &mut self,
         key: Vec<KeyValue>,
-        partial: Partial,
+        partial: Partial<T>,
         seq: u64,
-        out: &mut Vec<SequenceMatch>,
+        out: &mut Vec<SequenceMatch<T>>,
     ) {
         if partial.doomed {
             return;
@@ -503,10 +515,10 @@ impl<'p> SequenceEngine<'p> {
     fn judge(
         &mut self,
         key: Vec<KeyValue>,
-        p: Partial,
+        p: Partial<T>,
         completed_at: u64,
         first_trailing: Option<i64>,
-        out: &mut Vec<SequenceMatch>,
+        out: &mut Vec<SequenceMatch<T>>,
     ) {
         let first_missing = self.stages[0].missing;
         let last_missing = self.stages[self.stages.len() - 1].missing;
@@ -530,7 +542,7 @@ impl<'p> SequenceEngine<'p> {
         }
     }
 
-    fn resolve_expired_trailing(&mut self, ts: i64, out: &mut Vec<SequenceMatch>) {
+    fn resolve_expired_trailing(&mut self, ts: i64, out: &mut Vec<SequenceMatch<T>>) {
         while self
             .pending
             .deadlines

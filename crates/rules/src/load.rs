@@ -164,15 +164,8 @@ pub fn load(paths: &[PathBuf]) -> LoadReport {
 }
 
 pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> LoadReport {
-    let mut files = Vec::new();
     let mut report = LoadReport::default();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, 0, &mut files, &mut report);
-        } else {
-            files.push(p.clone());
-        }
-    }
+    let files = rule_files(paths, &mut report);
     let threads = match opts.threads {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
@@ -209,21 +202,71 @@ pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> LoadReport {
     report
 }
 
+/// The rule files `paths` name, in load order: files as given, directories
+/// walked recursively (sorted; `.toml`, `.json`, `.ndjson`; hidden entries
+/// skipped). Unreadable or too deep directories are reported in `report`.
+///
+/// With [`load_file`] and [`check_duplicate_ids_across`], a caller can load
+/// and consume files one at a time instead of holding every file's report
+/// ([`load_with`] is these three over all files).
+pub fn rule_files(paths: &[PathBuf], report: &mut LoadReport) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, 0, &mut files, report);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files
+}
+
+/// Loads one file into `report` (an unreadable file is a diagnostic).
+pub fn load_file(path: &Path, opts: &LoadOptions, report: &mut LoadReport) {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            load_text(SourceText::new(path.to_path_buf(), text), opts, report);
+        }
+        Err(e) => {
+            let source = Arc::new(SourceText::new(path.to_path_buf(), String::new()));
+            let d = Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read file: {e}"));
+            report.diagnostics.push(FileDiagnostic {
+                source,
+                diagnostic: d,
+            });
+        }
+    }
+}
+
 fn load_files(files: &[PathBuf], opts: &LoadOptions, report: &mut LoadReport) {
     for f in files {
-        match std::fs::read(f) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                load_text(SourceText::new(f.clone(), text), opts, report);
+        load_file(f, opts, report);
+    }
+}
+
+/// Marks rules of `report` whose `rule_id` was used before — earlier in
+/// `report`, or in `first` (rule_id → file name of its first use, updated) —
+/// as [`load_with`] does over all files.
+pub fn check_duplicate_ids_across(report: &mut LoadReport, first: &mut HashMap<String, String>) {
+    let all = report.rules.iter_mut().chain(report.unsupported.iter_mut());
+    for r in all {
+        if r.rule.rule_id.is_empty() {
+            continue;
+        }
+        match first.get(&r.rule.rule_id) {
+            Some(file) => {
+                let d = Diagnostic::error(
+                    codes::DUPLICATE_RULE_ID,
+                    format!("rule_id `{}` is used by another rule", r.rule.rule_id),
+                )
+                .with_label(r.origin.rule_value_span("rule_id"), "duplicate")
+                .with_note(format!("first used in {file}"));
+                r.diagnostics.push(d);
             }
-            Err(e) => {
-                let source = Arc::new(SourceText::new(f.clone(), String::new()));
-                let d = Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read file: {e}"));
-                report.diagnostics.push(FileDiagnostic {
-                    source,
-                    diagnostic: d,
-                });
+            None => {
+                first.insert(r.rule.rule_id.clone(), r.origin.source.name.clone());
             }
         }
     }
@@ -702,27 +745,7 @@ fn locate_query(
 }
 
 fn check_duplicate_ids(report: &mut LoadReport) {
-    let mut first: HashMap<String, String> = HashMap::new();
-    let all = report.rules.iter_mut().chain(report.unsupported.iter_mut());
-    for r in all {
-        if r.rule.rule_id.is_empty() {
-            continue;
-        }
-        match first.get(&r.rule.rule_id) {
-            Some(file) => {
-                let d = Diagnostic::error(
-                    codes::DUPLICATE_RULE_ID,
-                    format!("rule_id `{}` is used by another rule", r.rule.rule_id),
-                )
-                .with_label(r.origin.rule_value_span("rule_id"), "duplicate")
-                .with_note(format!("first used in {file}"));
-                r.diagnostics.push(d);
-            }
-            None => {
-                first.insert(r.rule.rule_id.clone(), r.origin.source.name.clone());
-            }
-        }
-    }
+    check_duplicate_ids_across(report, &mut HashMap::new());
 }
 
 fn str_field(obj: &Map<String, Value>, key: &str) -> String {

@@ -65,6 +65,9 @@ pub enum AlertError {
     TooDeep,
     #[error("`{0}` is not a valid date for the run time")]
     InvalidNow(String),
+    /// The rule's description could not be rebuilt ([`crate::RuleMeta::info`]).
+    #[error("the rule cannot describe alerts: {0}")]
+    Rule(String),
 }
 
 /// The rule execution an alert comes from.

@@ -437,3 +437,68 @@ fn maxspan_expires_state_so_memory_stays_bounded() {
         engine.live_keys()
     );
 }
+
+/// A pushed handle lives exactly as long as some pending sequence holds it:
+/// replaced, completed or expired partials drop theirs (what lets a caller
+/// keep an event's data only while a sequence may still need it).
+#[test]
+fn handles_are_dropped_with_the_partials_that_held_them() {
+    use std::rc::Rc;
+    let mut s = Setup::new();
+    let p = plan(
+        vec![s.stage("a", &["k"]), s.stage("b", &["k"])],
+        None,
+        Some(10),
+    );
+    let mut engine: SequenceEngine<'_, Rc<u32>> = SequenceEngine::new(&p, s.cat);
+    let mut out = Vec::new();
+    let handles: Vec<Rc<u32>> = (0..4).map(Rc::new).collect();
+    let ev = |j: &str| s.fx.ev(j);
+    engine.push(
+        handles[0].clone(),
+        1_000_000,
+        &ev(r#"{"v":"a","k":"x"}"#),
+        &mut out,
+    );
+    engine.push(
+        handles[1].clone(),
+        2_000_000,
+        &ev(r#"{"v":"a","k":"x"}"#),
+        &mut out,
+    );
+    // The newer stage-0 match replaced the first: only the caller holds 0.
+    assert_eq!(
+        (Rc::strong_count(&handles[0]), Rc::strong_count(&handles[1])),
+        (1, 2)
+    );
+    engine.push(
+        handles[2].clone(),
+        3_000_000,
+        &ev(r#"{"v":"b","k":"x"}"#),
+        &mut out,
+    );
+    // Completed: the match holds 1 and 2, the engine nothing.
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].events,
+        vec![Some(handles[1].clone()), Some(handles[2].clone())]
+    );
+    out.clear();
+    assert_eq!(
+        (Rc::strong_count(&handles[1]), Rc::strong_count(&handles[2])),
+        (1, 1)
+    );
+    engine.push(
+        handles[3].clone(),
+        4_000_000,
+        &ev(r#"{"v":"a","k":"y"}"#),
+        &mut out,
+    );
+    assert_eq!(Rc::strong_count(&handles[3]), 2);
+    // Past maxspan, a sweep (every 1,024 events) drops the partial.
+    for i in 0..1100 {
+        engine.push(Rc::new(100 + i), 100_000_000, &ev(r#"{"v":"c"}"#), &mut out);
+    }
+    assert_eq!(Rc::strong_count(&handles[3]), 1);
+    assert!(out.is_empty());
+}

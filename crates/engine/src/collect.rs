@@ -1,0 +1,294 @@
+//! The collector: worker results in batch order, turned into the ordered
+//! streams the shards need.
+//!
+//! Batches are absorbed in their input order whatever worker finished first,
+//! so counts, messages, reorder decisions and everything downstream are the
+//! same for any number of threads. Per absorbed batch:
+//!
+//! - counts and messages are added up, single-event alerts kept;
+//! - each kept candidate goes into the sequence reorder buffer once per
+//!   ordering lane (the distinct `timestamp_field`/`tiebreaker_field` pairs of
+//!   the sequence rules that admitted it), keyed by (timestamp, tiebreaker,
+//!   input position) — Elasticsearch's EQL order; samples need no order and
+//!   go straight to their shards;
+//! - in replay, every match and candidate goes into the replay reorder buffer
+//!   in its rule's window-time lane, keyed by (time, input position);
+//! - what the buffers release goes to the shard owning each rule
+//!   ([`crate::shard::ShardPlan`]), in release order.
+//!
+//! An item the buffer refuses (later than its lane's window allows) is
+//! counted once per event and reported: it takes no part in sequences.
+
+use crate::kept::Candidate;
+use crate::multi::missing_last;
+use crate::reorder::{Bounds, Reorder, TimeKey};
+use crate::run::{RunOptions, RunReport, SHOWN};
+use crate::shard::{ShardPlan, Work};
+use crate::sorted::AlertStore;
+use crate::worker::{BatchOut, Kept, ReplayItem, Replayable};
+use matcher::ruleset::RuleIdx;
+use matcher::KeyValue;
+use std::cmp::Ordering;
+use std::sync::{Arc, Mutex};
+
+/// Where released work goes: shards on this thread, or shard threads.
+pub(crate) trait Sink {
+    fn send(&mut self, shard: usize, work: Vec<Work>);
+}
+
+/// EQL order of a sequence candidate in its lane.
+#[derive(Clone, PartialEq, Eq)]
+struct SeqKey {
+    ts: i64,
+    tiebreaker: Option<KeyValue>,
+    ordinal: u64,
+}
+
+impl Ord for SeqKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.ts
+            .cmp(&other.ts)
+            .then_with(|| missing_last(&self.tiebreaker, &other.tiebreaker))
+            .then_with(|| self.ordinal.cmp(&other.ordinal))
+    }
+}
+impl PartialOrd for SeqKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl TimeKey for SeqKey {
+    fn time(&self) -> i64 {
+        self.ts
+    }
+}
+
+/// A sequence candidate and the rules of one lane that admitted it.
+type SeqItem = (Arc<Candidate>, Vec<RuleIdx>);
+
+/// Window-time order of a replayed match (rule last: one event, many rules).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ReplayKey {
+    time: i64,
+    ordinal: u64,
+    rule: RuleIdx,
+}
+
+impl TimeKey for ReplayKey {
+    fn time(&self) -> i64 {
+        self.time
+    }
+}
+
+fn bounds(opts: &RunOptions<'_>) -> Bounds {
+    Bounds {
+        window: opts.reorder_window,
+        hold: opts.reorder_hold,
+        capacity: opts.reorder_capacity,
+    }
+}
+
+/// Bytes a replayed match holds beyond its event text.
+const MATCH_OVERHEAD: usize = 160;
+
+pub(crate) struct Collector<'e> {
+    opts: &'e RunOptions<'e>,
+    plan: &'e ShardPlan,
+    pub report: RunReport,
+    store: &'e Mutex<AlertStore>,
+    sequences: Reorder<SeqKey, SeqItem>,
+    replay: Reorder<ReplayKey, Replayable>,
+    outgoing: Vec<Vec<Work>>,
+}
+
+impl<'e> Collector<'e> {
+    pub fn new(
+        opts: &'e RunOptions<'e>,
+        plan: &'e ShardPlan,
+        store: &'e Mutex<AlertStore>,
+        order_lanes: usize,
+        time_lanes: usize,
+    ) -> Self {
+        Collector {
+            opts,
+            plan,
+            report: RunReport {
+                reorder_window: opts.reorder_window,
+                ..RunReport::default()
+            },
+            store,
+            sequences: Reorder::new(order_lanes, bounds(opts)),
+            replay: Reorder::new(time_lanes, bounds(opts)),
+            outgoing: (0..plan.shards).map(|_| Vec::new()).collect(),
+        }
+    }
+
+    /// Absorbs one batch's results (batches must come in order).
+    pub fn absorb(&mut self, out: BatchOut, sink: &mut dyn Sink) {
+        self.count(&out);
+        let BatchOut {
+            alerts,
+            kept,
+            replay,
+            malformed,
+            script_errors_shown,
+            alert_errors,
+            ..
+        } = out;
+        let r = &mut self.report;
+        let room = SHOWN.saturating_sub(r.malformed_shown.len());
+        r.malformed_shown.extend(malformed.into_iter().take(room));
+        let room = SHOWN.saturating_sub(r.script_errors_shown.len());
+        r.script_errors_shown
+            .extend(script_errors_shown.into_iter().take(room));
+        let room = SHOWN.saturating_sub(r.alert_errors.len());
+        r.alert_errors.extend(alert_errors.into_iter().take(room));
+        if !alerts.is_empty() {
+            if let Ok(mut store) = self.store.lock() {
+                store.add(alerts);
+            }
+        }
+        for k in kept {
+            self.kept(k);
+        }
+        self.replayed(replay);
+        self.release(false);
+        self.flush(sink);
+    }
+
+    fn count(&mut self, out: &BatchOut) {
+        let r = &mut self.report;
+        r.events += out.events;
+        r.malformed += out.malformed.len() as u64;
+        r.without_index += out.without_index;
+        r.without_time += out.without_time;
+        r.script_errors += out.script_errors;
+    }
+
+    fn kept(&mut self, k: Kept) {
+        self.report.candidates += 1;
+        let bytes = k.cand.bytes();
+        let ordinal = k.cand.source.ordinal;
+        let mut late = false;
+        for lane in k.lanes {
+            let key = SeqKey {
+                ts: lane.ts,
+                tiebreaker: lane.tiebreaker,
+                ordinal,
+            };
+            let value = (k.cand.clone(), lane.rules);
+            late |= self
+                .sequences
+                .push(lane.lane as usize, key, bytes, value)
+                .is_err();
+        }
+        if late {
+            self.report.late_events += 1;
+        }
+        if !k.samples.is_empty() {
+            for (shard, rules) in self.split(&k.samples) {
+                self.outgoing[shard].push(Work::Sample {
+                    cand: k.cand.clone(),
+                    rules,
+                });
+            }
+        }
+    }
+
+    fn replayed(&mut self, items: Vec<ReplayItem>) {
+        let mut last_late = None;
+        for item in items {
+            let bytes = match &item.what {
+                Replayable::Match(m) => m.source.len() + MATCH_OVERHEAD,
+                Replayable::Entry(e) => e.cand.bytes(),
+            };
+            let key = ReplayKey {
+                time: item.time,
+                ordinal: item.ordinal,
+                rule: item.rule,
+            };
+            if self
+                .replay
+                .push(item.lane as usize, key, bytes, item.what)
+                .is_err()
+                && last_late != Some(item.ordinal)
+            {
+                last_late = Some(item.ordinal);
+                self.report.late_events += 1;
+            }
+        }
+    }
+
+    /// Rules grouped by shard.
+    fn split(&self, rules: &[RuleIdx]) -> Vec<(usize, Vec<RuleIdx>)> {
+        if self.plan.shards == 1 {
+            return vec![(0, rules.to_vec())];
+        }
+        let mut parts: Vec<(usize, Vec<RuleIdx>)> = Vec::new();
+        for &r in rules {
+            let shard = self.plan.of(r);
+            match parts.iter_mut().find(|(s, _)| *s == shard) {
+                Some((_, v)) => v.push(r),
+                None => parts.push((shard, vec![r])),
+            }
+        }
+        parts
+    }
+
+    /// Moves what the buffers release (everything at the end) to the shards.
+    fn release(&mut self, all: bool) {
+        let mut released: Vec<(SeqKey, SeqItem)> = Vec::new();
+        let mut collect = |_: usize, key, value| released.push((key, value));
+        if all {
+            self.sequences.finish(&mut collect);
+        } else {
+            self.sequences.release(&mut collect);
+        }
+        for (key, (cand, rules)) in released {
+            for (shard, rules) in self.split(&rules) {
+                self.outgoing[shard].push(Work::Sequence {
+                    cand: cand.clone(),
+                    ts: key.ts,
+                    rules,
+                });
+            }
+        }
+        let mut replayed: Vec<(ReplayKey, Replayable)> = Vec::new();
+        let mut collect = |_: usize, key, value| replayed.push((key, value));
+        if all {
+            self.replay.finish(&mut collect);
+        } else {
+            self.replay.release(&mut collect);
+        }
+        for (key, what) in replayed {
+            let shard = self.plan.of(key.rule);
+            let work = match what {
+                Replayable::Match(m) => Work::Match { rule: key.rule, m },
+                Replayable::Entry(e) => Work::Entry { rule: key.rule, e },
+            };
+            self.outgoing[shard].push(work);
+        }
+    }
+
+    fn flush(&mut self, sink: &mut dyn Sink) {
+        for (shard, work) in self.outgoing.iter_mut().enumerate() {
+            if !work.is_empty() {
+                sink.send(shard, std::mem::take(work));
+            }
+        }
+    }
+
+    /// Releases everything left to the shards.
+    pub fn finish(&mut self, sink: &mut dyn Sink) {
+        self.release(true);
+        self.flush(sink);
+        self.report.reorder_forced = self.sequences.forced() + self.replay.forced();
+    }
+
+    /// Reports progress after each batch.
+    pub fn progress(&self) {
+        if let Some(progress) = self.opts.progress {
+            progress(self.report.events);
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! Reading the inputs into batches of records, merged by time.
+//!
+//! Several inputs (files) are read side by side, not one after another: each
+//! has its next record waiting, and the one with the earliest `@timestamp`
+//! goes next (a k-way merge; the time is read from the record text without
+//! parsing it, records without one go first). Each input is usually in time
+//! order, so the merged stream is too, and the reorder buffer downstream
+//! ([`crate::reorder`]) only has to fix what each input has out of order —
+//! reading files one after another would make every file but the first
+//! arrive "late". With one input, records go in input order.
+//!
+//! A record's *ordinal* is `(input << 40) | position in its input`: input
+//! order as if the inputs were concatenated, whatever the merge did, so the
+//! tie-breaks and de-duplication that use it do not depend on the merge.
+//! The merge depends only on the data, so batches (and everything after them)
+//! are the same on every run and for any number of threads.
+//!
+//! Memory: one pending record per input plus the batch being filled.
+
+use event::input::{Next, RecordReader};
+use memchr::memmem::Finder;
+use std::io::BufRead;
+
+/// Bytes of record text per batch before it is handed to a worker.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Bits of an ordinal that number records within one input.
+pub(crate) const ORDINAL_INPUT_SHIFT: u32 = 40;
+
+/// An input's name and the index of its events that carry none.
+pub(crate) struct InputInfo {
+    pub name: String,
+    pub default_index: Option<String>,
+}
+
+pub(crate) enum Item {
+    Record {
+        file: u32,
+        line: u64,
+        ordinal: u64,
+        start: usize,
+        end: usize,
+    },
+    Bad {
+        file: u32,
+        line: u64,
+        reason: String,
+    },
+}
+
+/// Consecutive records of the merged input.
+pub(crate) struct Batch {
+    pub seq: u64,
+    pub text: String,
+    pub items: Vec<Item>,
+}
+
+impl Batch {
+    fn new(seq: u64) -> Batch {
+        Batch {
+            seq,
+            text: String::new(),
+            items: Vec::new(),
+        }
+    }
+
+    fn is_full(&self, records: usize) -> bool {
+        self.text.len() >= BATCH_BYTES || self.items.len() >= records
+    }
+}
+
+/// A record read ahead, waiting for its turn.
+struct Head {
+    line: u64,
+    time: i64,
+}
+
+struct InputState {
+    records: RecordReader<Box<dyn BufRead + Send>>,
+    /// The waiting record's text (kept allocated).
+    text: String,
+    head: Option<Head>,
+    /// Records taken from this input so far.
+    taken: u64,
+    done: bool,
+}
+
+/// Reads the inputs, merged, into batches.
+pub(crate) struct Reader<'a> {
+    inputs: Vec<InputState>,
+    names: &'a [InputInfo],
+    batch_records: usize,
+    seq: u64,
+    errors: Vec<String>,
+    finder: Finder<'static>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(
+        readers: Vec<Box<dyn BufRead + Send>>,
+        names: &'a [InputInfo],
+        batch_records: usize,
+    ) -> Self {
+        Reader {
+            inputs: readers
+                .into_iter()
+                .map(|r| InputState {
+                    records: RecordReader::new(r),
+                    text: String::new(),
+                    head: None,
+                    taken: 0,
+                    done: false,
+                })
+                .collect(),
+            names,
+            batch_records: batch_records.max(1),
+            seq: 0,
+            errors: Vec::new(),
+            finder: Finder::new(b"\"@timestamp\"").into_owned(),
+        }
+    }
+
+    /// Inputs that failed while being read (`name: error`).
+    pub fn take_errors(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.errors)
+    }
+
+    /// The next batch, `None` at the end of every input.
+    pub fn next_batch(&mut self) -> Option<Batch> {
+        let mut batch = Batch::new(self.seq);
+        while !batch.is_full(self.batch_records) {
+            if !self.take_one(&mut batch) {
+                break;
+            }
+        }
+        if batch.items.is_empty() {
+            return None;
+        }
+        self.seq += 1;
+        Some(batch)
+    }
+
+    /// Adds the next record (or bad records met on the way) to `batch`; false
+    /// when every input is exhausted.
+    fn take_one(&mut self, batch: &mut Batch) -> bool {
+        if self.inputs.len() == 1 {
+            return self.direct(0, batch);
+        }
+        for i in 0..self.inputs.len() {
+            self.fill_head(i, batch);
+        }
+        let next = (0..self.inputs.len())
+            .filter_map(|i| self.inputs[i].head.as_ref().map(|h| (h.time, i)))
+            .min();
+        let Some((_, i)) = next else {
+            return false;
+        };
+        let input = &mut self.inputs[i];
+        let Some(head) = input.head.take() else {
+            return false;
+        };
+        let ordinal = ((i as u64) << ORDINAL_INPUT_SHIFT) | input.taken;
+        input.taken += 1;
+        push_record(batch, i as u32, head.line, ordinal, &input.text);
+        true
+    }
+
+    /// One input: records straight into the batch.
+    fn direct(&mut self, i: usize, batch: &mut Batch) -> bool {
+        let input = &mut self.inputs[i];
+        while !input.done {
+            match input.records.next_record() {
+                Ok(Next::Record(r)) => {
+                    let ordinal = ((i as u64) << ORDINAL_INPUT_SHIFT) | input.taken;
+                    input.taken += 1;
+                    push_record(batch, i as u32, r.line, ordinal, r.text);
+                    return true;
+                }
+                Ok(Next::Bad(b)) | Ok(Next::BadDocument(b)) => {
+                    batch.items.push(Item::Bad {
+                        file: i as u32,
+                        line: b.line,
+                        reason: b.reason,
+                    });
+                    return true;
+                }
+                Ok(Next::End) => input.done = true,
+                Err(e) => {
+                    self.errors.push(format!("{}: {e}", self.names[i].name));
+                    input.done = true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Reads input `i`'s next record into its head (bad records go to the batch).
+    fn fill_head(&mut self, i: usize, batch: &mut Batch) {
+        let input = &mut self.inputs[i];
+        while input.head.is_none() && !input.done {
+            match input.records.next_record() {
+                Ok(Next::Record(r)) => {
+                    input.text.clear();
+                    input.text.push_str(r.text);
+                    input.head = Some(Head {
+                        line: r.line,
+                        time: peek_time(&self.finder, r.text),
+                    });
+                }
+                Ok(Next::Bad(b)) | Ok(Next::BadDocument(b)) => batch.items.push(Item::Bad {
+                    file: i as u32,
+                    line: b.line,
+                    reason: b.reason,
+                }),
+                Ok(Next::End) => input.done = true,
+                Err(e) => {
+                    self.errors.push(format!("{}: {e}", self.names[i].name));
+                    input.done = true;
+                }
+            }
+        }
+    }
+}
+
+fn push_record(batch: &mut Batch, file: u32, line: u64, ordinal: u64, text: &str) {
+    let start = batch.text.len();
+    batch.text.push_str(text);
+    batch.items.push(Item::Record {
+        file,
+        line,
+        ordinal,
+        start,
+        end: batch.text.len(),
+    });
+}
+
+/// The record's `@timestamp` read from its text (the first such key, at any
+/// depth), epoch nanoseconds; `i64::MIN` when there is none to read. Only the
+/// merge uses it: rules read their times from the parsed event.
+fn peek_time(finder: &Finder<'_>, text: &str) -> i64 {
+    let Some(at) = finder.find(text.as_bytes()) else {
+        return i64::MIN;
+    };
+    let rest = text[at + "\"@timestamp\"".len()..].trim_start();
+    let Some(rest) = rest.strip_prefix(':') else {
+        return i64::MIN;
+    };
+    let rest = rest.trim_start();
+    if let Some(quoted) = rest.strip_prefix('"') {
+        let end = quoted.find('"').unwrap_or(quoted.len());
+        return event::time::parse_date_nanos(&quoted[..end]).unwrap_or(i64::MIN);
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(rest.len());
+    rest[..end]
+        .parse::<i64>()
+        .ok()
+        .and_then(|ms| ms.checked_mul(1_000_000))
+        .unwrap_or(i64::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader_over(texts: &[&str]) -> (Vec<Box<dyn BufRead + Send>>, Vec<InputInfo>) {
+        let readers = texts
+            .iter()
+            .map(|t| {
+                Box::new(std::io::Cursor::new(t.as_bytes().to_vec())) as Box<dyn BufRead + Send>
+            })
+            .collect();
+        let names = (0..texts.len())
+            .map(|i| InputInfo {
+                name: format!("in{i}"),
+                default_index: None,
+            })
+            .collect();
+        (readers, names)
+    }
+
+    fn records(batch: &Batch) -> Vec<(u32, u64, String)> {
+        batch
+            .items
+            .iter()
+            .filter_map(|it| match it {
+                Item::Record {
+                    file,
+                    ordinal,
+                    start,
+                    end,
+                    ..
+                } => Some((
+                    *file,
+                    *ordinal & ((1 << ORDINAL_INPUT_SHIFT) - 1),
+                    batch.text[*start..*end].to_string(),
+                )),
+                Item::Bad { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn peeks_string_and_number_timestamps() {
+        let f = Finder::new(b"\"@timestamp\"").into_owned();
+        assert_eq!(
+            peek_time(&f, r#"{"@timestamp" : "1970-01-01T00:00:01Z"}"#),
+            1_000_000_000
+        );
+        assert_eq!(peek_time(&f, r#"{"a":1,"@timestamp":2000}"#), 2_000_000_000);
+        assert_eq!(peek_time(&f, r#"{"a":1}"#), i64::MIN);
+        assert_eq!(peek_time(&f, r#"{"@timestamp":"junk"}"#), i64::MIN);
+    }
+
+    #[test]
+    fn inputs_are_merged_by_time_with_ordinals_of_their_own() {
+        let a = "{\"@timestamp\":1,\"n\":\"a0\"}\n{\"@timestamp\":5,\"n\":\"a1\"}\n";
+        let b = "{\"@timestamp\":2,\"n\":\"b0\"}\nnot json but a record\n{\"@timestamp\":3,\"n\":\"b2\"}\n";
+        let (readers, names) = reader_over(&[a, b]);
+        let mut r = Reader::new(readers, &names, 100);
+        let batch = r.next_batch().unwrap();
+        let got: Vec<(u32, u64, String)> = records(&batch);
+        let order: Vec<(u32, u64)> = got.iter().map(|(f, o, _)| (*f, *o)).collect();
+        // a0 (1), b0 (2), the record without a time (first when it waits),
+        // b2 (3), a1 (5).
+        assert_eq!(order, [(0, 0), (1, 0), (1, 1), (1, 2), (0, 1)]);
+        assert!(r.next_batch().is_none());
+    }
+
+    #[test]
+    fn batches_are_numbered_and_bounded() {
+        let a = "{}\n{}\n{}\n";
+        let (readers, names) = reader_over(&[a]);
+        let mut r = Reader::new(readers, &names, 2);
+        let b0 = r.next_batch().unwrap();
+        let b1 = r.next_batch().unwrap();
+        assert_eq!(
+            (b0.seq, b0.items.len(), b1.seq, b1.items.len()),
+            (0, 2, 1, 1)
+        );
+        assert!(r.next_batch().is_none());
+    }
+}

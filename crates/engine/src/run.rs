@@ -1,0 +1,616 @@
+//! Streaming execution of a compiled rule set over event inputs.
+//!
+//! ```text
+//! reader ──batches──▶ N workers ──results──▶ collector ──ordered work──▶ S shards
+//!  inputs merged       parse once, index,     batch order; counts,      sequence / sample
+//!  by @timestamp       route, match; alerts   alerts; reorder buffers   engines per rule,
+//!  (crate::read)       of single-event rules  (crate::collect)          replay (crate::shard)
+//! ```
+//!
+//! - The reader merges the inputs by time into batches of about 1 MiB
+//!   (`read`); channels are bounded, so what is in flight is a few
+//!   batches per thread.
+//! - A worker parses each record once (its own [`event::json::Parser`], which
+//!   recycles the previous record's event, with the shared registry: only
+//!   fields some rule reads are materialised), derives its index
+//!   ([`crate::index`]), evaluates the [`RuleSet`] and builds the alerts of
+//!   single-event rules right away; stage candidates of sequence and sample
+//!   rules are kept in packed form (`kept`); see `worker`.
+//! - The collector absorbs worker results in batch order and puts candidates
+//!   through a bounded reorder buffer (`reorder`): each sequence rule
+//!   sees its events in EQL order (timestamp, tiebreaker, input position) as
+//!   they stream, exactly as a full sort would give them as long as no event
+//!   is more than [`RunOptions::reorder_window`] out of order; later ones are
+//!   counted ([`RunReport::late_events`]) and take no part in sequences.
+//! - Shards own rules (`shard`): each sequence rule's
+//!   [`matcher::SequenceEngine`] runs on one thread, fed in order; an event's
+//!   JSON is kept only while the buffer or a pending partial sequence holds it.
+//!
+//! Memory is bounded by the reorder buffer ([`RunOptions::reorder_capacity`]),
+//! the sequence state (per join key and stage, one partial; expired by
+//! `maxspan`), sample buckets (per join key and stage, a few events), replay
+//! windows (a rule's look-back) and the alerts — not by the input's size.
+//!
+//! Parallelism: `threads` workers parse and match (the bulk of the work), and
+//! as many shards run the stateful rules, partitioned by rule (see
+//! `shard` for why not by host). To see the scaling on a larger
+//! machine, pin runs to a given number of cores and compare wall times:
+//! `taskset -c 0 vigil hunt --threads 1 …`, `taskset -c 0-7 vigil hunt
+//! --threads 8 …` (the reader and collector threads need a little CPU of
+//! their own; `bench/run.sh` runs 1 and all threads).
+//!
+//! Output does not depend on `threads`: batches are absorbed in input order,
+//! each rule's state lives on one shard and sees the same stream, and the
+//! final alerts are sorted (original time, rule name, alert uuid) and
+//! de-duplicated by `kibana.alert.uuid`. With `threads = 1` everything runs on
+//! the caller's thread.
+//!
+//! Events are admitted by a rule only when its window time (timestamp override
+//! or `@timestamp`) exists and lies in `[since, until)`: Kibana's searches are
+//! always bounded by a time range, so an event without a timestamp is never
+//! alerted on.
+
+use crate::alert::AlertContext;
+use crate::alerts::Alert;
+use crate::collect::{Collector, Sink};
+use crate::compile::{CompiledRules, IndexFields, Problem, RuleCounts, RuleMeta};
+use crate::kept::Gauge;
+use crate::read::{Batch, InputInfo, Reader};
+use crate::shard::{Shard, ShardOut, ShardPlan, Work};
+use crate::sorted::{AlertStore, SortedAlerts, ALERT_MEMORY};
+use crate::worker::{BatchOut, Worker};
+use event::FieldRegistry;
+use ir::{Expr, Plan, Pred};
+use matcher::ruleset::{CompiledRule, OrderSpec, RuleIdx, RuleSet, RuleShape, TimeSpec};
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+/// Records per batch at most (default of [`RunOptions::batch_records`]).
+pub const BATCH_RECORDS: usize = 4096;
+/// Messages of each kind kept for display (all are counted).
+pub(crate) const SHOWN: usize = 20;
+/// Default [`RunOptions::reorder_window`]: one minute.
+pub const REORDER_WINDOW: i64 = 60 * 1_000_000_000;
+/// Default [`RunOptions::reorder_hold`]: 16 MiB (~12,000 kept events of ~1 KB).
+pub const REORDER_HOLD: usize = 16 << 20;
+/// Default [`RunOptions::reorder_capacity`]: 48 MiB.
+pub const REORDER_CAPACITY: usize = 48 << 20;
+/// Work messages queued per shard thread.
+const SHARD_QUEUE: usize = 4;
+
+/// One input: a name for messages, its records, and the index of events that
+/// carry neither `_index` nor `data_stream.*` (`--index`).
+pub struct Input {
+    pub name: String,
+    pub reader: Box<dyn BufRead + Send>,
+    pub default_index: Option<String>,
+}
+
+/// How rules run over the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every event evaluated once against every rule; no `max_signals` cap.
+    Backfill,
+    /// Kibana's scheduled executions simulated ([`crate::replay`]).
+    Replay,
+    /// Events read, parsed and given their index; no rule evaluated (the
+    /// floor the benchmarks compare with).
+    ParseOnly,
+}
+
+/// Options of a run.
+pub struct RunOptions<'a> {
+    /// Worker threads (at least 1; 1 runs everything on the caller's thread).
+    pub threads: usize,
+    /// Only events whose rule time is at or after this (epoch nanoseconds).
+    pub since: Option<i64>,
+    /// Only events whose rule time is before this.
+    pub until: Option<i64>,
+    pub mode: Mode,
+    /// The run's time (alerts' `@timestamp` in backfill mode), epoch nanoseconds.
+    pub now: i64,
+    pub kibana_version: String,
+    pub space_id: String,
+    /// Called from the caller's thread after each batch with the events read so far.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Records per batch handed to a worker (tests make it small to spread a
+    /// small input over many batches and threads).
+    pub batch_records: usize,
+    /// How far (nanoseconds, in a rule's ordering time) an event may come
+    /// after later ones and still be put in its place for sequence rules (and
+    /// in replay, for every rule). The buffer releases between batches, so
+    /// the tolerance is the window plus up to one batch.
+    pub reorder_window: i64,
+    /// Bytes of kept events the reorder buffers hold whatever the window: an
+    /// input whose kept events fit is ordered exactly, however disordered.
+    pub reorder_hold: usize,
+    /// Bytes the reorder buffers hold at most; beyond, the oldest events are
+    /// released before the window passed.
+    pub reorder_capacity: usize,
+    /// Bytes of alert documents held in memory before they are sorted and
+    /// spilled to a temporary file ([`crate::sorted`]).
+    pub alert_memory: usize,
+    /// Where spilled alerts go (default: the system's temporary directory).
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl RunOptions<'_> {
+    /// Backfill on all cores at `now`, Kibana 9.1.0, space `default`.
+    pub fn new(now: i64) -> Self {
+        RunOptions {
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            since: None,
+            until: None,
+            mode: Mode::Backfill,
+            now,
+            kibana_version: crate::KIBANA_VERSION.to_string(),
+            space_id: "default".to_string(),
+            progress: None,
+            batch_records: BATCH_RECORDS,
+            reorder_window: REORDER_WINDOW,
+            reorder_hold: REORDER_HOLD,
+            reorder_capacity: REORDER_CAPACITY,
+            alert_memory: ALERT_MEMORY,
+            spill_dir: None,
+        }
+    }
+
+    pub(crate) fn admits(&self, t: i64) -> bool {
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
+    }
+}
+
+/// A problem with one input record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputIssue {
+    pub file: String,
+    pub line: u64,
+    pub message: String,
+}
+
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    /// Records parsed as events.
+    pub events: u64,
+    /// Records that could not be read or parsed (skipped).
+    pub malformed: u64,
+    /// The first malformed records, in input order.
+    pub malformed_shown: Vec<InputIssue>,
+    /// Events with no index (they match no rule).
+    pub without_index: u64,
+    /// Events some rule would have looked at but which lack its timestamp.
+    pub without_time: u64,
+    /// Inputs that failed while being read (`name: error`).
+    pub read_errors: Vec<String>,
+    /// Script errors (an event where a rule's script failed did not match).
+    pub script_errors: u64,
+    pub script_errors_shown: Vec<String>,
+    /// Alerts that could not be built.
+    pub alert_errors: Vec<String>,
+    /// Events kept for sequence / sample rules.
+    pub candidates: u64,
+    /// Events that arrived more than [`RunReport::reorder_window`] after
+    /// later ones (in some rule's ordering): they took no part in sequences
+    /// (in replay: in that rule's executions).
+    pub late_events: u64,
+    /// The reorder window the run used (nanoseconds).
+    pub reorder_window: i64,
+    /// Events the full reorder buffer released before their window passed.
+    pub reorder_forced: u64,
+    /// The most event texts held at once (reorder buffer, pending sequences,
+    /// sample buckets, replay windows).
+    pub retained_peak: u64,
+    /// Event texts still held when the input ended (before the final flush).
+    pub retained_at_end: u64,
+    /// Rule executions simulated (replay).
+    pub executions: u64,
+    /// Things the user may want to know that did not change the result.
+    pub warnings: Vec<String>,
+    /// Alerts, sorted and de-duplicated ([`Engine::run`]; empty with
+    /// [`Engine::run_sorted`], which gives them apart).
+    pub alerts: Vec<Alert>,
+}
+
+/// A compiled rule set ready to run.
+pub struct Engine {
+    ruleset: RuleSet,
+    meta: Vec<RuleMeta>,
+    registry: FieldRegistry,
+    index_fields: IndexFields,
+    lanes: Lanes,
+}
+
+/// How rules share reorder lanes, and what a kept candidate holds.
+struct Lanes {
+    /// Per rule: its ordering lane (distinct EQL timestamp/tiebreaker fields).
+    order: Vec<u32>,
+    order_count: usize,
+    /// Per rule: its window-time lane (distinct timestamp override/fallback).
+    time: Vec<u32>,
+    time_count: usize,
+    /// Fields some sequence or sample rule reads (what a candidate keeps).
+    kept_fields: Vec<bool>,
+}
+
+impl Lanes {
+    fn new(ruleset: &RuleSet) -> Lanes {
+        let mut orders: Vec<&OrderSpec> = Vec::new();
+        let mut times: Vec<&TimeSpec> = Vec::new();
+        let mut kept_fields = Vec::new();
+        let mut order = Vec::with_capacity(ruleset.len());
+        let mut time = Vec::with_capacity(ruleset.len());
+        for r in 0..ruleset.len() as RuleIdx {
+            let rule = ruleset.rule(r);
+            order.push(position_or_push(&mut orders, &rule.order));
+            time.push(position_or_push(&mut times, &rule.time));
+            if ruleset.shape(r) != RuleShape::Event {
+                for f in multi_rule_fields(rule) {
+                    if kept_fields.len() <= f.index() {
+                        kept_fields.resize(f.index() + 1, false);
+                    }
+                    kept_fields[f.index()] = true;
+                }
+            }
+        }
+        Lanes {
+            order,
+            order_count: orders.len(),
+            time,
+            time_count: times.len(),
+            kept_fields,
+        }
+    }
+}
+
+fn position_or_push<'r, T: PartialEq>(seen: &mut Vec<&'r T>, item: &'r T) -> u32 {
+    match seen.iter().position(|s| *s == item) {
+        Some(i) => i as u32,
+        None => {
+            seen.push(item);
+            (seen.len() - 1) as u32
+        }
+    }
+}
+
+/// Every field a sequence / sample rule reads: conditions, join keys,
+/// category, time and order fields.
+fn multi_rule_fields(rule: &CompiledRule) -> Vec<event::FieldId> {
+    let mut out = vec![
+        rule.category_field,
+        rule.time.primary.id,
+        rule.order.timestamp.id,
+    ];
+    out.extend(rule.time.fallback.as_ref().map(|f| f.id));
+    out.extend(rule.order.tiebreaker.as_ref().map(|f| f.id));
+    let query = |q: &ir::EventQuery, keys: &[ir::JoinKey], out: &mut Vec<event::FieldId>| {
+        pred_fields(&q.condition, out);
+        out.extend(keys.iter().map(|k| k.field.id));
+    };
+    match &rule.plan.plan {
+        Plan::Event(q) => query(q, &[], &mut out),
+        Plan::Sequence(s) => {
+            for st in s.stages.iter().chain(s.until.iter()) {
+                query(&st.query, &st.keys, &mut out);
+            }
+        }
+        Plan::Sample(s) => {
+            for st in &s.stages {
+                query(&st.query, &st.keys, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn pred_fields(pred: &Pred, out: &mut Vec<event::FieldId>) {
+    pred.walk(&mut |p| match p {
+        Pred::Field(t) => out.push(t.field.id),
+        Pred::Script(e) => e.walk(&mut |x| {
+            if let Expr::Field(f) = x {
+                out.push(f.id);
+            }
+        }),
+        _ => {}
+    });
+}
+
+impl Engine {
+    /// The engine of compiled rules, with their counts and messages.
+    pub fn new(compiled: CompiledRules) -> (Engine, RuleCounts, Vec<Problem>) {
+        let CompiledRules {
+            registry,
+            rules,
+            meta,
+            index_fields,
+            counts,
+            problems,
+        } = compiled;
+        let ruleset = RuleSet::build(rules);
+        let lanes = Lanes::new(&ruleset);
+        let engine = Engine {
+            ruleset,
+            meta,
+            registry,
+            index_fields,
+            lanes,
+        };
+        (engine, counts, problems)
+    }
+
+    pub fn ruleset(&self) -> &RuleSet {
+        &self.ruleset
+    }
+
+    pub fn meta(&self) -> &[RuleMeta] {
+        &self.meta
+    }
+
+    pub fn registry(&self) -> &FieldRegistry {
+        &self.registry
+    }
+
+    pub(crate) fn index_fields(&self) -> &IndexFields {
+        &self.index_fields
+    }
+
+    pub(crate) fn order_lane(&self, rule: RuleIdx) -> u32 {
+        self.lanes.order[rule as usize]
+    }
+
+    pub(crate) fn time_lane(&self, rule: RuleIdx) -> u32 {
+        self.lanes.time[rule as usize]
+    }
+
+    pub(crate) fn kept_fields(&self) -> &[bool] {
+        &self.lanes.kept_fields
+    }
+
+    /// Runs every rule over `inputs` (merged by time, see `read`);
+    /// the alerts in [`RunReport::alerts`].
+    pub fn run(&self, inputs: Vec<Input>, opts: &RunOptions<'_>) -> RunReport {
+        let (mut report, alerts) = self.run_sorted(inputs, opts);
+        match alerts.into_vec() {
+            Ok(v) => report.alerts = v,
+            Err(e) => report
+                .alert_errors
+                .push(format!("reading spilled alerts: {e}")),
+        }
+        report
+    }
+
+    /// Runs every rule over `inputs`; the alerts come apart, in output order,
+    /// spilled to disk past [`RunOptions::alert_memory`].
+    pub fn run_sorted(
+        &self,
+        inputs: Vec<Input>,
+        opts: &RunOptions<'_>,
+    ) -> (RunReport, SortedAlerts) {
+        let threads = opts.threads.max(1);
+        let names: Vec<InputInfo> = inputs
+            .iter()
+            .map(|i| InputInfo {
+                name: i.name.clone(),
+                default_index: i.default_index.clone(),
+            })
+            .collect();
+        let readers: Vec<Box<dyn BufRead + Send>> = inputs.into_iter().map(|i| i.reader).collect();
+        let gauge = Arc::new(Gauge::default());
+        let plan = ShardPlan::new(self, opts.mode, threads);
+        let store = Mutex::new(AlertStore::new(opts.alert_memory, opts.spill_dir.clone()));
+        let run = Run {
+            engine: self,
+            opts,
+            names: &names,
+            gauge: &gauge,
+            plan: &plan,
+            store: &store,
+        };
+        let mut collector = Collector::new(
+            opts,
+            &plan,
+            &store,
+            self.lanes.order_count,
+            self.lanes.time_count,
+        );
+        let (shards, read_errors, at_end) = if threads == 1 {
+            run.inline(readers, &mut collector)
+        } else {
+            run.parallel(readers, &mut collector, threads)
+        };
+        let mut report = std::mem::take(&mut collector.report);
+        report.read_errors = read_errors;
+        report.retained_at_end = at_end;
+        report.retained_peak = gauge.peak();
+        merge_shards(&mut report, shards);
+        let store = store.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = &store.spill_error {
+            report.warnings.push(format!(
+                "alerts could not be spilled to disk ({e}): they were kept in memory"
+            ));
+        }
+        (report, store.finish())
+    }
+}
+
+/// Everything a run's threads share.
+struct Run<'r> {
+    engine: &'r Engine,
+    opts: &'r RunOptions<'r>,
+    names: &'r [InputInfo],
+    gauge: &'r Arc<Gauge>,
+    plan: &'r ShardPlan,
+    store: &'r Mutex<AlertStore>,
+}
+
+/// Shards on the collector's thread.
+struct Inline<'e> {
+    shards: Vec<Shard<'e>>,
+}
+
+impl Sink for Inline<'_> {
+    fn send(&mut self, shard: usize, work: Vec<Work>) {
+        if let Some(s) = self.shards.get_mut(shard) {
+            s.process(work);
+        }
+    }
+}
+
+/// Shards on their own threads.
+struct Channels {
+    senders: Vec<SyncSender<Vec<Work>>>,
+}
+
+impl Sink for Channels {
+    fn send(&mut self, shard: usize, work: Vec<Work>) {
+        if let Some(tx) = self.senders.get(shard) {
+            let _ = tx.send(work);
+        }
+    }
+}
+
+impl<'r> Run<'r> {
+    /// Everything on the caller's thread.
+    fn inline(
+        &self,
+        readers: Vec<Box<dyn BufRead + Send>>,
+        collector: &mut Collector<'_>,
+    ) -> (Vec<ShardOut>, Vec<String>, u64) {
+        let mut reader = Reader::new(readers, self.names, self.opts.batch_records);
+        let mut worker = Worker::new(self.engine, self.opts, self.names, self.gauge);
+        let mut sink = Inline {
+            shards: vec![Shard::new(self.engine, self.opts, self.store)],
+        };
+        while let Some(batch) = reader.next_batch() {
+            collector.absorb(worker.process(&batch), &mut sink);
+            collector.progress();
+        }
+        let at_end = self.gauge.live();
+        collector.finish(&mut sink);
+        let shards = sink.shards.into_iter().map(Shard::finish).collect();
+        (shards, reader.take_errors(), at_end)
+    }
+
+    /// A reader thread, `threads` workers and as many shard threads; the
+    /// collector on the caller's thread.
+    fn parallel(
+        &self,
+        readers: Vec<Box<dyn BufRead + Send>>,
+        collector: &mut Collector<'_>,
+        threads: usize,
+    ) -> (Vec<ShardOut>, Vec<String>, u64) {
+        let (engine, opts, names, gauge, store) =
+            (self.engine, self.opts, self.names, self.gauge, self.store);
+        std::thread::scope(|scope| {
+            let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
+            let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
+            let batch_records = opts.batch_records;
+            let reader = scope.spawn(move || {
+                let mut reader = Reader::new(readers, names, batch_records);
+                while let Some(batch) = reader.next_batch() {
+                    if batch_tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+                reader.take_errors()
+            });
+            let batch_rx = Arc::new(Mutex::new(batch_rx));
+            for _ in 0..threads {
+                let rx = batch_rx.clone();
+                let tx = out_tx.clone();
+                scope.spawn(move || {
+                    let mut worker = Worker::new(engine, opts, names, gauge);
+                    while let Some(batch) = next_batch(&rx) {
+                        if tx.send(worker.process(&batch)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(out_tx);
+            let mut senders = Vec::new();
+            let mut shards = Vec::new();
+            for _ in 0..self.plan.shards {
+                let (tx, rx) = sync_channel::<Vec<Work>>(SHARD_QUEUE);
+                senders.push(tx);
+                shards.push(scope.spawn(move || {
+                    let mut shard = Shard::new(engine, opts, store);
+                    for work in rx {
+                        shard.process(work);
+                    }
+                    shard.finish()
+                }));
+            }
+            let mut sink = Channels { senders };
+            collect_in_order(out_rx, collector, &mut sink);
+            let at_end = gauge.live();
+            collector.finish(&mut sink);
+            drop(sink);
+            let shards = shards
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect();
+            let read_errors = reader.join().unwrap_or_default();
+            (shards, read_errors, at_end)
+        })
+    }
+}
+
+fn next_batch(rx: &Mutex<Receiver<Batch>>) -> Option<Batch> {
+    rx.lock().ok()?.recv().ok()
+}
+
+/// Absorbs worker results in batch order.
+fn collect_in_order(rx: Receiver<BatchOut>, collector: &mut Collector<'_>, sink: &mut dyn Sink) {
+    let mut pending: BTreeMap<u64, BatchOut> = BTreeMap::new();
+    let mut next = 0u64;
+    for out in rx {
+        pending.insert(out.seq, out);
+        while let Some(out) = pending.remove(&next) {
+            collector.absorb(out, sink);
+            collector.progress();
+            next += 1;
+        }
+    }
+    // Only reachable if a worker stopped early: absorb what arrived.
+    for (_, out) in std::mem::take(&mut pending) {
+        collector.absorb(out, sink);
+    }
+}
+
+/// The shards' counts and problems added to the report.
+fn merge_shards(report: &mut RunReport, shards: Vec<ShardOut>) {
+    let mut problems: Vec<(RuleIdx, String)> = Vec::new();
+    for out in shards {
+        report.executions += out.executions;
+        report.script_errors += out.script_errors;
+        problems.extend(out.problems);
+    }
+    // A rule lives on one shard: (rule, order met) is the same for any count.
+    problems.sort_by_key(|(r, _)| *r);
+    let room = SHOWN.saturating_sub(report.alert_errors.len());
+    report
+        .alert_errors
+        .extend(problems.into_iter().map(|(_, p)| p).take(room));
+}
+
+pub(crate) fn backfill_context(opts: &RunOptions<'_>) -> AlertContext {
+    let now = event::time::format_millis(opts.now);
+    let execution = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("vigil-hunt:{now}").as_bytes(),
+    );
+    AlertContext {
+        now,
+        space_id: opts.space_id.clone(),
+        kibana_version: opts.kibana_version.clone(),
+        execution_uuid: execution.to_string(),
+        public_base_url: None,
+        intended_timestamp: None,
+    }
+}

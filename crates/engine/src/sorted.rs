@@ -1,0 +1,385 @@
+//! A run's alerts in output order with bounded memory: an external merge
+//! sort.
+//!
+//! Alerts arrive in any order (workers, shards). `AlertStore` holds them
+//! until their documents pass a byte budget, then sorts what it holds and
+//! writes it to a temporary file (a *run*); [`SortedAlerts`] merges the runs
+//! and what is still held, in output order: original time (missing last),
+//! rule name, alert uuid, input position. Memory is the budget, one read
+//! buffer per run, and ~40 bytes per distinct alert id.
+//!
+//! De-duplication is exact: of several alerts with one `kibana.alert.uuid`
+//! (the same event twice gives the same id, and Elasticsearch keeps one
+//! document) the one whose first source event comes first in input order is
+//! kept. The store records, per id, the smallest input
+//! position; the merge writes an alert only when it is that one, once.
+//!
+//! A run is a file of lines: the shown fields as a JSON array, a tab, then
+//! the alert document. Files are removed when the store is dropped.
+
+use crate::alerts::Alert;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::Arc;
+
+/// Default [`crate::RunOptions::alert_memory`]: 8 MiB of alert documents.
+pub const ALERT_MEMORY: usize = 8 << 20;
+
+/// Temporary run files made by this process (for unique names).
+static RUN_FILES: AtomicU64 = AtomicU64::new(0);
+
+/// The output order, then the input position; the document breaks ties.
+fn output_then_input(a: &Alert, b: &Alert) -> Ordering {
+    Alert::output_order(a, b)
+        .then_with(|| a.ordinal.cmp(&b.ordinal))
+        .then_with(|| a.json.cmp(&b.json))
+}
+
+/// An alert id as two numbers (it is 64 hex digits in Kibana's scheme);
+/// other ids (never made by vigil) are hashed.
+pub(crate) type IdKey = (u128, u128);
+
+pub(crate) fn id_key(uuid: &str) -> IdKey {
+    let half = |h: Option<&str>| h.and_then(|h| u128::from_str_radix(h, 16).ok());
+    match (uuid.len(), half(uuid.get(..32)), half(uuid.get(32..))) {
+        (64, Some(a), Some(b)) => (a, b),
+        _ => {
+            use std::hash::{Hash, Hasher};
+            let mut a = std::collections::hash_map::DefaultHasher::new();
+            uuid.hash(&mut a);
+            let mut b = rustc_hash::FxHasher::default();
+            uuid.hash(&mut b);
+            (u128::from(a.finish()), u128::from(b.finish()) | (1 << 127))
+        }
+    }
+}
+
+/// Collects alerts; spills sorted runs past the budget.
+pub(crate) struct AlertStore {
+    budget: usize,
+    dir: PathBuf,
+    held: Vec<Alert>,
+    held_bytes: usize,
+    runs: Vec<RunFile>,
+    /// Per alert id, the smallest input position seen.
+    first: FxHashMap<IdKey, u64>,
+    /// Why spilling stopped working (the alerts then stay in memory).
+    pub spill_error: Option<String>,
+}
+
+impl AlertStore {
+    pub fn new(budget: usize, dir: Option<PathBuf>) -> Self {
+        AlertStore {
+            budget,
+            dir: dir.unwrap_or_else(std::env::temp_dir),
+            held: Vec::new(),
+            held_bytes: 0,
+            runs: Vec::new(),
+            first: FxHashMap::default(),
+            spill_error: None,
+        }
+    }
+
+    pub fn add(&mut self, alerts: Vec<Alert>) {
+        for a in alerts {
+            let key = id_key(&a.uuid);
+            let first = self.first.entry(key).or_insert(a.ordinal);
+            *first = (*first).min(a.ordinal);
+            self.held_bytes += a.json.len() + a.reason.len() + 256;
+            self.held.push(a);
+        }
+        if self.held_bytes > self.budget && self.spill_error.is_none() {
+            if let Err(e) = self.spill() {
+                self.spill_error = Some(format!("{}: {e}", self.dir.display()));
+            }
+        }
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.held.sort_by(output_then_input);
+        let n = RUN_FILES.fetch_add(1, AtomicOrdering::Relaxed);
+        let path = self
+            .dir
+            .join(format!("vigil-alerts-{}-{n}.run", std::process::id()));
+        let file = RunFile {
+            path: Arc::new(RemoveOnDrop(path.clone())),
+        };
+        let mut out = BufWriter::new(File::create(&path)?);
+        for a in &self.held {
+            write_alert(&mut out, a)?;
+        }
+        out.flush()?;
+        self.runs.push(file);
+        self.held.clear();
+        self.held_bytes = 0;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> SortedAlerts {
+        self.held.sort_by(output_then_input);
+        SortedAlerts {
+            held: self.held,
+            runs: self.runs,
+            first: self.first,
+        }
+    }
+}
+
+/// A run file, removed with its last handle.
+#[derive(Clone)]
+struct RunFile {
+    path: Arc<RemoveOnDrop>,
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The alerts of a run in output order, de-duplicated (see the module docs).
+pub struct SortedAlerts {
+    held: Vec<Alert>,
+    runs: Vec<RunFile>,
+    first: FxHashMap<IdKey, u64>,
+}
+
+impl SortedAlerts {
+    /// Alerts after de-duplication.
+    pub fn len(&self) -> usize {
+        self.first.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty()
+    }
+
+    /// Calls `f` with each alert in output order (may be called again).
+    pub fn for_each(&self, mut f: impl FnMut(&Alert) -> io::Result<()>) -> io::Result<()> {
+        let mut readers = Vec::with_capacity(self.runs.len());
+        for run in &self.runs {
+            readers.push(RunReader::open(run)?);
+        }
+        let mut heads: Vec<Option<Alert>> = Vec::with_capacity(readers.len() + 1);
+        for r in &mut readers {
+            heads.push(r.next()?);
+        }
+        let mut held = self.held.iter();
+        let mut held_head = held.next();
+        let mut emitted: FxHashMap<IdKey, ()> = FxHashMap::default();
+        loop {
+            let best = heads
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| h.as_ref().map(|a| (i, a)))
+                .min_by(|x, y| output_then_input(x.1, y.1).then(x.0.cmp(&y.0)));
+            let take_held = match (best, held_head) {
+                (None, None) => return Ok(()),
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (Some((_, a)), Some(h)) => output_then_input(h, a) != Ordering::Greater,
+            };
+            if take_held {
+                let Some(a) = held_head else { return Ok(()) };
+                self.emit(a, &mut emitted, &mut f)?;
+                held_head = held.next();
+            } else if let Some((i, _)) = best {
+                let a = heads[i].take();
+                if let Some(a) = &a {
+                    self.emit(a, &mut emitted, &mut f)?;
+                }
+                heads[i] = readers[i].next()?;
+            }
+        }
+    }
+
+    fn emit(
+        &self,
+        a: &Alert,
+        emitted: &mut FxHashMap<IdKey, ()>,
+        f: &mut impl FnMut(&Alert) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let key = id_key(&a.uuid);
+        if self.first.get(&key) != Some(&a.ordinal) || emitted.insert(key, ()).is_some() {
+            return Ok(());
+        }
+        f(a)
+    }
+
+    /// Every alert, in output order, in memory.
+    pub fn into_vec(self) -> io::Result<Vec<Alert>> {
+        let mut out = Vec::with_capacity(self.len());
+        self.for_each(|a| {
+            out.push(a.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// The shown fields of an alert in a run file.
+#[derive(Serialize, Deserialize)]
+struct Shown {
+    uuid: String,
+    rule: u32,
+    rule_name: String,
+    rule_id: String,
+    original_time: Option<i64>,
+    severity: String,
+    risk_score: String,
+    host_name: Option<String>,
+    user_name: Option<String>,
+    event_id: Option<String>,
+    source_index: Option<String>,
+    source_id: Option<String>,
+    building_block: bool,
+    reason: String,
+    ordinal: u64,
+}
+
+fn write_alert(out: &mut impl Write, a: &Alert) -> io::Result<()> {
+    let shown = Shown {
+        uuid: a.uuid.clone(),
+        rule: a.rule,
+        rule_name: a.rule_name.to_string(),
+        rule_id: a.rule_id.clone(),
+        original_time: a.original_time,
+        severity: a.severity.clone(),
+        risk_score: a.risk_score.clone(),
+        host_name: a.host_name.clone(),
+        user_name: a.user_name.clone(),
+        event_id: a.event_id.clone(),
+        source_index: a.source_index.clone(),
+        source_id: a.source_id.clone(),
+        building_block: a.building_block,
+        reason: a.reason.clone(),
+        ordinal: a.ordinal,
+    };
+    serde_json::to_writer(&mut *out, &shown)?;
+    // The document is compact JSON: it holds no raw newline or tab.
+    writeln!(out, "\t{}", a.json)
+}
+
+struct RunReader {
+    lines: BufReader<File>,
+    line: String,
+}
+
+impl RunReader {
+    fn open(run: &RunFile) -> io::Result<RunReader> {
+        Ok(RunReader {
+            lines: BufReader::with_capacity(1 << 16, File::open(&run.path.0)?),
+            line: String::new(),
+        })
+    }
+
+    fn next(&mut self) -> io::Result<Option<Alert>> {
+        self.line.clear();
+        if self.lines.read_line(&mut self.line)? == 0 {
+            return Ok(None);
+        }
+        let text = self.line.trim_end_matches('\n');
+        let bad = || io::Error::new(io::ErrorKind::InvalidData, "corrupt alert run file");
+        let (head, json) = text.split_once('\t').ok_or_else(bad)?;
+        let s: Shown = serde_json::from_str(head).map_err(|_| bad())?;
+        Ok(Some(Alert {
+            uuid: s.uuid,
+            rule: s.rule,
+            rule_name: Arc::from(s.rule_name),
+            rule_id: s.rule_id,
+            original_time: s.original_time,
+            severity: s.severity,
+            risk_score: s.risk_score,
+            host_name: s.host_name,
+            user_name: s.user_name,
+            event_id: s.event_id,
+            source_index: s.source_index,
+            source_id: s.source_id,
+            building_block: s.building_block,
+            reason: s.reason,
+            json: json.to_string(),
+            ordinal: s.ordinal,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(uuid: &str, time: Option<i64>, name: &str, ordinal: u64) -> Alert {
+        Alert {
+            uuid: uuid.to_string(),
+            rule: 0,
+            rule_name: Arc::from(name),
+            rule_id: "r".into(),
+            original_time: time,
+            severity: "low".into(),
+            risk_score: "21".into(),
+            host_name: Some("h\t\"x\"".into()),
+            user_name: None,
+            event_id: None,
+            source_index: None,
+            source_id: None,
+            building_block: false,
+            reason: "why".into(),
+            json: format!("{{\"n\":{ordinal}}}"),
+            ordinal,
+        }
+    }
+
+    fn uuid(n: u8) -> String {
+        format!("{:064x}", n)
+    }
+
+    fn sorted(budget: usize, alerts: Vec<Alert>, chunk: usize) -> Vec<Alert> {
+        let mut store = AlertStore::new(budget, None);
+        for part in alerts.chunks(chunk) {
+            store.add(part.to_vec());
+        }
+        assert!(store.spill_error.is_none());
+        store.finish().into_vec().unwrap()
+    }
+
+    #[test]
+    fn spilled_runs_merge_like_a_sort_in_memory() {
+        let mut input = Vec::new();
+        for i in 0..60u64 {
+            let time = (i % 7 != 0).then_some(((i * 37) % 11) as i64);
+            input.push(alert(
+                &uuid((i % 45) as u8),
+                time,
+                ["b", "a"][(i % 2) as usize],
+                100 - i,
+            ));
+        }
+        let in_memory = sorted(usize::MAX, input.clone(), 60);
+        let spilled = sorted(1, input, 7);
+        assert_eq!(in_memory.len(), 45);
+        assert_eq!(spilled, in_memory);
+        // Kept: the smallest input position of each id.
+        let kept = in_memory.iter().find(|a| a.uuid == uuid(3)).unwrap();
+        assert_eq!(kept.ordinal, 100 - 48);
+        let order: Vec<Option<i64>> = in_memory.iter().map(|a| a.original_time).collect();
+        let mut expected = order.clone();
+        expected.sort_by(crate::multi::missing_last);
+        assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn run_files_are_removed() {
+        let mut store = AlertStore::new(1, None);
+        store.add(vec![alert(&uuid(1), Some(1), "a", 1)]);
+        let path = store.runs[0].path.0.clone();
+        assert!(path.exists());
+        drop(store.finish());
+        assert!(!path.exists());
+    }
+}

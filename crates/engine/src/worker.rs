@@ -1,0 +1,457 @@
+//! A worker: one batch of records at a time, each parsed once, given its index,
+//! evaluated against the rule set; what the rules found goes out in a
+//! [`BatchOut`].
+//!
+//! - Single-event rules in backfill: the alert is built right away (the
+//!   event's JSON is read as a value only when it alerts).
+//! - Sequence and sample rules: an event that is a stage candidate of any of
+//!   them is kept once ([`Candidate`]: the fields they read, packed, and its
+//!   [`Source`]) with, per ordering lane, its order key and the rules that
+//!   admitted it.
+//! - Replay: every match (single-event rules) and candidate (multi-event
+//!   rules) goes out with the rule's window time, for the scheduled
+//!   executions to be simulated downstream.
+//! - Parse-only: parsing and the index, nothing evaluated (the benchmark floor).
+
+use crate::alert::ids::event_alert_id;
+use crate::alert::{AlertContext, SourceDoc};
+use crate::alerts::{event_alert, source_doc, Alert};
+use crate::index::{document_id, event_index};
+use crate::kept::{Candidate, Gauge, Source};
+use crate::multi::Entry;
+use crate::read::{Batch, InputInfo, Item};
+use crate::replay::EventMatch;
+use crate::run::{Engine, InputIssue, Mode, RunOptions, SHOWN};
+use crate::sorted::{id_key, IdKey};
+use event::json::Parser;
+use event::Event;
+use matcher::ruleset::{RuleIdx, RuleShape, Scratch};
+use matcher::KeyValue;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// Distinct index strings shared per worker before the cache is cleared.
+const MAX_CACHED_INDICES: usize = 4096;
+
+/// A kept event and who wants it.
+pub(crate) struct Kept {
+    pub cand: Arc<Candidate>,
+    /// Per ordering lane with sequence rules that admitted the event.
+    pub lanes: Vec<LaneRules>,
+    /// Sample rules that admitted it.
+    pub samples: Vec<RuleIdx>,
+}
+
+/// Sequence rules of one ordering lane and the event's key in that lane.
+pub(crate) struct LaneRules {
+    pub lane: u32,
+    pub ts: i64,
+    pub tiebreaker: Option<KeyValue>,
+    pub rules: Vec<RuleIdx>,
+}
+
+/// A match or candidate of one rule, for replay.
+pub(crate) struct ReplayItem {
+    pub rule: RuleIdx,
+    /// The rule's window-time lane.
+    pub lane: u32,
+    pub time: i64,
+    pub ordinal: u64,
+    pub what: Replayable,
+}
+
+pub(crate) enum Replayable {
+    Match(EventMatch),
+    Entry(Entry),
+}
+
+/// What a worker found in one batch.
+#[derive(Default)]
+pub(crate) struct BatchOut {
+    pub seq: u64,
+    pub events: u64,
+    pub malformed: Vec<InputIssue>,
+    pub without_index: u64,
+    pub without_time: u64,
+    pub script_errors: u64,
+    pub script_errors_shown: Vec<String>,
+    pub alert_errors: Vec<String>,
+    pub alerts: Vec<Alert>,
+    pub kept: Vec<Kept>,
+    pub replay: Vec<ReplayItem>,
+}
+
+pub(crate) struct Worker<'e> {
+    engine: &'e Engine,
+    opts: &'e RunOptions<'e>,
+    inputs: &'e [InputInfo],
+    ctx: AlertContext,
+    scratch: Scratch,
+    /// Parses every record of the worker's batches, reusing the storage of
+    /// the previous record's event.
+    parser: Parser,
+    /// Alert ids this worker built (backfill): a repeated event (same index
+    /// and id) is not built again. The copy kept in the end is the first in
+    /// input order, which this never skips.
+    built: FxHashSet<IdKey>,
+    indices: RefCell<FxHashMap<Box<str>, Arc<str>>>,
+    gauge: &'e Arc<Gauge>,
+}
+
+impl<'e> Worker<'e> {
+    pub fn new(
+        engine: &'e Engine,
+        opts: &'e RunOptions<'e>,
+        inputs: &'e [InputInfo],
+        gauge: &'e Arc<Gauge>,
+    ) -> Self {
+        Worker {
+            engine,
+            opts,
+            inputs,
+            ctx: crate::run::backfill_context(opts),
+            scratch: engine.ruleset().scratch(),
+            parser: Parser::new(),
+            built: FxHashSet::default(),
+            indices: RefCell::default(),
+            gauge,
+        }
+    }
+
+    pub fn process(&mut self, batch: &Batch) -> BatchOut {
+        let mut out = BatchOut {
+            seq: batch.seq,
+            ..BatchOut::default()
+        };
+        for item in &batch.items {
+            match item {
+                Item::Bad { file, line, reason } => out.malformed.push(InputIssue {
+                    file: self.inputs[*file as usize].name.clone(),
+                    line: *line,
+                    message: reason.clone(),
+                }),
+                Item::Record {
+                    file,
+                    line,
+                    ordinal,
+                    start,
+                    end,
+                } => {
+                    let at = At {
+                        file: *file,
+                        line: *line,
+                        ordinal: *ordinal,
+                    };
+                    self.record(&batch.text[*start..*end], at, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn record(&mut self, text: &str, at: At, out: &mut BatchOut) {
+        match self.parser.parse(text, self.engine.registry()) {
+            Ok(event) => {
+                self.event(&event, at, out);
+                self.parser.recycle(event);
+            }
+            Err(e) => out.malformed.push(InputIssue {
+                file: self.inputs[at.file as usize].name.clone(),
+                line: at.line,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Indexes and evaluates one parsed record.
+    fn event(&mut self, event: &Event<'_>, at: At, out: &mut BatchOut) {
+        let input = &self.inputs[at.file as usize];
+        out.events += 1;
+        let Some(index) = event_index(
+            event,
+            self.engine.index_fields(),
+            input.default_index.as_deref(),
+        ) else {
+            out.without_index += 1;
+            return;
+        };
+        if self.opts.mode == Mode::ParseOnly {
+            return;
+        }
+        self.engine
+            .ruleset()
+            .evaluate(event, &index, &mut self.scratch);
+        if self.scratch.error_count() > 0 {
+            self.script_errors(&input.name, at.line, out);
+        }
+        let hits = self.scratch.hits();
+        if hits.single.is_empty() && hits.multi.is_empty() {
+            return;
+        }
+        let mut hit = Hit::new(event, &index, at);
+        let mut built = std::mem::take(&mut self.built);
+        for &rule in hits.single {
+            self.single(rule, &mut hit, &mut built, out);
+        }
+        self.built = built;
+        let hits = self.scratch.hits();
+        if !hits.multi.is_empty() {
+            self.multi(hits.multi, &mut hit, out);
+        }
+        if hit.no_time {
+            out.without_time += 1;
+        }
+    }
+
+    fn script_errors(&mut self, file: &str, line: u64, out: &mut BatchOut) {
+        let (errors, count) = self.scratch.take_errors();
+        out.script_errors += count;
+        for (rule, e) in errors {
+            if out.script_errors_shown.len() < SHOWN {
+                let name = &self.engine.meta()[rule as usize].name;
+                out.script_errors_shown
+                    .push(format!("{file}:{line}: rule \"{name}\": {e}"));
+            }
+        }
+    }
+
+    /// The rule's time for the hit, when the rule admits it.
+    fn admitted_time(&self, rule: RuleIdx, hit: &mut Hit<'_, '_>) -> Option<i64> {
+        match self
+            .engine
+            .ruleset()
+            .rule_time(rule, hit.event, &self.scratch)
+        {
+            None => {
+                hit.no_time = true;
+                None
+            }
+            Some(t) if self.opts.admits(t) => Some(t),
+            Some(_) => None,
+        }
+    }
+
+    fn single(
+        &self,
+        rule: RuleIdx,
+        hit: &mut Hit<'_, '_>,
+        built: &mut FxHashSet<IdKey>,
+        out: &mut BatchOut,
+    ) {
+        let Some(time) = self.admitted_time(rule, hit) else {
+            return;
+        };
+        match self.opts.mode {
+            Mode::Backfill => self.single_alert(rule, hit, built, out),
+            Mode::Replay => {
+                let m = self.event_match(rule, time, hit);
+                out.replay.push(ReplayItem {
+                    rule,
+                    lane: self.engine.time_lane(rule),
+                    time,
+                    ordinal: hit.at.ordinal,
+                    what: Replayable::Match(m),
+                });
+            }
+            Mode::ParseOnly => {}
+        }
+    }
+
+    fn single_alert(
+        &self,
+        rule: RuleIdx,
+        hit: &mut Hit<'_, '_>,
+        built: &mut FxHashSet<IdKey>,
+        out: &mut BatchOut,
+    ) {
+        let meta = &self.engine.meta()[rule as usize];
+        let uuid = event_alert_id(hit.index, hit.id(), &self.ctx.space_id, &meta.uuid);
+        if !built.insert(id_key(&uuid)) {
+            return;
+        }
+        let ordinal = hit.at.ordinal;
+        let result = match hit.doc() {
+            Ok(doc) => event_alert(rule, meta, &self.ctx, doc, ordinal).map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        match result {
+            Ok(Some(alert)) => out.alerts.push(alert),
+            Ok(None) => {}
+            Err(e) => out.alert_errors.push(format!(
+                "{}:{}: rule \"{}\": {e}",
+                self.inputs[hit.at.file as usize].name, hit.at.line, meta.name
+            )),
+        }
+    }
+
+    fn event_match(&self, rule: RuleIdx, time: i64, hit: &mut Hit<'_, '_>) -> EventMatch {
+        let ruleset = self.engine.ruleset();
+        let (sort_a, sort_b) = if self.engine.meta()[rule as usize].is_eql {
+            ruleset.order_key(rule, hit.event)
+        } else {
+            let (p, f) = ruleset.time_sort_key(rule, hit.event);
+            (p, f.map(KeyValue::Date))
+        };
+        let index = self.shared_index(hit.index);
+        let ordinal = hit.at.ordinal;
+        let parts = hit.parts(index);
+        EventMatch {
+            ordinal,
+            time,
+            sort_a,
+            sort_b,
+            index: parts.index.clone(),
+            id: parts.id.clone(),
+            source: parts.source.clone(),
+        }
+    }
+
+    /// The sequence and sample rules `multi` that admit the hit.
+    fn multi(&self, multi: &[RuleIdx], hit: &mut Hit<'_, '_>, out: &mut BatchOut) {
+        let admitted: Vec<(RuleIdx, i64)> = multi
+            .iter()
+            .filter_map(|&r| self.admitted_time(r, hit).map(|t| (r, t)))
+            .collect();
+        if admitted.is_empty() {
+            return;
+        }
+        let index = self.shared_index(hit.index);
+        let source = Arc::new(Source::new(hit.at.ordinal, index, hit.event, self.gauge));
+        let cand = Arc::new(Candidate::pack(
+            hit.event,
+            self.engine.kept_fields(),
+            source,
+        ));
+        if self.opts.mode == Mode::Replay {
+            for (rule, time) in admitted {
+                let (order_ts, tiebreaker) = self.engine.ruleset().order_key(rule, hit.event);
+                out.replay.push(ReplayItem {
+                    rule,
+                    lane: self.engine.time_lane(rule),
+                    time,
+                    ordinal: hit.at.ordinal,
+                    what: Replayable::Entry(Entry {
+                        cand: cand.clone(),
+                        time,
+                        order_ts,
+                        tiebreaker,
+                    }),
+                });
+            }
+            return;
+        }
+        let mut kept = Kept {
+            cand,
+            lanes: Vec::new(),
+            samples: Vec::new(),
+        };
+        for (rule, _) in admitted {
+            match self.engine.ruleset().shape(rule) {
+                RuleShape::Sample => kept.samples.push(rule),
+                RuleShape::Sequence => self.add_to_lane(rule, hit.event, &mut kept.lanes),
+                RuleShape::Event => {}
+            }
+        }
+        if !kept.lanes.is_empty() || !kept.samples.is_empty() {
+            out.kept.push(kept);
+        }
+    }
+
+    /// Adds a sequence rule to its ordering lane (sequence searches need a
+    /// timestamp: an event without one takes no part).
+    fn add_to_lane(&self, rule: RuleIdx, event: &Event<'_>, lanes: &mut Vec<LaneRules>) {
+        let lane = self.engine.order_lane(rule);
+        if let Some(l) = lanes.iter_mut().find(|l| l.lane == lane) {
+            l.rules.push(rule);
+            return;
+        }
+        let (ts, tiebreaker) = self.engine.ruleset().order_key(rule, event);
+        if let Some(ts) = ts {
+            lanes.push(LaneRules {
+                lane,
+                ts,
+                tiebreaker,
+                rules: vec![rule],
+            });
+        }
+    }
+
+    /// One `Arc` per distinct index string (kept events share it).
+    fn shared_index(&self, index: &str) -> Arc<str> {
+        let mut indices = self.indices.borrow_mut();
+        if let Some(i) = indices.get(index) {
+            return i.clone();
+        }
+        if indices.len() >= MAX_CACHED_INDICES {
+            indices.clear();
+        }
+        let shared: Arc<str> = Arc::from(index);
+        indices.insert(Box::from(index), shared.clone());
+        shared
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At {
+    pub file: u32,
+    pub line: u64,
+    pub ordinal: u64,
+}
+
+/// What the replay of a match keeps of its event.
+struct Parts {
+    index: Arc<str>,
+    id: Option<Arc<str>>,
+    source: Arc<str>,
+}
+
+/// One event with hits, and what its alerts share (each built on first need).
+struct Hit<'h, 'a> {
+    event: &'h Event<'a>,
+    index: &'h str,
+    at: At,
+    id: Option<String>,
+    doc: Option<Result<SourceDoc, String>>,
+    parts: Option<Parts>,
+    no_time: bool,
+}
+
+impl<'h, 'a> Hit<'h, 'a> {
+    fn new(event: &'h Event<'a>, index: &'h str, at: At) -> Self {
+        Hit {
+            event,
+            index,
+            at,
+            id: None,
+            doc: None,
+            parts: None,
+            no_time: false,
+        }
+    }
+
+    /// The document id (`_id`, else derived from the JSON text).
+    fn id(&mut self) -> &str {
+        let event = self.event;
+        self.id
+            .get_or_insert_with(|| document_id(event.id.as_deref(), event.source))
+    }
+
+    /// The event as the alert builder takes it (its JSON read as a value).
+    fn doc(&mut self) -> &Result<SourceDoc, String> {
+        if self.doc.is_none() {
+            let id = self.id().to_string();
+            self.doc = Some(source_doc(self.index, &id, self.event.source));
+        }
+        self.doc.get_or_insert_with(|| Err(String::new()))
+    }
+
+    fn parts(&mut self, index: Arc<str>) -> &Parts {
+        let event = self.event;
+        self.parts.get_or_insert_with(|| Parts {
+            index,
+            id: event.id.as_deref().map(Arc::from),
+            source: Arc::from(event.source),
+        })
+    }
+}

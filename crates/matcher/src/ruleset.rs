@@ -1,0 +1,621 @@
+//! A compiled rule set: every rule of a run behind one immutable, `Send +
+//! Sync` value, and the per-worker [`Scratch`] that evaluating an event needs.
+//!
+//! This is the seam the whole-catalogue optimisation works behind (shared
+//! field extraction, predicate buckets, literal prefilters): callers see only
+//! [`RuleSet::build`], [`RuleSet::evaluate`] and the per-rule accessors, so the
+//! strategy inside can change without touching the engine.
+//!
+//! What [`RuleSet::evaluate`] does for one event and its index:
+//!
+//! 1. **Route by index.** Rules are grouped by their index selector
+//!    ([`IndexSelector::key`]); the rules a given index string reaches are
+//!    computed once per distinct index and cached in the scratch.
+//! 2. **Route by category and match.** For each reached rule, the EQL event
+//!    category (`process where …`, against the rule's category field) and the
+//!    condition ([`crate::pred::eval`]) decide. Single-event rules
+//!    ([`RuleShape::Event`]) that match are returned in [`Hits::single`].
+//! 3. **Stage candidates.** Sequence and sample rules cannot decide on one
+//!    event: an event that passes the category and condition of any of their
+//!    stages (or of `until`) is a candidate, returned in [`Hits::multi`]; the
+//!    caller keeps it (see [`RuleSet::compact`]) and later feeds the rule's
+//!    [`crate::SequenceEngine`] or [`crate::sample::run`] in time order.
+//!
+//! Nothing here allocates per rule per event: hits go into vectors of the
+//! scratch that are reused; a route is allocated once per distinct index.
+//!
+//! The current implementation is the simple one: a loop over the rules of the
+//! index's group, each evaluated with the reference evaluator.
+
+use crate::error::EvalError;
+use crate::order::{in_category, tiebreaker_of, timestamp_of};
+use crate::values::KeyValue;
+use event::{Event, FieldId};
+use ir::{EventQuery, Expr, FieldRef, Plan, Pred, QueryPlan};
+use rustc_hash::FxHashMap;
+use std::cell::Cell;
+use std::fmt;
+use std::sync::Arc;
+
+/// Index of a rule in its [`RuleSet`] (the order given to [`RuleSet::build`]).
+pub type RuleIdx = u32;
+
+/// Decides which indices a rule reads (a rule's index patterns).
+pub trait IndexSelector: Send + Sync + fmt::Debug {
+    /// True when the rule searches `index`.
+    fn selects(&self, index: &str) -> bool;
+    /// Selectors with equal keys select the same indices: their rules are
+    /// routed together.
+    fn key(&self) -> &str;
+}
+
+/// The time a rule windows events by: `primary` when the event has it, else
+/// `fallback` (Kibana's `timestamp_override` with `@timestamp` as fallback;
+/// `buildTimeRangeFilter` in `rule_types/utils/build_events_query.ts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeSpec {
+    pub primary: FieldRef,
+    pub fallback: Option<FieldRef>,
+}
+
+/// How a rule's search orders events: EQL's `timestamp_field` and
+/// `tiebreaker_field` (then input order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderSpec {
+    pub timestamp: FieldRef,
+    pub tiebreaker: Option<FieldRef>,
+}
+
+/// One rule, compiled: its plan (conditions already include the rule's
+/// `filters` and `not(exceptions)`), where it reads, and its time fields.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    pub plan: QueryPlan,
+    /// The field EQL categories compare with (`event_category_override`).
+    pub category_field: FieldId,
+    pub index: Arc<dyn IndexSelector>,
+    pub time: TimeSpec,
+    pub order: OrderSpec,
+}
+
+/// What kind of result a rule produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleShape {
+    /// One alert per matching event (query rules, EQL event queries).
+    Event,
+    /// EQL `sequence`.
+    Sequence,
+    /// EQL `sample`.
+    Sample,
+}
+
+/// The rules one index reaches, split by shape.
+#[derive(Debug, Default, Clone)]
+struct Route {
+    single: Vec<RuleIdx>,
+    multi: Vec<RuleIdx>,
+}
+
+/// Routes cached per worker before the cache is cleared (hostile inputs with
+/// a new `_index` on every line must not grow memory without bound).
+const MAX_CACHED_ROUTES: usize = 4096;
+
+/// Script errors kept per worker (all are counted).
+const MAX_KEPT_ERRORS: usize = 100;
+
+/// Per-worker mutable state: the index routes seen so far, hit buffers, the
+/// per-event time cache, and script errors.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    route_ids: FxHashMap<Box<str>, u32>,
+    routes: Vec<Route>,
+    single: Vec<RuleIdx>,
+    multi: Vec<RuleIdx>,
+    /// Per distinct time spec: `Some(time)` once computed for the current event.
+    times: Vec<Cell<Option<Option<i64>>>>,
+    errors: Vec<(RuleIdx, EvalError)>,
+    error_count: u64,
+}
+
+impl Scratch {
+    /// The hits of the event last passed to [`RuleSet::evaluate`].
+    pub fn hits(&self) -> Hits<'_> {
+        Hits {
+            single: &self.single,
+            multi: &self.multi,
+        }
+    }
+
+    /// Script errors met (rule, error), at most 100 kept.
+    pub fn errors(&self) -> &[(RuleIdx, EvalError)] {
+        &self.errors
+    }
+
+    /// Every script error met.
+    pub fn error_count(&self) -> u64 {
+        self.error_count
+    }
+
+    /// Takes the errors kept so far (the count is reset too).
+    pub fn take_errors(&mut self) -> (Vec<(RuleIdx, EvalError)>, u64) {
+        let count = std::mem::take(&mut self.error_count);
+        (std::mem::take(&mut self.errors), count)
+    }
+
+    fn note(&mut self, rule: RuleIdx, e: EvalError) {
+        self.error_count += 1;
+        if self.errors.len() < MAX_KEPT_ERRORS {
+            self.errors.push((rule, e));
+        }
+    }
+}
+
+/// The rules an event matched (single-event rules) and the sequence/sample
+/// rules it is a stage candidate for, in rule order.
+#[derive(Debug, Clone, Copy)]
+pub struct Hits<'s> {
+    pub single: &'s [RuleIdx],
+    pub multi: &'s [RuleIdx],
+}
+
+/// All rules of a run, compiled together. Immutable and shareable between
+/// worker threads; each worker has its own [`Scratch`].
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<CompiledRule>,
+    shapes: Vec<RuleShape>,
+    /// Distinct selectors and, for each, its rules split by shape.
+    groups: Vec<Arc<dyn IndexSelector>>,
+    group_routes: Vec<Route>,
+    /// Distinct time specs; each rule's spec.
+    time_specs: Vec<TimeSpec>,
+    rule_time_spec: Vec<u32>,
+    /// Fields read by sequence / sample rules (what a kept candidate needs).
+    multi_fields: Vec<bool>,
+}
+
+impl RuleSet {
+    /// Compiles `rules` together. Rule `i` of the input is [`RuleIdx`] `i`.
+    pub fn build(rules: Vec<CompiledRule>) -> RuleSet {
+        let shapes: Vec<RuleShape> = rules.iter().map(|r| shape_of(&r.plan)).collect();
+        let mut groups: Vec<Arc<dyn IndexSelector>> = Vec::new();
+        let mut group_routes: Vec<Route> = Vec::new();
+        let mut group_of_key: FxHashMap<String, usize> = FxHashMap::default();
+        let mut time_specs: Vec<TimeSpec> = Vec::new();
+        let mut rule_time_spec = Vec::with_capacity(rules.len());
+        let mut multi_fields: Vec<bool> = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let idx = i as RuleIdx;
+            let g = *group_of_key
+                .entry(rule.index.key().to_string())
+                .or_insert_with(|| {
+                    groups.push(rule.index.clone());
+                    group_routes.push(Route::default());
+                    groups.len() - 1
+                });
+            match shapes[i] {
+                RuleShape::Event => group_routes[g].single.push(idx),
+                RuleShape::Sequence | RuleShape::Sample => {
+                    group_routes[g].multi.push(idx);
+                    for f in multi_rule_fields(rule) {
+                        if multi_fields.len() <= f.index() {
+                            multi_fields.resize(f.index() + 1, false);
+                        }
+                        multi_fields[f.index()] = true;
+                    }
+                }
+            }
+            let t = match time_specs.iter().position(|t| *t == rule.time) {
+                Some(t) => t,
+                None => {
+                    time_specs.push(rule.time.clone());
+                    time_specs.len() - 1
+                }
+            };
+            rule_time_spec.push(t as u32);
+        }
+        RuleSet {
+            rules,
+            shapes,
+            groups,
+            group_routes,
+            time_specs,
+            rule_time_spec,
+            multi_fields,
+        }
+    }
+
+    /// A fresh scratch for one worker.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            times: vec![Cell::new(None); self.time_specs.len()],
+            ..Scratch::default()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn rule(&self, idx: RuleIdx) -> &CompiledRule {
+        &self.rules[idx as usize]
+    }
+
+    pub fn shape(&self, idx: RuleIdx) -> RuleShape {
+        self.shapes[idx as usize]
+    }
+
+    /// Evaluates every rule that reads `index` on `event`; the hits are also
+    /// kept in the scratch ([`Scratch::hits`]) until the next event, and
+    /// [`RuleSet::rule_time`] answers for this event.
+    pub fn evaluate<'s>(
+        &self,
+        event: &Event<'_>,
+        index: &str,
+        scratch: &'s mut Scratch,
+    ) -> Hits<'s> {
+        scratch.times.iter().for_each(|t| t.set(None));
+        scratch.single.clear();
+        scratch.multi.clear();
+        let route = self.route(index, scratch);
+        for i in 0..scratch.routes[route].single.len() {
+            let idx = scratch.routes[route].single[i];
+            if self.single_matches(idx, event, scratch) {
+                scratch.single.push(idx);
+            }
+        }
+        for i in 0..scratch.routes[route].multi.len() {
+            let idx = scratch.routes[route].multi[i];
+            if self.is_candidate(idx, event, scratch) {
+                scratch.multi.push(idx);
+            }
+        }
+        Hits {
+            single: &scratch.single,
+            multi: &scratch.multi,
+        }
+    }
+
+    /// The rule's window time for the event last passed to
+    /// [`RuleSet::evaluate`] with this scratch (cached per distinct time spec).
+    /// `None` when the event has neither the primary nor the fallback field
+    /// (or the primary holds no date): such an event is in no window.
+    pub fn rule_time(&self, idx: RuleIdx, event: &Event<'_>, scratch: &Scratch) -> Option<i64> {
+        let spec = self.rule_time_spec[idx as usize] as usize;
+        if let Some(t) = scratch.times[spec].get() {
+            return t;
+        }
+        let t = window_time(&self.time_specs[spec], event);
+        scratch.times[spec].set(Some(t));
+        t
+    }
+
+    /// The rule's EQL ordering of the event: timestamp field (epoch nanos) and
+    /// tiebreaker; missing values sort last.
+    pub fn order_key(&self, idx: RuleIdx, event: &Event<'_>) -> (Option<i64>, Option<KeyValue>) {
+        let order = &self.rules[idx as usize].order;
+        let ts = timestamp_of(event, &order.timestamp);
+        let tb = order
+            .tiebreaker
+            .as_ref()
+            .and_then(|f| tiebreaker_of(event, f));
+        (ts, tb)
+    }
+
+    /// The rule's primary and fallback times separately (Kibana sorts query
+    /// rule hits by primary, then fallback, ascending, missing last).
+    pub fn time_sort_key(&self, idx: RuleIdx, event: &Event<'_>) -> (Option<i64>, Option<i64>) {
+        let spec = &self.time_specs[self.rule_time_spec[idx as usize] as usize];
+        (
+            timestamp_of(event, &spec.primary),
+            spec.fallback.as_ref().and_then(|f| timestamp_of(event, f)),
+        )
+    }
+
+    /// An owned copy of `event` holding only what sequence and sample rules
+    /// read (what a kept stage candidate needs).
+    pub fn compact(&self, event: &Event<'_>) -> Event<'static> {
+        let entries = event
+            .entries()
+            .iter()
+            .filter(|(f, _)| self.multi_fields.get(f.index()).copied().unwrap_or(false))
+            .map(|(f, v)| (*f, v.clone().into_owned()))
+            .collect();
+        Event::from_entries(entries)
+    }
+
+    fn route(&self, index: &str, scratch: &mut Scratch) -> usize {
+        if let Some(&r) = scratch.route_ids.get(index) {
+            return r as usize;
+        }
+        if scratch.route_ids.len() >= MAX_CACHED_ROUTES {
+            scratch.route_ids.clear();
+            scratch.routes.clear();
+        }
+        let mut route = Route::default();
+        for (g, selector) in self.groups.iter().enumerate() {
+            if selector.selects(index) {
+                route.single.extend(&self.group_routes[g].single);
+                route.multi.extend(&self.group_routes[g].multi);
+            }
+        }
+        route.single.sort_unstable();
+        route.multi.sort_unstable();
+        scratch.routes.push(route);
+        let id = scratch.routes.len() - 1;
+        scratch.route_ids.insert(index.into(), id as u32);
+        id
+    }
+
+    fn single_matches(&self, idx: RuleIdx, event: &Event<'_>, scratch: &mut Scratch) -> bool {
+        let rule = &self.rules[idx as usize];
+        let Plan::Event(q) = &rule.plan.plan else {
+            return false;
+        };
+        self.query_matches(idx, q, rule.category_field, event, scratch)
+    }
+
+    fn is_candidate(&self, idx: RuleIdx, event: &Event<'_>, scratch: &mut Scratch) -> bool {
+        let rule = &self.rules[idx as usize];
+        match &rule.plan.plan {
+            Plan::Sequence(s) => {
+                s.stages.iter().chain(s.until.iter()).any(|st| {
+                    self.query_matches(idx, &st.query, rule.category_field, event, scratch)
+                })
+            }
+            Plan::Sample(s) => s
+                .stages
+                .iter()
+                .any(|st| self.query_matches(idx, &st.query, rule.category_field, event, scratch)),
+            Plan::Event(_) => false,
+        }
+    }
+
+    fn query_matches(
+        &self,
+        idx: RuleIdx,
+        q: &EventQuery,
+        category_field: FieldId,
+        event: &Event<'_>,
+        scratch: &mut Scratch,
+    ) -> bool {
+        if !in_category(q, event, category_field) {
+            return false;
+        }
+        match crate::pred::eval(&q.condition, event) {
+            Ok(b) => b,
+            Err(e) => {
+                scratch.note(idx, e);
+                false
+            }
+        }
+    }
+}
+
+/// The window time of an event under `spec`.
+pub fn window_time(spec: &TimeSpec, event: &Event<'_>) -> Option<i64> {
+    if event.has(spec.primary.id) {
+        return timestamp_of(event, &spec.primary);
+    }
+    spec.fallback.as_ref().and_then(|f| timestamp_of(event, f))
+}
+
+fn shape_of(plan: &QueryPlan) -> RuleShape {
+    match plan.plan {
+        Plan::Event(_) => RuleShape::Event,
+        Plan::Sequence(_) => RuleShape::Sequence,
+        Plan::Sample(_) => RuleShape::Sample,
+    }
+}
+
+/// Every field a sequence / sample rule reads: conditions, join keys,
+/// category, time and order fields.
+fn multi_rule_fields(rule: &CompiledRule) -> Vec<FieldId> {
+    let mut out = vec![
+        rule.category_field,
+        rule.time.primary.id,
+        rule.order.timestamp.id,
+    ];
+    out.extend(rule.time.fallback.as_ref().map(|f| f.id));
+    out.extend(rule.order.tiebreaker.as_ref().map(|f| f.id));
+    let query = |q: &EventQuery, out: &mut Vec<FieldId>| pred_fields(&q.condition, out);
+    match &rule.plan.plan {
+        Plan::Event(q) => query(q, &mut out),
+        Plan::Sequence(s) => {
+            for st in s.stages.iter().chain(s.until.iter()) {
+                query(&st.query, &mut out);
+                out.extend(st.keys.iter().map(|k| k.field.id));
+            }
+        }
+        Plan::Sample(s) => {
+            for st in &s.stages {
+                query(&st.query, &mut out);
+                out.extend(st.keys.iter().map(|k| k.field.id));
+            }
+        }
+    }
+    out
+}
+
+fn pred_fields(pred: &Pred, out: &mut Vec<FieldId>) {
+    pred.walk(&mut |p| match p {
+        Pred::Field(t) => out.push(t.field.id),
+        Pred::Script(e) => e.walk(&mut |x| {
+            if let Expr::Field(f) = x {
+                out.push(f.id);
+            }
+        }),
+        _ => {}
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::Fx;
+    use ir::{Category, JoinKey, SequencePlan, SequenceStage, Test};
+
+    #[derive(Debug)]
+    struct Prefix(String);
+
+    impl IndexSelector for Prefix {
+        fn selects(&self, index: &str) -> bool {
+            index.starts_with(&self.0)
+        }
+        fn key(&self) -> &str {
+            &self.0
+        }
+    }
+
+    fn term(f: &FieldRef, v: &str) -> Pred {
+        Pred::field(
+            f.clone(),
+            Test::Terms {
+                values: vec![v.into()],
+                case_insensitive: false,
+            },
+        )
+    }
+
+    fn event_rule(fx: &Fx, prefix: &str, category: Category, cond: Pred) -> CompiledRule {
+        let ts = fx.reg.get("ts").unwrap();
+        let ts = FieldRef {
+            id: ts,
+            name: "ts".into(),
+            ty: event::FieldType::Date,
+            ignore_above: None,
+        };
+        CompiledRule {
+            plan: QueryPlan {
+                plan: Plan::Event(EventQuery {
+                    category,
+                    condition: cond,
+                }),
+                pipes: vec![],
+            },
+            category_field: fx.reg.get("cat").unwrap(),
+            index: Arc::new(Prefix(prefix.into())),
+            time: TimeSpec {
+                primary: ts.clone(),
+                fallback: None,
+            },
+            order: OrderSpec {
+                timestamp: ts,
+                tiebreaker: None,
+            },
+        }
+    }
+
+    fn setup() -> (Fx, FieldRef, FieldRef) {
+        let mut fx = Fx::new(
+            r#"{"cat":{"type":"keyword"},"ts":{"type":"date"},"k":{"type":"keyword"},"other":{"type":"keyword"}}"#,
+        );
+        fx.f("cat");
+        fx.f("ts");
+        let k = fx.f("k");
+        let other = fx.f("other");
+        (fx, k, other)
+    }
+
+    #[test]
+    fn routes_by_index_then_category_then_condition() {
+        let (fx, k, _) = setup();
+        let rules = vec![
+            event_rule(&fx, "logs-a", Category::Any, term(&k, "x")),
+            event_rule(&fx, "logs-b", Category::Any, term(&k, "x")),
+            event_rule(
+                &fx,
+                "logs-a",
+                Category::Named("process".into()),
+                term(&k, "x"),
+            ),
+            event_rule(&fx, "logs-", Category::Any, Pred::Const(true)),
+        ];
+        let set = RuleSet::build(rules);
+        let mut scratch = set.scratch();
+        let ev = fx.ev(r#"{"k":"x","cat":"file","ts":1}"#);
+        assert_eq!(set.evaluate(&ev, "logs-a-1", &mut scratch).single, &[0, 3]);
+        assert_eq!(set.evaluate(&ev, "logs-b-1", &mut scratch).single, &[1, 3]);
+        assert_eq!(
+            set.evaluate(&ev, "other", &mut scratch).single,
+            &[] as &[u32]
+        );
+        let ev = fx.ev(r#"{"k":"x","cat":["process","start"]}"#);
+        assert_eq!(
+            set.evaluate(&ev, "logs-a-1", &mut scratch).single,
+            &[0, 2, 3]
+        );
+        // One route per distinct index string.
+        assert_eq!(scratch.routes.len(), 3);
+    }
+
+    #[test]
+    fn sequence_candidates_and_compaction() {
+        let (fx, k, other) = setup();
+        let mut rule = event_rule(&fx, "logs-", Category::Any, Pred::Const(false));
+        let stage = |v: &str| SequenceStage {
+            query: EventQuery {
+                category: Category::Any,
+                condition: term(&k, v),
+            },
+            keys: vec![JoinKey {
+                field: k.clone(),
+                optional: false,
+            }],
+            missing: false,
+            runs: 1,
+        };
+        rule.plan.plan = Plan::Sequence(SequencePlan {
+            stages: vec![stage("a"), stage("b")],
+            until: Some(stage("stop")),
+            maxspan: None,
+        });
+        let set = RuleSet::build(vec![rule]);
+        assert_eq!(set.shape(0), RuleShape::Sequence);
+        let mut scratch = set.scratch();
+        for (doc, hit) in [
+            (r#"{"k":"a","other":"zzz"}"#, true),
+            (r#"{"k":"b"}"#, true),
+            (r#"{"k":"stop"}"#, true),
+            (r#"{"k":"c"}"#, false),
+        ] {
+            let ev = fx.ev(doc);
+            let hits = set.evaluate(&ev, "logs-x", &mut scratch);
+            assert_eq!(!hits.multi.is_empty(), hit, "{doc}");
+            assert!(hits.single.is_empty());
+        }
+        let ev = fx.ev(r#"{"k":"a","other":"zzz","ts":5}"#);
+        let kept = set.compact(&ev);
+        assert!(kept.has(k.id));
+        assert!(!kept.has(other.id));
+        assert_eq!(kept.value_count(fx.reg.get("ts").unwrap()), 1);
+    }
+
+    #[test]
+    fn window_time_uses_fallback_only_when_primary_is_absent() {
+        let (mut fx, _, _) = setup();
+        let ing = fx.f("ing");
+        let ts = fx.f("ts");
+        let spec = TimeSpec {
+            primary: FieldRef {
+                ty: event::FieldType::Date,
+                ..ing
+            },
+            fallback: Some(FieldRef {
+                ty: event::FieldType::Date,
+                ..ts
+            }),
+        };
+        assert_eq!(
+            window_time(&spec, &fx.ev(r#"{"ing":2,"ts":1}"#)),
+            Some(2_000_000)
+        );
+        assert_eq!(window_time(&spec, &fx.ev(r#"{"ts":1}"#)), Some(1_000_000));
+        assert_eq!(window_time(&spec, &fx.ev(r#"{"ing":"x","ts":1}"#)), None);
+        assert_eq!(window_time(&spec, &fx.ev(r#"{}"#)), None);
+    }
+}
