@@ -1,8 +1,10 @@
-//! Differential tests: the scanner behind `event::parse_event` against the
-//! serde_json reference (`event::json::reference::parse_event`). For every
-//! input and registry both must give the same result: the same entries (floats
-//! compared bit for bit, strings borrowed or owned alike), the same index, id
-//! and `_source` slice, or the same error.
+//! Differential tests: the scanner behind `event::parse_event` (one-shot and
+//! through a reused `Parser`) against the serde_json reference
+//! (`event::json::reference::parse_event`), with the check the `event_parse`
+//! fuzz target runs (`support/compare.rs`). For every input and registry all
+//! must give the same result: the same entries (floats compared bit for bit,
+//! strings borrowed or owned alike), the same index, id and `_source` slice,
+//! or the same error.
 //!
 //! Inputs: every document of the shared corpus and the examples (also as
 //! search hits and pretty-printed), hand-written edge cases, numbers of every
@@ -13,8 +15,8 @@ mod compare;
 #[path = "../benches/support/corpus.rs"]
 mod corpus;
 
-use compare::same_outcome;
-use event::json::{reference, Parser};
+use compare::{same_outcome, Agreed};
+use event::json::Parser;
 use event::{parse_event, FieldRegistry};
 
 fn registry(paths: &[impl AsRef<str>]) -> FieldRegistry {
@@ -60,31 +62,40 @@ fn registries(docs: &[String]) -> Vec<(&'static str, FieldRegistry)> {
     ]
 }
 
-#[derive(Default, Debug)]
+/// Counts of what the parsers agreed on, and the reused parser every check runs.
+#[derive(Default)]
 struct Tally {
     parsed: usize,
     ok: usize,
     err: usize,
     entries: usize,
+    parser: Parser,
 }
 
-/// Parses `text` both ways with every registry; panics on the first difference.
+impl std::fmt::Debug for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tally")
+            .field("parsed", &self.parsed)
+            .field("ok", &self.ok)
+            .field("err", &self.err)
+            .field("entries", &self.entries)
+            .finish()
+    }
+}
+
+/// Parses `text` every way ([`compare::check`]) with every registry; panics on
+/// the first difference.
 fn check(text: &str, registries: &[(&str, FieldRegistry)], tally: &mut Tally) {
     for (name, r) in registries {
-        let new = parse_event(text, r);
-        let old = reference::parse_event(text, r);
-        assert!(
-            same_outcome(&new, &old),
-            "registry {name}, input {text:?}\nscanner:   {new:?}\nreference: {old:?}"
-        );
-        tally.parsed += 1;
-        match new {
-            Ok(e) => {
+        match compare::check(text, r, &mut tally.parser) {
+            Ok(Agreed::Event(entries)) => {
                 tally.ok += 1;
-                tally.entries += e.entries().len();
+                tally.entries += entries;
             }
-            Err(_) => tally.err += 1,
+            Ok(Agreed::Error) => tally.err += 1,
+            Err(difference) => panic!("registry {name}, input {text:?}\n{difference}"),
         }
+        tally.parsed += 1;
     }
 }
 
