@@ -5,7 +5,8 @@
 //!
 //! The registry holds the fields the detection-rules catalogue reads (every
 //! field of every EQL and KQL rule, read from the shared corpus). Workloads:
-//! - `generated`: 2,000 Elastic Defend–shaped events of ~1 KB (`support/ecs_gen.rs`);
+//! - `generated`: 2,000 events of the workload generator (crate `workload`, via
+//!   `support/generated.rs`);
 //! - `corpus`: the shared corpus's real ECS documents (`events/*.ndjson`);
 //! - `file`: the NDJSON file named by `PARSE_BENCH_EVENTS`, if set (e.g. the
 //!   output of the workspace's workload generator).
@@ -15,8 +16,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
-#[path = "support/ecs_gen.rs"]
-mod ecs_gen;
+#[path = "support/generated.rs"]
+mod generated;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use event::json::{reference, Parser};
@@ -31,7 +32,7 @@ fn workloads() -> Vec<Workload> {
     let mut out = vec![
         Workload {
             name: "generated",
-            lines: ecs_gen::events(2000, 42),
+            lines: generated::events(2000, 42),
         },
         Workload {
             name: "corpus",

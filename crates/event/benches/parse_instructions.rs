@@ -21,14 +21,14 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
-#[path = "support/ecs_gen.rs"]
-mod ecs_gen;
+#[path = "support/generated.rs"]
+mod generated;
 
 use event::json::{reference, Parser};
 use event::{parse_event, FieldRegistry};
 use std::hint::black_box;
 
-const EVENTS: usize = 200;
+const EVENTS: u64 = 200;
 
 /// The measured region: callgrind collects only inside this function.
 #[inline(never)]
@@ -138,7 +138,7 @@ fn variants<'x>(
 /// Interleaved timing, robust on a shared machine: every variant runs once per
 /// round, in turn, and keeps its fastest round.
 fn time(rounds: usize) {
-    let lines = ecs_gen::events(2000, 42);
+    let lines = generated::events(2000, 42);
     let bytes: usize = lines.iter().map(String::len).sum();
     let registry = catalogue_registry();
     let empty = FieldRegistry::new();
@@ -185,7 +185,7 @@ fn main() {
         time(args.get(1).and_then(|r| r.parse().ok()).unwrap_or(20));
         return;
     }
-    let lines = ecs_gen::events(EVENTS, 42);
+    let lines = generated::events(EVENTS, 42);
     let registry = catalogue_registry();
     let empty = FieldRegistry::new();
     let _ = parse_event("{}", &empty);
