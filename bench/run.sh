@@ -39,6 +39,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 corpus="${VIGIL_CORPUS:-$root/../shared/corpus}"
 rules_dir="$corpus/detection-rules/rules"
+bb_rules_dir="$corpus/detection-rules/rules_building_block"
 ssh_rule="$rules_dir/linux/persistence_ssh_key_generation.toml"
 target="${CARGO_TARGET_DIR:-$root/target}"
 VIGIL="$target/release/vigil"
@@ -85,11 +86,14 @@ log() { printf '%s\n' "$*" >&2; }
 # ---------------------------------------------------------------------------
 ssh_query=""
 parse_only_cmd() { CMD=("$VIGIL" hunt --parse-only --rules "$rules_dir" "$1"); }
-one_rule_cmd() { CMD=("$VIGIL" query --format ndjson "$ssh_query" "$1"); }
-catalogue_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$rules_dir" "$1"); }
+one_rule_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$ssh_rule" "$1"); }
+# Against Python eql: the same rule's query through `vigil query` (prints the
+# matching events, which compare_matches.py checks against Python's).
+query_rule_cmd() { CMD=("$VIGIL" query --format ndjson "$ssh_query" "$1"); }
+catalogue_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$rules_dir" --rules "$bb_rules_dir" "$1"); }
 # The vigil subcommand each case runs (to probe for --threads / existence).
 parse_only_sub=hunt
-one_rule_sub=query
+one_rule_sub=hunt
 catalogue_sub=hunt
 
 has_subcommand() { "$VIGIL" "$1" --help >/dev/null 2>&1; }
@@ -222,8 +226,8 @@ vigil_table() {
     echo "## vigil end to end"
     echo
     echo "Parse-only floor: \`vigil $(parse_only_cmd FILE; printf '%q ' "${CMD[@]:1}")\`;"
-    echo "one rule: \`vigil query\` with the query of rules/linux/persistence_ssh_key_generation.toml;"
-    echo "catalogue: \`vigil $(catalogue_cmd FILE; printf '%q ' "${CMD[@]:1}" | sed "s#$rules_dir#RULES#")\` (RULES = the catalogue's rules/). Time: $( [[ $have_hyperfine == 1 && $reps -gt 1 ]] && echo "hyperfine mean of $reps runs" || echo "one run"); RSS: peak of one run (GNU time)."
+    echo "one rule: \`vigil hunt\` with rules/linux/persistence_ssh_key_generation.toml;"
+    echo "catalogue: \`vigil $(catalogue_cmd FILE; printf '%q ' "${CMD[@]:1}" | sed "s#$bb_rules_dir#BB#;s#$rules_dir#RULES#")\` (RULES, BB = the catalogue's rules/ and rules_building_block/). Time: $( [[ $have_hyperfine == 1 && $reps -gt 1 ]] && echo "hyperfine mean of $reps runs" || echo "one run"); RSS: peak of one run (GNU time)."
     echo
     echo "| case | threads | events | wall s | events/s | MB/s | peak RSS MB |"
     echo "|---|---|---:|---:|---:|---:|---:|"
@@ -259,7 +263,7 @@ python_section() {
     f="$(workload_file "$n")"
     log "running Python eql over $f …"
     py="$("$here/python_eql.sh" --rule "$ssh_rule" "$f" --matches "$out_dir/python_matches.tsv")"
-    one_rule_cmd "$f"
+    query_rule_cmd "$f"
     measure "$f"
     "${CMD[@]}" >"$out_dir/vigil_matches.ndjson"
     vig_matches=$(grep -c . "$out_dir/vigil_matches.ndjson" || true)

@@ -85,7 +85,9 @@ pub enum ResultPosition {
 pub struct QueryArgs {
     /// The query text.
     pub query: String,
-    /// Event files (NDJSON, JSON arrays, search hits; .gz/.zst). `-` or none = stdin.
+    /// Event files or directories (NDJSON, JSON arrays, search hits; .gz/.zst). A directory
+    /// is read recursively: its *.ndjson, *.jsonl, *.json, *.log files (also .gz/.zst).
+    /// `-` or none = stdin.
     pub files: Vec<String>,
     /// Query language.
     #[arg(short, long, value_enum, default_value = "eql")]
@@ -137,7 +139,9 @@ pub struct HuntArgs {
     /// Rule files or directories (detection-rules TOML, Kibana rule JSON or export NDJSON); repeatable.
     #[arg(short, long = "rules", value_name = "PATH", required = true)]
     pub rules: Vec<PathBuf>,
-    /// Event files (NDJSON, JSON arrays, search hits; .gz/.zst). `-` or none = stdin.
+    /// Event files or directories (NDJSON, JSON arrays, search hits; .gz/.zst). A directory
+    /// is read recursively: its *.ndjson, *.jsonl, *.json, *.log files (also .gz/.zst).
+    /// `-` or none = stdin.
     pub events: Vec<String>,
     /// Exception lists and items (Kibana export NDJSON); repeatable.
     #[arg(long, value_name = "FILE")]

@@ -22,6 +22,7 @@ use engine::{
 use event::Schema;
 use rules::{LoadReport, ValueLists};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,7 +75,7 @@ pub fn run(args: &HuntArgs) -> ExitCode {
     failed |= print_problems(&problems, &mut reporter);
     let bytes = Arc::new(AtomicU64::new(0));
     let (inputs, total_bytes) = open_inputs(args, &bytes, &mut reporter, &mut failed);
-    let bar = progress_bar(total_bytes);
+    let bar = report::progress_bar(total_bytes);
     let progress = |_: u64| {
         if let Some(bar) = &bar {
             bar.set_position(bytes.load(Ordering::Relaxed));
@@ -272,15 +273,11 @@ fn open_inputs(
     reporter: &mut Reporter,
     failed: &mut bool,
 ) -> (Vec<Input>, u64) {
-    let stdin = ["-".to_string()];
-    let paths = if args.events.is_empty() {
-        &stdin[..]
-    } else {
-        &args.events[..]
-    };
+    let (paths, unreadable) = crate::load::event_paths_reported(&args.events, reporter);
+    *failed |= unreadable;
     let mut inputs = Vec::new();
     let mut total = 0;
-    for path in paths {
+    for path in &paths {
         let opened = if path == "-" {
             event::input::open("-").map(|r| (r, 0))
         } else {
@@ -313,20 +310,6 @@ fn open_inputs(
         }
     }
     (inputs, total)
-}
-
-fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
-    if total == 0 || !std::io::IsTerminal::is_terminal(&io::stderr()) {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    Some(bar)
 }
 
 /// Input and evaluation messages; true when the input was invalid.
@@ -482,7 +465,10 @@ fn table_row(a: &Alert) -> [String; 6] {
     ]
 }
 
-/// Two passes over the alerts: column widths, then rows.
+/// Two passes over the alerts: column widths (and each sequence's shell
+/// alert), then rows. As in Kibana's alerts table, a sequence shows as one row
+/// (its shell alert), here at its first event's time in place of its building
+/// blocks; the other formats write every alert document.
 fn write_table(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) -> io::Result<()> {
     let header = [
         "time",
@@ -494,25 +480,40 @@ fn write_table(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) ->
     ]
     .map(String::from);
     let mut widths: Vec<usize> = header.iter().map(String::len).collect();
+    let mut shells: HashMap<String, [String; 6]> = HashMap::new();
     alerts.for_each(|a| {
-        for (w, cell) in widths.iter_mut().zip(table_row(a)) {
+        let row = table_row(a);
+        for (w, cell) in widths.iter_mut().zip(&row) {
             *w = (*w).max(cell.chars().count());
+        }
+        if a.is_sequence_shell() {
+            shells.insert(a.uuid.clone(), row);
         }
         Ok(())
     })?;
-    let line = |cells: &[String; 6]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
+    let line = |cells: &[String; 6]| crate::output::table_line(cells, &widths);
     writeln!(out, "{}", line(&header))?;
     alerts.for_each(|a| {
         tally.count(a);
-        writeln!(out, "{}", line(&table_row(a)))
+        match table_row_of(a, &mut shells) {
+            Some(row) => writeln!(out, "{}", line(&row)),
+            None => Ok(()),
+        }
     })
+}
+
+/// The row shown for an alert: a sequence's first building block shows as its
+/// shell (with the block's time); other blocks and the shell itself show as
+/// nothing, unless the shell was not seen with a block.
+fn table_row_of(a: &Alert, shells: &mut HashMap<String, [String; 6]>) -> Option<[String; 6]> {
+    match &a.group_id {
+        Some(group) if a.is_sequence_shell() => shells.remove(group),
+        Some(group) if a.building_block => shells.remove(group).map(|mut row| {
+            row[0] = time_text(a);
+            row
+        }),
+        _ => Some(table_row(a)),
+    }
 }
 
 /// The summary on stderr.

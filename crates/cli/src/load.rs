@@ -8,7 +8,93 @@ use crate::report::Reporter;
 use event::input::{self, Next, RecordReader};
 use event::json::Parser;
 use event::{parse_event, Event, FieldRegistry};
+use std::path::Path;
 use std::sync::Arc;
+
+/// File names taken from a directory named as an event input: NDJSON / JSON
+/// lines, optionally compressed (`.gz`, `.zst`). Files named explicitly are
+/// always read, whatever their name.
+const EVENT_FILE_SUFFIXES: [&str; 4] = [".ndjson", ".json", ".jsonl", ".log"];
+
+/// The event inputs named on the command line, with every directory replaced
+/// by the event files under it (recursively, in name order); `-` or nothing
+/// means stdin. A path that cannot be read is returned in the error list and
+/// left out.
+pub fn event_paths(named: &[String]) -> (Vec<String>, Vec<(String, std::io::Error)>) {
+    if named.is_empty() {
+        return (vec!["-".to_string()], Vec::new());
+    }
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in named {
+        if path != "-" && Path::new(path).is_dir() {
+            walk_dir(Path::new(path), &mut files, &mut errors);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    (files, errors)
+}
+
+fn walk_dir(dir: &Path, files: &mut Vec<String>, errors: &mut Vec<(String, std::io::Error)>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return errors.push((dir.display().to_string(), e)),
+    };
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            walk_dir(&path, files, errors);
+        } else if is_event_file(&path) {
+            files.push(path.display().to_string());
+        }
+    }
+}
+
+fn is_event_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(name);
+    EVENT_FILE_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+/// Opens an event file (or `-`, stdin), decompressing by magic bytes, and
+/// advances `bar` (if any) by the bytes read from disk.
+fn open_event_file(
+    path: &str,
+    bar: Option<&indicatif::ProgressBar>,
+) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+    match bar {
+        Some(bar) if path != "-" => {
+            let file = std::fs::File::open(path)?;
+            input::decompress(Box::new(bar.wrap_read(file)), path)
+        }
+        _ => input::open(path),
+    }
+}
+
+/// A progress bar over the sizes of `files`, when stderr is a terminal.
+fn files_progress(files: &[String]) -> Option<indicatif::ProgressBar> {
+    let total = files
+        .iter()
+        .filter(|f| *f != "-")
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::report::progress_bar(total)
+}
+
+/// [`event_paths`], reporting unreadable directories; the flag is set if any.
+pub fn event_paths_reported(named: &[String], reporter: &mut Reporter) -> (Vec<String>, bool) {
+    let (files, errors) = event_paths(named);
+    for (path, e) in &errors {
+        reporter.error(&format!("{path}: {e}"));
+    }
+    (files, !errors.is_empty())
+}
 
 /// One record as read: where it came from, its position in the whole input
 /// (the implicit tiebreaker) and its JSON text.
@@ -23,31 +109,53 @@ pub struct Doc {
 /// are reported and that file is skipped; returns the records and whether any
 /// input could not be opened or read.
 pub fn read_all(files: &[String], reporter: &mut Reporter) -> (Vec<Doc>, bool) {
-    let stdin = ["-".to_string()];
-    let files = if files.is_empty() { &stdin[..] } else { files };
     let mut docs = Vec::new();
-    let mut io_failed = false;
-    for path in files {
+    let io_failed = read_each(files, reporter, |reader, name, reporter| {
+        read_file(reader, name, &mut docs, reporter)
+    });
+    (docs, io_failed)
+}
+
+/// Opens every event input of `files` (directories expanded) in turn and
+/// hands it to `read` with its display name, under a progress bar on a
+/// terminal. Returns whether any input could not be opened or read (each
+/// such failure is reported).
+fn read_each(
+    files: &[String],
+    reporter: &mut Reporter,
+    mut read: impl FnMut(
+        Box<dyn std::io::BufRead + Send>,
+        &Arc<str>,
+        &mut Reporter,
+    ) -> std::io::Result<()>,
+) -> bool {
+    let (files, mut io_failed) = event_paths_reported(files, reporter);
+    let bar = files_progress(&files);
+    for path in &files {
         let name: Arc<str> = Arc::from(if path == "-" {
             "<stdin>"
         } else {
             path.as_str()
         });
-        if let Err(e) = read_file(path, &name, &mut docs, reporter) {
+        let result = open_event_file(path, bar.as_ref()).and_then(|r| read(r, &name, reporter));
+        if let Err(e) = result {
             reporter.error(&format!("{name}: {e}"));
             io_failed = true;
         }
     }
-    (docs, io_failed)
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    io_failed
 }
 
 fn read_file(
-    path: &str,
+    reader: Box<dyn std::io::BufRead + Send>,
     name: &Arc<str>,
     docs: &mut Vec<Doc>,
     reporter: &mut Reporter,
 ) -> std::io::Result<()> {
-    let mut reader = RecordReader::new(input::open(path)?);
+    let mut reader = RecordReader::new(reader);
     loop {
         match reader.next_record()? {
             Next::Record(r) => {
@@ -81,37 +189,36 @@ pub fn read_filtered(
     keep: &dyn Fn(&Event<'_>) -> bool,
     reporter: &mut Reporter,
 ) -> Filtered {
-    let stdin = ["-".to_string()];
-    let files = if files.is_empty() { &stdin[..] } else { files };
     let mut out = Filtered {
         docs: Vec::new(),
         records: 0,
         io_failed: false,
     };
-    for path in files {
-        let name: Arc<str> = Arc::from(if path == "-" {
-            "<stdin>"
-        } else {
-            path.as_str()
-        });
-        if let Err(e) = filter_file(path, &name, registry, keep, &mut out, reporter) {
-            reporter.error(&format!("{name}: {e}"));
-            out.io_failed = true;
-        }
-    }
+    let mut parser = Parser::new();
+    out.io_failed = read_each(files, reporter, |reader, name, reporter| {
+        filter_file(
+            reader,
+            name,
+            registry,
+            keep,
+            &mut parser,
+            &mut out,
+            reporter,
+        )
+    });
     out
 }
 
 fn filter_file(
-    path: &str,
+    reader: Box<dyn std::io::BufRead + Send>,
     name: &Arc<str>,
     registry: &FieldRegistry,
     keep: &dyn Fn(&Event<'_>) -> bool,
+    parser: &mut Parser,
     out: &mut Filtered,
     reporter: &mut Reporter,
 ) -> std::io::Result<()> {
-    let mut reader = RecordReader::new(input::open(path)?);
-    let mut parser = Parser::new();
+    let mut reader = RecordReader::new(reader);
     loop {
         match reader.next_record()? {
             Next::Record(r) => {

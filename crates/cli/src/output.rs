@@ -213,17 +213,20 @@ pub fn write_table(
                 .unwrap_or(0)
         })
         .collect();
-    let line = |cells: &[String]| -> String {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
-    writeln!(out, "{}", line(&headers))?;
+    writeln!(out, "{}", table_line(&headers, &widths))?;
     for r in &rows {
-        writeln!(out, "{}", line(r))?;
+        writeln!(out, "{}", table_line(r, &widths))?;
     }
     Ok(())
+}
+
+/// One table line: cells left-aligned to their column widths, two spaces
+/// apart, no trailing blanks.
+pub fn table_line(cells: &[String], widths: &[usize]) -> String {
+    let parts: Vec<String> = cells
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| format!("{c:<w$}"))
+        .collect();
+    parts.join("  ").trim_end().to_string()
 }

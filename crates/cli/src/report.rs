@@ -90,3 +90,19 @@ pub fn stderr_color() -> bool {
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
+
+/// A byte progress bar on stderr for reading `total` bytes, when stderr is a
+/// terminal (and there is something to show).
+pub fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    if total == 0 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}

@@ -293,3 +293,62 @@ fn whole_catalogue_output_is_identical_on_one_two_and_four_threads() {
     assert!(one == run("2"), "outputs differ (2 threads)");
     assert!(one == run("4"), "outputs differ (4 threads)");
 }
+
+#[test]
+fn a_directory_of_events_is_read_recursively_and_only_its_event_files() {
+    let on = |path: &str| {
+        let a = with(example_rules(), &["--format", "ndjson", path]);
+        let o = vigil(&args(&a));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr_stable(&o));
+        (stdout(&o), stderr_stable(&o))
+    };
+    let file = on("examples/events/endpoint-linux-macos.ndjson");
+    assert_eq!(file.0.lines().count(), 5);
+    // `examples/` also holds the rules (TOML): they are not read as events.
+    assert_eq!(on("examples/events"), file);
+    assert_eq!(on("examples"), file);
+    let missing = vigil(&args(&with(example_rules(), &["examples/no-such-dir"])));
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn the_table_shows_a_sequence_as_one_row_at_its_first_event() {
+    let a = with(
+        vec!["--rules".to_string(), "examples/rules".to_string()],
+        &[
+            "--format",
+            "table",
+            "examples/events/endpoint-linux-macos.ndjson",
+        ],
+    );
+    let o = vigil(&args(&a));
+    assert_eq!(o.status.code(), Some(0));
+    let rows: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| {
+            l.chars()
+                .take(76)
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "time                      severity  rule                                      host.name",
+            "2026-11-02T09:14:03.001Z  medium    SSH Key Generated, then authorized_keys Written",
+            "2026-11-02T10:02:17.330Z  high      Dumping Account Hashes via Built-In Commands (KQL)",
+            "2026-11-02T10:03:05.000Z  high      Dumping Account Hashes via Built-In Commands (KQL)",
+            "2026-11-02T10:06:00.000Z  low       Command-Line Download Tool Connecting to a Public…",
+        ]
+        .map(|r| r.chars().take(76).collect::<String>().trim_end().to_string())
+    );
+    // The shell row carries the shell alert's reason; the summary counts documents.
+    assert!(stdout(&o)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .contains("  event by alice on web-01 created medium alert"));
+    assert!(stderr_stable(&o).contains("alerts: 6 (critical 0, high 2, medium 3, low 1)"));
+}

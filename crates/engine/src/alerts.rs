@@ -7,12 +7,14 @@ use crate::alert::{build_event_alert, build_sequence_alerts, AlertContext, Alert
 use crate::compile::RuleMeta;
 use event::time::parse_date_nanos;
 use matcher::ruleset::RuleIdx;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// One alert document and what is shown of it.
-#[derive(Debug, Clone, PartialEq)]
+/// One alert document and what is shown of it (serialized without the
+/// document when alerts are spilled to disk).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// `kibana.alert.uuid`.
     pub uuid: String,
@@ -33,8 +35,12 @@ pub struct Alert {
     pub source_id: Option<String>,
     /// A building-block alert (of a sequence, or of a building-block rule).
     pub building_block: bool,
+    /// `kibana.alert.group.id`: a sequence's shell alert and its building
+    /// blocks share it (it is the shell's uuid).
+    pub group_id: Option<String>,
     pub reason: String,
     /// The alert document, compact JSON.
+    #[serde(skip)]
     pub json: String,
     /// Input position of the (first) source event: of several alerts with
     /// one id, the first in input order is kept.
@@ -76,10 +82,16 @@ impl Alert {
             building_block: doc
                 .get("kibana.alert.building_block_type")
                 .is_some_and(|v| !v.is_null()),
+            group_id: text("kibana.alert.group.id"),
             reason: text("kibana.alert.reason").unwrap_or_default(),
             json: doc.to_string(),
             ordinal,
         }
+    }
+
+    /// A sequence's shell alert (not one of its building blocks).
+    pub fn is_sequence_shell(&self) -> bool {
+        self.group_id.as_deref() == Some(self.uuid.as_str())
     }
 
     /// The run's output order: original time (missing last), rule name, uuid.

@@ -19,7 +19,6 @@
 
 use crate::alerts::Alert;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -224,45 +223,8 @@ impl SortedAlerts {
     }
 }
 
-/// The shown fields of an alert in a run file.
-#[derive(Serialize, Deserialize)]
-struct Shown {
-    uuid: String,
-    rule: u32,
-    rule_name: String,
-    rule_id: String,
-    original_time: Option<i64>,
-    severity: String,
-    risk_score: String,
-    host_name: Option<String>,
-    user_name: Option<String>,
-    event_id: Option<String>,
-    source_index: Option<String>,
-    source_id: Option<String>,
-    building_block: bool,
-    reason: String,
-    ordinal: u64,
-}
-
 fn write_alert(out: &mut impl Write, a: &Alert) -> io::Result<()> {
-    let shown = Shown {
-        uuid: a.uuid.clone(),
-        rule: a.rule,
-        rule_name: a.rule_name.to_string(),
-        rule_id: a.rule_id.clone(),
-        original_time: a.original_time,
-        severity: a.severity.clone(),
-        risk_score: a.risk_score.clone(),
-        host_name: a.host_name.clone(),
-        user_name: a.user_name.clone(),
-        event_id: a.event_id.clone(),
-        source_index: a.source_index.clone(),
-        source_id: a.source_id.clone(),
-        building_block: a.building_block,
-        reason: a.reason.clone(),
-        ordinal: a.ordinal,
-    };
-    serde_json::to_writer(&mut *out, &shown)?;
+    serde_json::to_writer(&mut *out, a)?;
     // The document is compact JSON: it holds no raw newline or tab.
     writeln!(out, "\t{}", a.json)
 }
@@ -288,25 +250,9 @@ impl RunReader {
         let text = self.line.trim_end_matches('\n');
         let bad = || io::Error::new(io::ErrorKind::InvalidData, "corrupt alert run file");
         let (head, json) = text.split_once('\t').ok_or_else(bad)?;
-        let s: Shown = serde_json::from_str(head).map_err(|_| bad())?;
-        Ok(Some(Alert {
-            uuid: s.uuid,
-            rule: s.rule,
-            rule_name: Arc::from(s.rule_name),
-            rule_id: s.rule_id,
-            original_time: s.original_time,
-            severity: s.severity,
-            risk_score: s.risk_score,
-            host_name: s.host_name,
-            user_name: s.user_name,
-            event_id: s.event_id,
-            source_index: s.source_index,
-            source_id: s.source_id,
-            building_block: s.building_block,
-            reason: s.reason,
-            json: json.to_string(),
-            ordinal: s.ordinal,
-        }))
+        let mut alert: Alert = serde_json::from_str(head).map_err(|_| bad())?;
+        alert.json = json.to_string();
+        Ok(Some(alert))
     }
 }
 
@@ -329,6 +275,7 @@ mod tests {
             source_index: None,
             source_id: None,
             building_block: false,
+            group_id: None,
             reason: "why".into(),
             json: format!("{{\"n\":{ordinal}}}"),
             ordinal,

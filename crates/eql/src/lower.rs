@@ -976,11 +976,11 @@ impl<'q, 'b, 's> Cx<'q, 'b, 's> {
             // the constant act as Lucene wildcard syntax.
             (Function::EndsWith, [Val::Str(s)]) => Ok(Pred::field(
                 b.field.clone(),
-                Test::Wildcards(vec![lucene_wildcard(&format!("*{s}"), ci)]),
+                Test::Wildcards(vec![Pattern::lucene(&format!("*{s}"), ci)]),
             )),
             (Function::StringContains, [Val::Str(s)]) => Ok(Pred::field(
                 b.field.clone(),
-                Test::Wildcards(vec![lucene_wildcard(&format!("*{s}*"), ci)]),
+                Test::Wildcards(vec![Pattern::lucene(&format!("*{s}*"), ci)]),
             )),
             _ => self.script(n),
         }
@@ -1486,29 +1486,6 @@ fn regex_node(value: Node, pattern: &str, ci: bool, span: Span) -> Node {
             span,
         },
     }
-}
-
-/// A Lucene wildcard string (`*`, `?`, `\` escapes) as a pattern.
-fn lucene_wildcard(s: &str, ci: bool) -> Pattern {
-    let mut parts = Vec::new();
-    let mut lit = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' | '?' => {
-                if !lit.is_empty() {
-                    parts.push(Part::Literal(std::mem::take(&mut lit)));
-                }
-                parts.push(if c == '*' { Part::AnyRun } else { Part::AnyOne });
-            }
-            '\\' => lit.push(chars.next().unwrap_or('\\')),
-            c => lit.push(c),
-        }
-    }
-    if !lit.is_empty() {
-        parts.push(Part::Literal(lit));
-    }
-    Pattern::from_parts(parts, ci, s.to_string())
 }
 
 fn pred_and(preds: Vec<Pred>) -> Pred {

@@ -17,6 +17,35 @@ pub enum Part {
     AnyOne,
 }
 
+/// The parts of a pattern in Lucene's wildcard syntax (see [`Pattern::lucene`]).
+pub fn lucene_parts(pattern: &str) -> Vec<Part> {
+    split_parts(pattern, true)
+}
+
+/// Splits a pattern at `*` and `?`; with `escapes`, `\` makes the next
+/// character literal.
+fn split_parts(pattern: &str, escapes: bool) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut lit = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if escapes => lit.push(chars.next().unwrap_or('\\')),
+            '*' | '?' => {
+                if !lit.is_empty() {
+                    parts.push(Part::Literal(std::mem::take(&mut lit)));
+                }
+                parts.push(if c == '*' { Part::AnyRun } else { Part::AnyOne });
+            }
+            c => lit.push(c),
+        }
+    }
+    if !lit.is_empty() {
+        parts.push(Part::Literal(lit));
+    }
+    parts
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Shape {
     Exact(String),
@@ -39,22 +68,15 @@ pub struct Pattern {
 impl Pattern {
     /// `*` and `?` are wildcards; every other character is literal.
     pub fn new(pattern: &str, case_insensitive: bool) -> Self {
-        let mut parts = Vec::new();
-        let mut lit = String::new();
-        for c in pattern.chars() {
-            match c {
-                '*' | '?' => {
-                    if !lit.is_empty() {
-                        parts.push(Part::Literal(std::mem::take(&mut lit)));
-                    }
-                    parts.push(if c == '*' { Part::AnyRun } else { Part::AnyOne });
-                }
-                c => lit.push(c),
-            }
-        }
-        if !lit.is_empty() {
-            parts.push(Part::Literal(lit));
-        }
+        let parts = split_parts(pattern, false);
+        Self::from_parts(parts, case_insensitive, pattern.to_string())
+    }
+
+    /// Lucene / Elasticsearch `wildcard` query syntax: `*` and `?` are
+    /// wildcards and `\` makes the next character literal (a trailing `\` is
+    /// literal).
+    pub fn lucene(pattern: &str, case_insensitive: bool) -> Self {
+        let parts = lucene_parts(pattern);
         Self::from_parts(parts, case_insensitive, pattern.to_string())
     }
 

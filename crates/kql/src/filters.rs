@@ -487,7 +487,7 @@ impl Dsl<'_, '_, '_> {
         let parts = if prefix {
             vec![Part::Literal(text.to_string()), Part::AnyRun]
         } else {
-            es_wildcard_parts(text)
+            event::wildcard::lucene_parts(text)
         };
         let case_insensitive = bool_opt(opts, "case_insensitive");
         self.on_field(
@@ -593,30 +593,6 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
-}
-
-/// Elasticsearch `wildcard` query syntax: `*`, `?`, and `\` escaping the next
-/// character (a trailing `\` is literal).
-pub(crate) fn es_wildcard_parts(text: &str) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let mut lit = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => lit.push(chars.next().unwrap_or('\\')),
-            '*' | '?' => {
-                if !lit.is_empty() {
-                    parts.push(Part::Literal(std::mem::take(&mut lit)));
-                }
-                parts.push(if c == '*' { Part::AnyRun } else { Part::AnyOne });
-            }
-            c => lit.push(c),
-        }
-    }
-    if !lit.is_empty() {
-        parts.push(Part::Literal(lit));
-    }
-    parts
 }
 
 /// `minimum_should_match`: an integer, a negative integer (all but n), or a

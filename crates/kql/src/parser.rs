@@ -355,43 +355,66 @@ impl<'a> Parser<'a> {
     }
 
     fn not_query(&mut self) -> Option<Expr> {
+        self.not_prefixed(Self::sub_query, |inner, span| Expr::Not {
+            inner: Box::new(inner),
+            span,
+        })
+    }
+
+    /// `not item` (one node) or `item`.
+    fn not_prefixed<T>(
+        &mut self,
+        item: fn(&mut Self) -> Option<T>,
+        build: fn(T, Span) -> T,
+    ) -> Option<T> {
         let start = self.pos;
         if self.not_keyword() {
-            if let Some(inner) = self.sub_query() {
-                return Some(Expr::Not {
-                    inner: Box::new(inner),
-                    span: Span::new(start, self.pos),
-                });
+            if let Some(inner) = item(self) {
+                return Some(build(inner, Span::new(start, self.pos)));
             }
             self.pos = start;
         }
-        self.sub_query()
+        item(self)
     }
 
     fn sub_query(&mut self) -> Option<Expr> {
-        let start = self.pos;
-        if self.byte(b'(', "(") {
-            if !self.enter() {
-                return None;
-            }
-            self.spaces();
-            let inner = self.or_query();
-            self.leave();
-            if let Some(inner) = inner {
-                self.optional_space();
-                if self.byte(b')', ")") {
-                    return Some(Expr::Group {
-                        inner: Box::new(inner),
-                        span: Span::new(start, self.pos),
-                    });
-                }
-            }
-            self.pos = start;
+        if let Some(group) = self.group(Self::or_query, |inner, span| Expr::Group {
+            inner: Box::new(inner),
+            span,
+        }) {
+            return Some(group);
         }
         if self.too_deep.is_some() {
             return None;
         }
         self.nested_query()
+    }
+
+    /// `( inner )`, counted against the nesting limit; `None` (position
+    /// restored) when the text is not such a group.
+    fn group<T, G>(
+        &mut self,
+        inner: fn(&mut Self) -> Option<T>,
+        build: fn(T, Span) -> G,
+    ) -> Option<G> {
+        let start = self.pos;
+        if !self.byte(b'(', "(") {
+            return None;
+        }
+        if !self.enter() {
+            return None;
+        }
+        self.spaces();
+        let parsed = inner(self);
+        self.leave();
+        if let Some(parsed) = parsed {
+            self.optional_space();
+            if self.byte(b')', ")") {
+                return Some(build(parsed, Span::new(start, self.pos)));
+            }
+        }
+        self.pos = start;
+        None
     }
 
     fn nested_query(&mut self) -> Option<Expr> {
@@ -495,24 +518,11 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------ value lists
 
     fn list_of_values(&mut self) -> Option<Values> {
-        let start = self.pos;
-        if self.byte(b'(', "(") {
-            if !self.enter() {
-                return None;
-            }
-            self.spaces();
-            let inner = self.or_list();
-            self.leave();
-            if let Some(inner) = inner {
-                self.optional_space();
-                if self.byte(b')', ")") {
-                    return Some(Values::Group {
-                        inner: Box::new(inner),
-                        span: Span::new(start, self.pos),
-                    });
-                }
-            }
-            self.pos = start;
+        if let Some(group) = self.group(Self::or_list, |inner, span| Values::Group {
+            inner: Box::new(inner),
+            span,
+        }) {
+            return Some(group);
         }
         if self.too_deep.is_some() {
             return None;
@@ -535,17 +545,10 @@ impl<'a> Parser<'a> {
     }
 
     fn not_list(&mut self) -> Option<Values> {
-        let start = self.pos;
-        if self.not_keyword() {
-            if let Some(inner) = self.list_of_values() {
-                return Some(Values::Not {
-                    inner: Box::new(inner),
-                    span: Span::new(start, self.pos),
-                });
-            }
-            self.pos = start;
-        }
-        self.list_of_values()
+        self.not_prefixed(Self::list_of_values, |inner, span| Values::Not {
+            inner: Box::new(inner),
+            span,
+        })
     }
 
     // ------------------------------------------------------------ literals

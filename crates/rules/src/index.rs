@@ -180,18 +180,20 @@ pub fn data_stream_of(index: &str) -> Option<&str> {
         return None;
     }
     if let Some((stream, date)) = head.rsplit_once('-') {
-        if is_backing_date(date) && !stream.is_empty() {
+        if is_digit_date(date, b'.') && !stream.is_empty() {
             return Some(stream);
         }
     }
     (!head.is_empty()).then_some(head)
 }
 
-fn is_backing_date(s: &str) -> bool {
+/// `yyyy<sep>MM<sep>dd` (digits only, no range check): the date of a
+/// data-stream backing index (`.`) or of rule metadata (`/`).
+pub(crate) fn is_digit_date(s: &str, sep: u8) -> bool {
     let b = s.as_bytes();
     b.len() == 10
-        && b[4] == b'.'
-        && b[7] == b'.'
+        && b[4] == sep
+        && b[7] == sep
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())

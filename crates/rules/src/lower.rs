@@ -32,7 +32,7 @@ use crate::exceptions::{Entry, ExceptionItem, Operator};
 use crate::source::SourceText;
 use crate::value_list::ValueLists;
 use diag::{Diagnostic, Span};
-use event::wildcard::{Part, Pattern};
+use event::wildcard::Pattern;
 use event::{FieldType, Number};
 use ir::{Binder, FieldRef, Pred, RangeBound, RangeValue, Test, TextMode};
 use std::sync::Arc;
@@ -523,23 +523,5 @@ fn parse_ip_net(s: &str) -> Option<ipnet::IpNet> {
 /// A Lucene wildcard: `*` any run, `?` one character, `\` makes the next
 /// character literal (a trailing `\` is literal).
 pub fn lucene_wildcard(value: &str, case_insensitive: bool) -> Pattern {
-    let mut parts = Vec::new();
-    let mut lit = String::new();
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => lit.push(chars.next().unwrap_or('\\')),
-            '*' | '?' => {
-                if !lit.is_empty() {
-                    parts.push(Part::Literal(std::mem::take(&mut lit)));
-                }
-                parts.push(if c == '*' { Part::AnyRun } else { Part::AnyOne });
-            }
-            c => lit.push(c),
-        }
-    }
-    if !lit.is_empty() {
-        parts.push(Part::Literal(lit));
-    }
-    Pattern::from_parts(parts, case_insensitive, value.to_string())
+    Pattern::lucene(value, case_insensitive)
 }

@@ -660,13 +660,7 @@ fn attack_reference_ok(id: &str, reference: &str, kind: AttackKind) -> bool {
 }
 
 fn is_slash_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'/'
-        && b[7] == b'/'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    crate::index::is_digit_date(s, b'/')
 }
 
 #[cfg(test)]

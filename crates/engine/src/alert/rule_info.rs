@@ -24,19 +24,8 @@ use super::AlertError;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-/// Kibana's default security index patterns (`DEFAULT_INDEX_PATTERN` of
-/// `common/constants.ts`), used when a rule has no `index`.
-pub const DEFAULT_INDEX_PATTERN: [&str; 9] = [
-    "apm-*-transaction*",
-    "auditbeat-*",
-    "endgame-*",
-    "filebeat-*",
-    "logs-*",
-    "packetbeat-*",
-    "traces-apm*",
-    "winlogbeat-*",
-    "-*elastic-cloud-logs-*",
-];
+/// Kibana's default security index patterns, used when a rule has no `index`.
+pub use rules::index::DEFAULT_INDEX_PATTERNS as DEFAULT_INDEX_PATTERN;
 
 /// Namespace of the deterministic rule UUIDs (UUIDv5 of the URL
 /// `urn:vigil:rule`), used when a rule has no saved-object `id`.
