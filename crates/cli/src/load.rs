@@ -6,6 +6,7 @@
 
 use crate::report::Reporter;
 use event::input::{self, Next, RecordReader};
+use event::json::Parser;
 use event::{parse_event, Event, FieldRegistry};
 use std::path::Path;
 use std::sync::Arc;
@@ -193,8 +194,17 @@ pub fn read_filtered(
         records: 0,
         io_failed: false,
     };
+    let mut parser = Parser::new();
     out.io_failed = read_each(files, reporter, |reader, name, reporter| {
-        filter_file(reader, name, registry, keep, &mut out, reporter)
+        filter_file(
+            reader,
+            name,
+            registry,
+            keep,
+            &mut parser,
+            &mut out,
+            reporter,
+        )
     });
     out
 }
@@ -204,6 +214,7 @@ fn filter_file(
     name: &Arc<str>,
     registry: &FieldRegistry,
     keep: &dyn Fn(&Event<'_>) -> bool,
+    parser: &mut Parser,
     out: &mut Filtered,
     reporter: &mut Reporter,
 ) -> std::io::Result<()> {
@@ -213,14 +224,18 @@ fn filter_file(
             Next::Record(r) => {
                 let ordinal = out.records;
                 out.records += 1;
-                match parse_event(r.text, registry) {
-                    Ok(event) if keep(&event) => out.docs.push(Doc {
-                        file: name.clone(),
-                        line: r.line,
-                        ordinal,
-                        text: r.text.to_string(),
-                    }),
-                    Ok(_) => {}
+                match parser.parse(r.text, registry) {
+                    Ok(event) => {
+                        if keep(&event) {
+                            out.docs.push(Doc {
+                                file: name.clone(),
+                                line: r.line,
+                                ordinal,
+                                text: r.text.to_string(),
+                            });
+                        }
+                        parser.recycle(event);
+                    }
                     Err(e) => reporter.malformed(name, r.line, &e.to_string()),
                 }
             }

@@ -10,8 +10,9 @@
 //! - The reader merges the inputs by time into batches of about 1 MiB
 //!   (`read`); channels are bounded, so what is in flight is a few
 //!   batches per thread.
-//! - A worker parses each record once ([`event::parse_event`] with the shared
-//!   registry: only fields some rule reads are materialised), derives its index
+//! - A worker parses each record once (its own [`event::json::Parser`], which
+//!   recycles the previous record's event, with the shared registry: only
+//!   fields some rule reads are materialised), derives its index
 //!   ([`crate::index`]), evaluates the [`RuleSet`] and builds the alerts of
 //!   single-event rules right away; stage candidates of sequence and sample
 //!   rules are kept in packed form (`kept`); see `worker`.

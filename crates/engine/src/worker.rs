@@ -23,7 +23,8 @@ use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
 use crate::run::{Engine, InputIssue, Mode, RunOptions, SHOWN};
 use crate::sorted::{id_key, IdKey};
-use event::{parse_event, Event};
+use event::json::Parser;
+use event::Event;
 use matcher::ruleset::{RuleIdx, RuleShape, Scratch};
 use matcher::KeyValue;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -87,6 +88,9 @@ pub(crate) struct Worker<'e> {
     inputs: &'e [InputInfo],
     ctx: AlertContext,
     scratch: Scratch,
+    /// Parses every record of the worker's batches, reusing the storage of
+    /// the previous record's event.
+    parser: Parser,
     /// Alert ids this worker built (backfill): a repeated event (same index
     /// and id) is not built again. The copy kept in the end is the first in
     /// input order, which this never skips.
@@ -108,6 +112,7 @@ impl<'e> Worker<'e> {
             inputs,
             ctx: crate::run::backfill_context(opts),
             scratch: engine.ruleset().scratch(),
+            parser: Parser::new(),
             built: FxHashSet::default(),
             indices: RefCell::default(),
             gauge,
@@ -146,21 +151,25 @@ impl<'e> Worker<'e> {
     }
 
     fn record(&mut self, text: &str, at: At, out: &mut BatchOut) {
-        let input = &self.inputs[at.file as usize];
-        let event = match parse_event(text, self.engine.registry()) {
-            Ok(e) => e,
-            Err(e) => {
-                out.malformed.push(InputIssue {
-                    file: input.name.clone(),
-                    line: at.line,
-                    message: e.to_string(),
-                });
-                return;
+        match self.parser.parse(text, self.engine.registry()) {
+            Ok(event) => {
+                self.event(&event, at, out);
+                self.parser.recycle(event);
             }
-        };
+            Err(e) => out.malformed.push(InputIssue {
+                file: self.inputs[at.file as usize].name.clone(),
+                line: at.line,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Indexes and evaluates one parsed record.
+    fn event(&mut self, event: &Event<'_>, at: At, out: &mut BatchOut) {
+        let input = &self.inputs[at.file as usize];
         out.events += 1;
         let Some(index) = event_index(
-            &event,
+            event,
             self.engine.index_fields(),
             input.default_index.as_deref(),
         ) else {
@@ -172,7 +181,7 @@ impl<'e> Worker<'e> {
         }
         self.engine
             .ruleset()
-            .evaluate(&event, &index, &mut self.scratch);
+            .evaluate(event, &index, &mut self.scratch);
         if self.scratch.error_count() > 0 {
             self.script_errors(&input.name, at.line, out);
         }
@@ -180,7 +189,7 @@ impl<'e> Worker<'e> {
         if hits.single.is_empty() && hits.multi.is_empty() {
             return;
         }
-        let mut hit = Hit::new(&event, &index, at);
+        let mut hit = Hit::new(event, &index, at);
         let mut built = std::mem::take(&mut self.built);
         for &rule in hits.single {
             self.single(rule, &mut hit, &mut built, out);

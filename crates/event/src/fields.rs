@@ -6,7 +6,9 @@
 //! fields are skipped without being materialised, which is what makes parsing
 //! cost proportional to what the rules read.
 
+use crate::paths::PathTable;
 use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
 
 /// A dense id for a document path (`process.name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,6 +33,9 @@ pub struct PathNode {
 pub struct FieldRegistry {
     names: Vec<Box<str>>,
     nodes: FxHashMap<Box<str>, PathNode>,
+    /// The paths compiled for the JSON scanner, built on first parse and
+    /// dropped whenever a path is added.
+    table: OnceLock<PathTable>,
 }
 
 impl FieldRegistry {
@@ -47,6 +52,7 @@ impl FieldRegistry {
             return *id;
         }
         let id = FieldId(self.names.len() as u32);
+        self.table = OnceLock::new();
         self.names.push(path.into());
         self.nodes.entry(path.into()).or_default().field = Some(id);
         for (i, _) in path.match_indices('.') {
@@ -61,6 +67,19 @@ impl FieldRegistry {
 
     pub fn node(&self, path: &str) -> Option<PathNode> {
         self.nodes.get(path).copied()
+    }
+
+    /// Every node (registered path or dot-prefix of one), in a stable order.
+    pub(crate) fn node_paths(&self) -> Vec<(&str, PathNode)> {
+        let mut paths: Vec<(&str, PathNode)> =
+            self.nodes.iter().map(|(p, n)| (p.as_ref(), *n)).collect();
+        paths.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        paths
+    }
+
+    /// The compiled path table the scanner looks keys up in.
+    pub(crate) fn path_table(&self) -> &PathTable {
+        self.table.get_or_init(|| PathTable::build(self))
     }
 
     pub fn name(&self, id: FieldId) -> &str {

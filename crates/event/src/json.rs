@@ -6,13 +6,19 @@
 //! give several values for one path, `null` gives none: the way Elasticsearch
 //! flattens a document into fields. A line that is an Elasticsearch search hit
 //! (`{"_index","_id","_source"}`) yields its `_source` with `_index` as the index.
+//!
+//! [`parse_event`] is the simple entry point; a [`Parser`] parses many documents
+//! without allocating per document (its buffers and the entries of recycled
+//! events are reused). Both run the lazy scanner of [`crate::scan`], which
+//! accepts and yields exactly what [`reference::parse_event`] (serde_json's
+//! visitor) does.
 
-use crate::fields::{FieldId, FieldRegistry, PathNode};
+pub mod reference;
+
+use crate::fields::{FieldId, FieldRegistry};
+use crate::scan::{self, Malformed, Scratch};
 use crate::value::Value;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::fmt;
 
 /// The registered fields of one document.
 #[derive(Debug, Clone, Default)]
@@ -95,312 +101,142 @@ pub enum ParseError {
 }
 
 /// Parses one JSON document (or search hit), keeping the fields in `registry`.
+///
+/// The event's entries grow to fit (no room reserved ahead, unlike
+/// [`Parser::parse`]): one-shot parses are the ones whose events are kept.
 pub fn parse_event<'a>(text: &'a str, registry: &FieldRegistry) -> Result<Event<'a>, ParseError> {
-    let trimmed = text.trim_start();
-    match trimmed.as_bytes().first() {
-        Some(b'{') => {}
-        Some(b'[') => return Err(ParseError::NotAnObject("an array")),
-        Some(b'"') => return Err(ParseError::NotAnObject("a string")),
-        None => return Err(ParseError::NotAnObject("nothing")),
-        Some(_) => {}
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let mut root = Root {
-        registry,
-        entries: Vec::new(),
-        path: String::new(),
-        index: None,
-        id: None,
-        source: None,
-    };
-    de.deserialize_map(RootVisitor { root: &mut root })
-        .map_err(json_error)?;
-    de.end().map_err(json_error)?;
-    let Root {
-        mut entries,
-        index,
-        id,
-        source,
-        ..
-    } = root;
-    entries.sort_by_key(|(f, _)| *f);
-    Ok(Event {
-        entries,
-        index,
-        id,
-        source: source.unwrap_or(text),
-    })
+    check_start(text)?;
+    Parser::new().scan(text, registry, Vec::new())
 }
 
-fn json_error(e: serde_json::Error) -> ParseError {
-    let message = e.to_string();
-    // serde_json appends " at line L column C"; keep the message short.
-    let message = match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message,
-    };
-    ParseError::Json {
-        column: e.column(),
-        message,
-    }
+/// Parses documents one after another, reusing its buffers and the entries of
+/// the events handed back with [`Parser::recycle`]:
+///
+/// ```
+/// # use event::{json::Parser, FieldRegistry};
+/// let mut registry = FieldRegistry::new();
+/// let name = registry.intern("process.name");
+/// let mut parser = Parser::new();
+/// for line in [r#"{"process":{"name":"sh"}}"#, r#"{"process.name":"ls"}"#] {
+///     let event = parser.parse(line, &registry).unwrap();
+///     assert!(event.has(name));
+///     parser.recycle(event);
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct Parser {
+    scratch: Scratch,
+    /// Entries of a recycled event, empty, kept for their capacity.
+    spare: Vec<(FieldId, Value<'static>)>,
 }
 
-struct Root<'r, 'de> {
-    registry: &'r FieldRegistry,
-    entries: Vec<(FieldId, Value<'de>)>,
-    path: String,
-    index: Option<Cow<'de, str>>,
-    id: Option<Cow<'de, str>>,
-    source: Option<&'de str>,
-}
-
-struct RootVisitor<'x, 'r, 'de> {
-    root: &'x mut Root<'r, 'de>,
-}
-
-impl<'de> Visitor<'de> for RootVisitor<'_, '_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
+impl Parser {
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let root = self.root;
-        let mut key = String::new();
-        let mut is_hit = false;
-        while map.next_key_seed(KeyInto(&mut key))?.is_some() {
-            match key.as_str() {
-                "_source" => {
-                    let raw: &'de RawValue = map.next_value()?;
-                    is_hit = true;
-                    root.entries.clear();
-                    root.source = Some(raw.get());
-                    root.path.clear();
-                    let mut de = serde_json::Deserializer::from_str(raw.get());
-                    let node = PathNode {
-                        field: None,
-                        is_prefix: true,
-                    };
-                    let mut ctx = Ctx {
-                        registry: root.registry,
-                        path: &mut root.path,
-                        out: &mut root.entries,
-                    };
-                    ValueSeed {
-                        ctx: &mut ctx,
-                        node,
-                    }
-                    .deserialize(&mut de)
-                    .map_err(de::Error::custom)?;
-                }
-                "_index" => root.index = map.next_value::<Option<CowStr<'de>>>()?.map(|c| c.0),
-                "_id" => root.id = map.next_value::<Option<CowStr<'de>>>()?.map(|c| c.0),
-                _ if is_hit => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                _ => {
-                    root.path.clear();
-                    root.path.push_str(&key);
-                    let mut ctx = Ctx {
-                        registry: root.registry,
-                        path: &mut root.path,
-                        out: &mut root.entries,
-                    };
-                    match ctx.registry.node(&key) {
-                        Some(node) => map.next_value_seed(ValueSeed {
-                            ctx: &mut ctx,
-                            node,
-                        })?,
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
+    /// Parses one document (or search hit), keeping the fields in `registry`.
+    pub fn parse<'a>(
+        &mut self,
+        text: &'a str,
+        registry: &FieldRegistry,
+    ) -> Result<Event<'a>, ParseError> {
+        check_start(text)?;
+        let mut entries = reuse(std::mem::take(&mut self.spare));
+        if entries.capacity() == 0 {
+            // A first parse: room for a typical event's values at once.
+            entries.reserve(32);
+        }
+        self.scan(text, registry, entries)
+    }
+
+    /// Scans a document whose start [`check_start`] accepted into `entries`
+    /// (empty); on error they are kept for the next parse.
+    fn scan<'a>(
+        &mut self,
+        text: &'a str,
+        registry: &FieldRegistry,
+        mut entries: Vec<(FieldId, Value<'a>)>,
+    ) -> Result<Event<'a>, ParseError> {
+        match scan::scan_document(text, registry.path_table(), &mut entries, &mut self.scratch) {
+            Ok(found) => {
+                entries.sort_by_key(|(f, _)| *f);
+                Ok(Event {
+                    entries,
+                    index: found.index,
+                    id: found.id,
+                    source: found.source.unwrap_or(text),
+                })
+            }
+            Err(malformed) => {
+                self.spare = reuse(entries);
+                Err(explain(text, registry, malformed))
             }
         }
-        Ok(())
     }
-}
 
-/// A string that borrows from the input when it can.
-struct CowStr<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<CowStr<'de>, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<CowStr<'de>, E> {
-                Ok(CowStr(Cow::Owned(v.to_string())))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<CowStr<'de>, E> {
-                Ok(CowStr(Cow::Owned(v.to_string())))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<CowStr<'de>, E> {
-                Ok(CowStr(Cow::Owned(v.to_string())))
+    /// Takes back an event's storage for the next [`Parser::parse`]: its
+    /// entries vector and its decoded (owned) strings.
+    pub fn recycle(&mut self, event: Event<'_>) {
+        let Event {
+            mut entries,
+            index,
+            id,
+            ..
+        } = event;
+        for (_, value) in entries.drain(..) {
+            if let Value::Str(Cow::Owned(s)) = value {
+                self.scratch.keep(s);
             }
         }
-        d.deserialize_str(V)
-    }
-}
-
-/// Reads a map key into a reusable buffer.
-struct KeyInto<'k>(&'k mut String);
-
-impl<'de> DeserializeSeed<'de> for KeyInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyInto<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.0.clear();
-        self.0.push_str(v);
-        Ok(())
-    }
-}
-
-/// Appends a map key to the current path.
-struct KeyPush<'k>(&'k mut String);
-
-impl<'de> DeserializeSeed<'de> for KeyPush<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyPush<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.0.push_str(v);
-        Ok(())
-    }
-}
-
-struct Ctx<'c, 'de> {
-    registry: &'c FieldRegistry,
-    path: &'c mut String,
-    out: &'c mut Vec<(FieldId, Value<'de>)>,
-}
-
-/// Visits the value at the current path.
-struct ValueSeed<'s, 'c, 'de> {
-    ctx: &'s mut Ctx<'c, 'de>,
-    node: PathNode,
-}
-
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, 'de> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> ValueSeed<'_, '_, 'de> {
-    fn push(self, v: Value<'de>) {
-        if let Some(f) = self.node.field {
-            self.ctx.out.push((f, v));
+        for s in [index, id].into_iter().flatten() {
+            if let Cow::Owned(s) = s {
+                self.scratch.keep(s);
+            }
+        }
+        if entries.capacity() > self.spare.capacity() {
+            self.spare = reuse(entries);
         }
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
-    type Value = ();
+/// The same vector, emptied, for values of another lifetime (the allocation is
+/// kept: in-place collection of a vector into one of the same layout).
+// `filter_map` (not `filter`) because the item type changes lifetime.
+#[allow(clippy::unnecessary_filter_map)]
+fn reuse<'x, 'y>(mut entries: Vec<(FieldId, Value<'x>)>) -> Vec<(FieldId, Value<'y>)> {
+    entries.clear();
+    entries.into_iter().filter_map(|_| None).collect()
+}
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
-        self.push(Value::Bool(v));
-        Ok(())
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
-        self.push(Value::Int(v));
-        Ok(())
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.push(if v <= i64::MAX as u64 {
-            Value::Int(v as i64)
-        } else {
-            Value::UInt(v)
-        });
-        Ok(())
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
-        self.push(Value::Float(v));
-        Ok(())
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
-        self.push(Value::Str(Cow::Borrowed(v)));
-        Ok(())
-    }
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        if self.node.field.is_some() {
-            self.push(Value::Str(Cow::Owned(v.to_string())));
-        }
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_none<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let node = self.node;
-        let ctx = self.ctx;
-        while seq
-            .next_element_seed(ValueSeed {
-                ctx: &mut *ctx,
-                node,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        if !self.node.is_prefix {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            return Ok(());
-        }
-        let base = ctx.path.len();
-        loop {
-            if !ctx.path.is_empty() {
-                ctx.path.push('.');
+/// The error for a document the scanner rejected, worded as the reference
+/// parser words it (same message, same column).
+#[cold]
+fn explain(text: &str, registry: &FieldRegistry, malformed: Malformed) -> ParseError {
+    match reference::parse_event(text, registry) {
+        Err(e) => e,
+        // Unreachable while the two agree (tested); keep the scanner's account.
+        Ok(_) => {
+            let before = &text.as_bytes()[..malformed.at.min(text.len())];
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            ParseError::Json {
+                column: before.len() - line_start + 1,
+                message: malformed.reason.to_string(),
             }
-            if map.next_key_seed(KeyPush(ctx.path))?.is_none() {
-                ctx.path.truncate(base);
-                return Ok(());
-            }
-            match ctx.registry.node(ctx.path) {
-                Some(node) => map.next_value_seed(ValueSeed {
-                    ctx: &mut *ctx,
-                    node,
-                })?,
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            ctx.path.truncate(base);
         }
+    }
+}
+
+/// What both parsers say about a document that does not start with `{`.
+fn check_start(text: &str) -> Result<(), ParseError> {
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => Err(ParseError::NotAnObject("an array")),
+        Some(b'"') => Err(ParseError::NotAnObject("a string")),
+        None => Err(ParseError::NotAnObject("nothing")),
+        Some(_) => Ok(()),
     }
 }
 
@@ -469,6 +305,36 @@ mod tests {
         );
         assert_eq!(e.first(r.get("b").unwrap()), Some(&Value::UInt(u64::MAX)));
         assert_eq!(e.first(r.get("c").unwrap()), Some(&Value::Float(-1.5)));
+    }
+
+    #[test]
+    fn floats_are_correctly_rounded() {
+        // 9007199254740993.0 is halfway between two doubles: ties-to-even gives
+        // 9007199254740992 (what Java's Double.parseDouble, hence Elasticsearch,
+        // reads). serde_json without its `float_roundtrip` feature multiplies
+        // twice and gives 9007199254740994; the workspace enables the feature
+        // so that the reference parser is correct too.
+        let r = reg(&["a"]);
+        let text = r#"{"a":9007199254740993.0}"#;
+        for e in [parse_event(text, &r), reference::parse_event(text, &r)] {
+            assert_eq!(
+                e.unwrap().first(r.get("a").unwrap()),
+                Some(&Value::Float(9007199254740992.0))
+            );
+        }
+    }
+
+    #[test]
+    fn recycled_entries_keep_their_allocation() {
+        let r = reg(&["a"]);
+        let mut parser = Parser::new();
+        let first = parser.parse(r#"{"a":[1,2,3,4,5,6,7,8]}"#, &r).unwrap();
+        let storage = first.entries().as_ptr();
+        parser.recycle(first);
+        let text = String::from(r#"{"a":[9]}"#);
+        let second = parser.parse(&text, &r).unwrap();
+        assert_eq!(second.entries().as_ptr(), storage);
+        assert_eq!(second.entries(), &[(r.get("a").unwrap(), Value::Int(9))]);
     }
 
     #[test]

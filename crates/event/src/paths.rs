@@ -1,0 +1,325 @@
+//! The registry's paths compiled for the scanner: one hash probe per JSON key.
+//!
+//! The reference parser builds the path of every key as a string (`parent.key`,
+//! or `key` when the parent path is empty) and looks it up in the registry. This
+//! table answers the same question — "which registered node is `join(parent,
+//! key)`?" — without building the string: it is keyed by `(context, key bytes)`,
+//! where the context is the node of the parent path. A key may itself hold dots
+//! (`{"process":{"parent.name":…}}`), so there is one entry for every node and
+//! every dot-prefix of its path (plus the empty path): `process` + `parent.name`,
+//! `process.parent` + `name` and the root + `process.parent.name` all reach
+//! `process.parent.name`. Because the registry is prefix-closed (every
+//! dot-prefix of a registered path is a node), a miss means that neither the
+//! path nor anything below it is registered.
+
+use crate::fields::{FieldId, FieldRegistry};
+
+/// A node of the compiled table: what the parser does with a value at its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Node {
+    /// The field to store the value in, if the path is registered.
+    pub field: Option<FieldId>,
+    /// Whether registered paths continue below (an object here is descended into).
+    pub is_prefix: bool,
+    /// The context in which this node's object keys are looked up.
+    pub ctx: u32,
+}
+
+/// The context of the empty path: the document root (and the `_source` of a hit).
+pub(crate) const ROOT_CTX: u32 = 0;
+
+/// The node a search hit's `_source` is read with: nothing stored at it, all
+/// registered paths below it.
+pub(crate) const SOURCE_NODE: Node = Node {
+    field: None,
+    is_prefix: true,
+    ctx: ROOT_CTX,
+};
+
+/// A key as the table compares it: its length and its first and last eight
+/// bytes (zero-padded when shorter), which identify keys of up to 16 bytes;
+/// longer ones are also compared byte for byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyWords {
+    head: u64,
+    tail: u64,
+    len: usize,
+}
+
+impl KeyWords {
+    /// The words of `bytes[start..end]`, reading past `end` when that saves work
+    /// (the bytes there are masked off).
+    #[inline(always)]
+    pub(crate) fn of(bytes: &[u8], start: usize, end: usize) -> KeyWords {
+        let len = end - start;
+        let (head, tail) = if len >= 8 {
+            (load8(bytes, start), load8(bytes, end - 8))
+        } else if let Some(word) = bytes.get(start..start + 8) {
+            (load8(word, 0) & ((1u64 << (8 * len)) - 1), 0)
+        } else {
+            let mut head = 0u64;
+            for (i, &b) in bytes[start..end].iter().enumerate() {
+                head |= u64::from(b) << (8 * i);
+            }
+            (head, 0)
+        };
+        KeyWords { head, tail, len }
+    }
+
+    #[inline]
+    fn hash(&self, ctx: u32) -> u64 {
+        const K0: u64 = 0x9E37_79B9_7F4A_7C15;
+        const K1: u64 = 0xC2B2_AE3D_27D4_EB4F;
+        let a = (self.head ^ (u64::from(ctx) << 32 | self.len as u64)).wrapping_mul(K0);
+        let b = (self.tail ^ a.rotate_left(29)).wrapping_mul(K1);
+        b ^ (b >> 31)
+    }
+}
+
+#[inline]
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    if let Some(src) = bytes.get(at..at + 8) {
+        word.copy_from_slice(src);
+    }
+    u64::from_le_bytes(word)
+}
+
+/// One `(context, key)` → node entry.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    head: u64,
+    tail: u64,
+    /// `ctx << 32 | key length`.
+    ctx_len: u64,
+    /// The node's field (`NO_FIELD` if none) and context (`NOT_PREFIX` if not a prefix).
+    field: u32,
+    ctx: u32,
+    /// Where the key is in `keys` (compared for keys longer than 16 bytes).
+    key_start: u32,
+}
+
+const NO_FIELD: u32 = u32::MAX;
+const NOT_PREFIX: u32 = u32::MAX;
+
+/// `(context, key)` → node: an open-addressing index (linear probing) of
+/// 32-bit slots, each a few bits of the hash (a tag) and an entry number, so
+/// that a probe reads 4 bytes and only a likely match reads its entry. The
+/// index of a few thousand entries fits the L1 cache.
+#[derive(Debug, Clone)]
+pub(crate) struct PathTable {
+    /// 0 = free; else `tag << entry_bits | (entry + 1)`.
+    slots: Vec<u32>,
+    mask: usize,
+    entry_bits: u32,
+    entries: Vec<Entry>,
+    keys: Vec<u8>,
+}
+
+impl PathTable {
+    pub(crate) fn build(registry: &FieldRegistry) -> PathTable {
+        let paths = registry.node_paths();
+        // Contexts are numbered from 1 (0 is the root); the empty path's
+        // children are looked up at the root, as the reference joins `""` and
+        // `key` into `key`.
+        let mut ctx_of = rustc_hash::FxHashMap::default();
+        for (i, (path, _)) in paths.iter().enumerate() {
+            let ctx = if path.is_empty() {
+                ROOT_CTX
+            } else {
+                i as u32 + 1
+            };
+            ctx_of.insert(*path, ctx);
+        }
+        let mut pending = Vec::new();
+        for (path, node) in &paths {
+            let node = Node {
+                field: node.field,
+                is_prefix: node.is_prefix,
+                ctx: ctx_of[path],
+            };
+            pending.push((ROOT_CTX, path.as_bytes(), node));
+            for (i, _) in path.match_indices('.') {
+                let parent = &path[..i];
+                // An empty dot-prefix is the root context, already entered above.
+                if !parent.is_empty() {
+                    pending.push((ctx_of[parent], &path.as_bytes()[i + 1..], node));
+                }
+            }
+        }
+        let size = (pending.len() * 2).next_power_of_two().max(16);
+        let entry_bits = (usize::BITS - pending.len().leading_zeros()).max(1);
+        let mut table = PathTable {
+            slots: vec![0; size],
+            mask: size - 1,
+            entry_bits,
+            entries: Vec::with_capacity(pending.len()),
+            keys: Vec::new(),
+        };
+        for (ctx, key, node) in pending {
+            table.insert(ctx, key, node);
+        }
+        table
+    }
+
+    fn insert(&mut self, ctx: u32, key: &[u8], node: Node) {
+        let words = KeyWords::of(key, 0, key.len());
+        let hash = words.hash(ctx);
+        let mut i = hash as usize & self.mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & self.mask;
+        }
+        let entry = self.entries.len() as u32;
+        self.slots[i] = self.tag(hash) | (entry + 1);
+        self.entries.push(Entry {
+            head: words.head,
+            tail: words.tail,
+            ctx_len: u64::from(ctx) << 32 | key.len() as u64,
+            field: node.field.map_or(NO_FIELD, |f| f.0),
+            ctx: if node.is_prefix { node.ctx } else { NOT_PREFIX },
+            key_start: self.keys.len() as u32,
+        });
+        self.keys.extend_from_slice(key);
+    }
+
+    /// The high bits of `hash` above the entry number's bits.
+    #[inline(always)]
+    fn tag(&self, hash: u64) -> u32 {
+        ((hash >> 32) as u32)
+            .checked_shl(self.entry_bits)
+            .unwrap_or(0)
+    }
+
+    /// The node at `join(ctx's path, key)`, if registered; `key` is
+    /// `bytes[start..end]`.
+    #[inline(always)]
+    pub(crate) fn child(&self, ctx: u32, bytes: &[u8], start: usize, end: usize) -> Option<Node> {
+        let words = KeyWords::of(bytes, start, end);
+        let hash = words.hash(ctx);
+        let tag = self.tag(hash);
+        let tag_mask = self.tag(u64::MAX);
+        let ctx_len = u64::from(ctx) << 32 | words.len as u64;
+        let mut i = hash as usize & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            if slot & tag_mask == tag {
+                let entry = &self.entries[(slot & !tag_mask) as usize - 1];
+                if entry.head == words.head
+                    && entry.tail == words.tail
+                    && entry.ctx_len == ctx_len
+                    && (words.len <= 16 || self.long_key_matches(entry, &bytes[start..end]))
+                {
+                    return Some(Node {
+                        field: (entry.field != NO_FIELD).then_some(FieldId(entry.field)),
+                        is_prefix: entry.ctx != NOT_PREFIX,
+                        ctx: entry.ctx,
+                    });
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    #[cold]
+    fn long_key_matches(&self, entry: &Entry, key: &[u8]) -> bool {
+        let start = entry.key_start as usize;
+        self.keys.get(start..start + key.len()) == Some(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(paths: &[&str]) -> (FieldRegistry, PathTable) {
+        let mut r = FieldRegistry::new();
+        for p in paths {
+            r.intern(p);
+        }
+        let t = PathTable::build(&r);
+        (r, t)
+    }
+
+    fn walk(t: &PathTable, keys: &[&str]) -> Option<Node> {
+        let mut ctx = ROOT_CTX;
+        let mut node = None;
+        for k in keys {
+            let n = t.child(ctx, k.as_bytes(), 0, k.len())?;
+            ctx = n.ctx;
+            node = Some(n);
+        }
+        node
+    }
+
+    #[test]
+    fn dotted_keys_at_any_level_reach_the_same_node() {
+        let (r, t) = table(&["process.parent.name", "process.pid"]);
+        let id = r.get("process.parent.name");
+        for keys in [
+            &["process", "parent", "name"][..],
+            &["process.parent", "name"],
+            &["process", "parent.name"],
+            &["process.parent.name"],
+        ] {
+            assert_eq!(walk(&t, keys).and_then(|n| n.field), id, "{keys:?}");
+        }
+        let process = walk(&t, &["process"]).unwrap();
+        assert_eq!((process.field, process.is_prefix), (None, true));
+        assert_eq!(walk(&t, &["process", "parent.nam"]), None);
+        assert_eq!(walk(&t, &["process", "args"]), None);
+        assert_eq!(walk(&t, &["parent"]), None);
+    }
+
+    #[test]
+    fn the_empty_path_looks_up_its_children_at_the_root() {
+        // The reference joins paths as `parent.key`, or `key` when the parent
+        // path is empty: below an empty key, `a` is `a`, not `.a`.
+        let (r, t) = table(&[".a", "a", ""]);
+        let empty = walk(&t, &[""]).unwrap();
+        assert_eq!(empty.field, r.get(""));
+        assert!(empty.is_prefix);
+        assert_eq!(empty.ctx, ROOT_CTX);
+        assert!(!walk(&t, &["a"]).unwrap().is_prefix);
+        assert_eq!(walk(&t, &["", "a"]).and_then(|n| n.field), r.get("a"));
+        assert_eq!(walk(&t, &[".a"]).and_then(|n| n.field), r.get(".a"));
+    }
+
+    #[test]
+    fn keys_of_every_length_are_told_apart() {
+        // Keys sharing their first and last eight bytes, around the 8- and
+        // 16-byte boundaries of the inline comparison.
+        let base = "abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut names = Vec::new();
+        for len in 0..=base.len() {
+            names.push(base[..len].to_string());
+            names.push(format!("{}X{}", &base[..len / 2], &base[len / 2..len]));
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (r, t) = table(&refs);
+        for n in &names {
+            assert_eq!(walk(&t, &[n]).and_then(|n| n.field), r.get(n), "{n}");
+        }
+        // Read from inside a longer buffer (the key's words read past its end).
+        let text = b"xxabcdefgyyyyyyyyyyyy";
+        let node = t.child(ROOT_CTX, text, 2, 9).and_then(|n| n.field);
+        assert_eq!(node, r.get("abcdefg"));
+        assert_eq!(t.child(ROOT_CTX, text, 2, 10), None);
+    }
+
+    #[test]
+    fn many_paths_all_resolve() {
+        let names: Vec<String> = (0..2000)
+            .map(|i| format!("f{}.g{}.h{i}", i % 7, i % 13))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (r, t) = table(&refs);
+        for n in &names {
+            let segs: Vec<&str> = n.split('.').collect();
+            assert_eq!(walk(&t, &segs).and_then(|n| n.field), r.get(n), "{n}");
+        }
+        assert_eq!(walk(&t, &["f1", "g1", "h2001"]), None);
+    }
+}
