@@ -34,6 +34,7 @@ pub enum Command {
     Query(QueryArgs),
     /// Run detection rules over event files and print the alerts Elastic Security would raise.
     #[command(after_help = "Examples:\n  \
+        vigil hunt --rules detection-rules/rules --rules detection-rules/rules_building_block exported-logs/\n  \
         vigil hunt --rules detection-rules/rules logs/*.ndjson.gz\n  \
         vigil hunt --rules my-rules/ --rules export.ndjson --format ndjson --output alerts.ndjson events.ndjson\n  \
         vigil hunt --rules rules/ --index logs-system.auth-default auth.ndjson\n  \
