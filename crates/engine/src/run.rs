@@ -60,8 +60,7 @@ use crate::shard::{Shard, ShardOut, ShardPlan, Work};
 use crate::sorted::{AlertStore, SortedAlerts, ALERT_MEMORY};
 use crate::worker::{BatchOut, Worker};
 use event::FieldRegistry;
-use ir::{Expr, Plan, Pred};
-use matcher::ruleset::{CompiledRule, OrderSpec, RuleIdx, RuleSet, RuleShape, TimeSpec};
+use matcher::ruleset::{OrderSpec, RuleIdx, RuleSet, TimeSpec};
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -242,28 +241,19 @@ impl Lanes {
     fn new(ruleset: &RuleSet) -> Lanes {
         let mut orders: Vec<&OrderSpec> = Vec::new();
         let mut times: Vec<&TimeSpec> = Vec::new();
-        let mut kept_fields = Vec::new();
         let mut order = Vec::with_capacity(ruleset.len());
         let mut time = Vec::with_capacity(ruleset.len());
         for r in 0..ruleset.len() as RuleIdx {
             let rule = ruleset.rule(r);
             order.push(position_or_push(&mut orders, &rule.order));
             time.push(position_or_push(&mut times, &rule.time));
-            if ruleset.shape(r) != RuleShape::Event {
-                for f in multi_rule_fields(rule) {
-                    if kept_fields.len() <= f.index() {
-                        kept_fields.resize(f.index() + 1, false);
-                    }
-                    kept_fields[f.index()] = true;
-                }
-            }
         }
         Lanes {
             order,
             order_count: orders.len(),
             time,
             time_count: times.len(),
-            kept_fields,
+            kept_fields: ruleset.multi_fields().to_vec(),
         }
     }
 }
@@ -276,48 +266,6 @@ fn position_or_push<'r, T: PartialEq>(seen: &mut Vec<&'r T>, item: &'r T) -> u32
             (seen.len() - 1) as u32
         }
     }
-}
-
-/// Every field a sequence / sample rule reads: conditions, join keys,
-/// category, time and order fields.
-fn multi_rule_fields(rule: &CompiledRule) -> Vec<event::FieldId> {
-    let mut out = vec![
-        rule.category_field,
-        rule.time.primary.id,
-        rule.order.timestamp.id,
-    ];
-    out.extend(rule.time.fallback.as_ref().map(|f| f.id));
-    out.extend(rule.order.tiebreaker.as_ref().map(|f| f.id));
-    let query = |q: &ir::EventQuery, keys: &[ir::JoinKey], out: &mut Vec<event::FieldId>| {
-        pred_fields(&q.condition, out);
-        out.extend(keys.iter().map(|k| k.field.id));
-    };
-    match &rule.plan.plan {
-        Plan::Event(q) => query(q, &[], &mut out),
-        Plan::Sequence(s) => {
-            for st in s.stages.iter().chain(s.until.iter()) {
-                query(&st.query, &st.keys, &mut out);
-            }
-        }
-        Plan::Sample(s) => {
-            for st in &s.stages {
-                query(&st.query, &st.keys, &mut out);
-            }
-        }
-    }
-    out
-}
-
-fn pred_fields(pred: &Pred, out: &mut Vec<event::FieldId>) {
-    pred.walk(&mut |p| match p {
-        Pred::Field(t) => out.push(t.field.id),
-        Pred::Script(e) => e.walk(&mut |x| {
-            if let Expr::Field(f) = x {
-                out.push(f.id);
-            }
-        }),
-        _ => {}
-    });
 }
 
 impl Engine {

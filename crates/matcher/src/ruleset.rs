@@ -324,6 +324,13 @@ impl RuleSet {
         &self.rules[idx as usize]
     }
 
+    /// Which fields (by [`FieldId`] index) sequence and sample rules read:
+    /// conditions, join keys, category, time and order fields — what an
+    /// event kept for them must hold.
+    pub fn multi_fields(&self) -> &[bool] {
+        &self.multi_fields
+    }
+
     pub fn shape(&self, idx: RuleIdx) -> RuleShape {
         self.shapes[idx as usize]
     }
