@@ -4,21 +4,10 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use testkit::corpus;
 
 fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-fn corpus() -> PathBuf {
-    let dir = std::env::var_os("VIGIL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/corpus"));
-    assert!(
-        dir.join("detection-rules").is_dir(),
-        "the corpus is needed at {} (set VIGIL_CORPUS)",
-        dir.display()
-    );
-    dir
 }
 
 fn catalogue(rel: &str) -> String {

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
+use testkit::corpus;
 
 /// Kibana's `EXPERIMENTAL_FIELDS` (ecs_field_map.ts): stage-2 RFC fields left out.
 const EXPERIMENTAL_FIELDS: &[&str] = &[
@@ -33,12 +34,6 @@ const EXPERIMENTAL_FIELDS: &[&str] = &[
 ];
 
 const EXCLUDED_TYPES: &[&str] = &["constant_keyword", "nested", "flattened"];
-
-fn corpus() -> PathBuf {
-    std::env::var_os("VIGIL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-}
 
 fn read_ecs_flat() -> serde_json::Map<String, serde_json::Value> {
     let path = corpus().join("ecs/ecs_flat.json.gz");

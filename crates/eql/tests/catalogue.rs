@@ -6,18 +6,7 @@
 use diag::{render_terminal, RenderOptions, SourceFile};
 use event::{FieldRegistry, Schema};
 use std::path::{Path, PathBuf};
-
-fn corpus() -> PathBuf {
-    let dir = std::env::var_os("VIGIL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    assert!(
-        dir.is_dir(),
-        "corpus not found at {} (set VIGIL_CORPUS)",
-        dir.display()
-    );
-    dir
-}
+use testkit::corpus;
 
 fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)

@@ -4,21 +4,8 @@
 use diag::LineCol;
 use rules::{load_with, LoadOptions, LoadReport, RuleType};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-fn corpus() -> PathBuf {
-    if let Ok(p) = std::env::var("VIGIL_CORPUS") {
-        return PathBuf::from(p);
-    }
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    assert!(
-        p.join("detection-rules").is_dir(),
-        "corpus not found at {} (set VIGIL_CORPUS)",
-        p.display()
-    );
-    p
-}
+use testkit::corpus;
 
 fn catalogue() -> &'static LoadReport {
     static REPORT: OnceLock<LoadReport> = OnceLock::new();

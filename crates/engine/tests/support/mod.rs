@@ -8,23 +8,8 @@ use event::Schema;
 use rules::{LoadReport, ValueLists};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `<workspace>/../shared/corpus`, or `VIGIL_CORPUS`; fails clearly when absent.
-pub fn corpus() -> PathBuf {
-    let dir = std::env::var_os("VIGIL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/corpus"));
-    assert!(
-        dir.join("detection-rules").is_dir(),
-        "the corpus is needed at {} (set VIGIL_CORPUS)",
-        dir.display()
-    );
-    dir
-}
+#[allow(unused_imports)]
+pub use testkit::{corpus, workspace};
 
 pub fn catalogue(relative: &str) -> PathBuf {
     corpus().join("detection-rules").join(relative)

@@ -6,24 +6,8 @@
 use engine::compile::IndexFields;
 use event::{FieldRegistry, Schema};
 use matcher::ruleset::CompiledRule;
-use std::path::PathBuf;
-
-pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `<workspace>/../shared/corpus`, or `VIGIL_CORPUS`; fails clearly when absent.
-pub fn corpus() -> PathBuf {
-    let dir = std::env::var_os("VIGIL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/corpus"));
-    assert!(
-        dir.join("detection-rules").is_dir(),
-        "the corpus is needed at {} (set VIGIL_CORPUS)",
-        dir.display()
-    );
-    dir
-}
+#[allow(unused_imports)]
+pub use testkit::{corpus, workspace};
 
 /// The compiled catalogue and what parsing events for it needs.
 pub struct Catalogue {
