@@ -1,7 +1,8 @@
 //! Test fixtures: a schema, bound fields and events parsed from JSON.
 
+use event::wildcard::Pattern;
 use event::{parse_event, Event, FieldRegistry, Schema};
-use ir::{Binder, FieldRef};
+use ir::{Binder, FieldRef, Pred, Test};
 
 pub struct Fx {
     pub schema: Schema,
@@ -32,4 +33,28 @@ impl Fx {
             .expect("event json")
             .into_owned()
     }
+}
+
+/// `field` is one of the terms `values` (exact or case-folded).
+pub fn terms(field: &FieldRef, values: &[&str], case_insensitive: bool) -> Pred {
+    Pred::field(
+        field.clone(),
+        Test::Terms {
+            values: values.iter().map(|v| v.to_string()).collect(),
+            case_insensitive,
+        },
+    )
+}
+
+/// `field` matches one of the wildcard `patterns`.
+pub fn wild(field: &FieldRef, patterns: &[&str], case_insensitive: bool) -> Pred {
+    Pred::field(
+        field.clone(),
+        Test::Wildcards(
+            patterns
+                .iter()
+                .map(|p| Pattern::new(p, case_insensitive))
+                .collect(),
+        ),
+    )
 }

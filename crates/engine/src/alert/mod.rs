@@ -44,7 +44,7 @@ mod rule_info;
 mod sequence;
 pub mod source_fields;
 
-pub use rule_info::{RuleInfo, RuleOrigin, DEFAULT_INDEX_PATTERN};
+pub use rule_info::{RuleInfo, RuleOrigin, DEFAULT_INDEX_PATTERNS};
 
 use event::time::{format_millis, parse_date_nanos};
 use serde_json::Value;

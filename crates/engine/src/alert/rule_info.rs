@@ -25,7 +25,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 /// Kibana's default security index patterns, used when a rule has no `index`.
-pub use rules::index::DEFAULT_INDEX_PATTERNS as DEFAULT_INDEX_PATTERN;
+pub use rules::index::DEFAULT_INDEX_PATTERNS;
 
 /// Namespace of the deterministic rule UUIDs (UUIDv5 of the URL
 /// `urn:vigil:rule`), used when a rule has no saved-object `id`.
@@ -93,7 +93,7 @@ impl RuleInfo {
         type_specific_params(input, &rule_type, &mut params);
         let indices = match params.get("index") {
             Some(Value::Array(patterns)) => patterns.clone(),
-            _ => DEFAULT_INDEX_PATTERN.iter().map(|p| json!(p)).collect(),
+            _ => DEFAULT_INDEX_PATTERNS.iter().map(|p| json!(p)).collect(),
         };
         Ok(RuleInfo {
             uuid,
@@ -468,7 +468,7 @@ mod tests {
         );
         assert_eq!(info.interval, "5m");
         assert!(info.enabled);
-        assert_eq!(info.indices.len(), DEFAULT_INDEX_PATTERN.len());
+        assert_eq!(info.indices.len(), DEFAULT_INDEX_PATTERNS.len());
         assert_eq!(info.rule_type_id(), "siem.queryRule");
         assert_eq!(info.category(), "Custom Query Rule");
     }

@@ -1,29 +1,11 @@
 use super::*;
-use crate::testutil::Fx;
-use event::wildcard::Pattern;
+use crate::testutil::{terms, wild, Fx};
 use ir::{RangeBound, RangeValue};
 
 fn fx() -> Fx {
     Fx::new(
         r#"{"kw":{"type":"keyword"},"low":{"type":"keyword","ignore_above":4},
             "n":{"type":"long"},"ver":{"type":"version"}}"#,
-    )
-}
-
-fn terms(f: &FieldRef, vs: &[&str], ci: bool) -> Pred {
-    Pred::field(
-        f.clone(),
-        Test::Terms {
-            values: vs.iter().map(|v| v.to_string()).collect(),
-            case_insensitive: ci,
-        },
-    )
-}
-
-fn wild(f: &FieldRef, ps: &[&str], ci: bool) -> Pred {
-    Pred::field(
-        f.clone(),
-        Test::Wildcards(ps.iter().map(|p| Pattern::new(p, ci)).collect()),
     )
 }
 
