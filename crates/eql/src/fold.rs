@@ -24,31 +24,10 @@ pub fn to_java_string(v: &Val) -> Option<String> {
     })
 }
 
-/// `Double.toString`: `5.0`, `0.001`, `1.0E20`, `1.0E-5`.
+/// `Double.toString` (one implementation for folding and evaluation:
+/// [`ir::java::double_to_string`]).
 pub fn java_double(d: f64) -> String {
-    if d.is_nan() {
-        return "NaN".into();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    let abs = d.abs();
-    if abs == 0.0 || (1e-3..1e7).contains(&abs) {
-        let s = format!("{d:?}");
-        return if s.contains('.') { s } else { format!("{s}.0") };
-    }
-    let s = format!("{d:e}");
-    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let mantissa = if mantissa.contains('.') {
-        mantissa.to_string()
-    } else {
-        format!("{mantissa}.0")
-    };
-    format!("{mantissa}E{exp}")
+    ir::java::double_to_string(d)
 }
 
 pub fn not(v: &Val) -> Option<Val> {

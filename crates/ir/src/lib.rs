@@ -16,11 +16,16 @@
 //!   `null` propagating; the enclosing [`Pred::Script`] is true only when the
 //!   result is `true`.
 //!
+//! [`java`] holds the Java semantics both constant folding (`eql`) and
+//! evaluation (`matcher`) follow: UTF-16 strings, `Double.toString`, number
+//! parsing.
+//!
 //! Fields are bound to [`FieldRef`]s (document path id + the type the comparison
 //! uses) by a [`Binder`] over an `event::Schema` and `event::FieldRegistry`.
 
 mod bind;
 mod expr;
+pub mod java;
 mod plan;
 mod pred;
 

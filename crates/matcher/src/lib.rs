@@ -19,7 +19,7 @@ pub mod dates;
 pub mod error;
 pub mod exec;
 pub mod functions;
-pub mod java;
+pub use ir::java;
 pub mod order;
 pub mod pred;
 pub mod prefilter;
