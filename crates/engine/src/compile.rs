@@ -197,11 +197,10 @@ pub fn compile(report: &LoadReport, opts: &CompileOptions<'_>) -> CompiledRules 
     compiler.finish()
 }
 
-/// Loads and compiles rule files one at a time, so that only a few files'
-/// [`LoadReport`]s (text, parsed document and rule JSON) are alive at once:
-/// the whole catalogue peaks at the compiled rules plus a few files, not at
-/// every file's report. Files are read and parsed on all cores (at most 8,
-/// [`rules::load_each`]) while this thread compiles them in file order. `extra` holds exception lists loaded apart
+/// Loads and compiles rule files one at a time, so that only one file's
+/// [`LoadReport`] (its text, parsed document and rule JSON) is alive at once:
+/// the whole catalogue peaks at the compiled rules plus one file, not at
+/// every file's report. `extra` holds exception lists loaded apart
 /// (`--exceptions`): its lists are used, its diagnostics reported after the
 /// rule files'.
 ///
@@ -214,10 +213,7 @@ pub fn compile_files(
     extra: LoadReport,
     opts: &CompileOptions<'_>,
 ) -> CompiledRules {
-    let load = LoadOptions {
-        threads: 0,
-        ..LoadOptions::default()
-    };
+    let load = LoadOptions::default();
     let mut walked = LoadReport::default();
     let files = rules::rule_files(rule_paths, &mut walked);
     // Exception lists may live in any JSON rule file (exports): collected first.
@@ -231,10 +227,12 @@ pub fn compile_files(
     let mut compiler = Compiler::new(opts);
     compiler.add(&walked, &exceptions);
     let mut first_ids = HashMap::new();
-    rules::load_each(&files, &load, |mut r| {
+    for f in &files {
+        let mut r = LoadReport::default();
+        rules::load_file(f, &load, &mut r);
         rules::check_duplicate_ids_across(&mut r, &mut first_ids);
         compiler.add(&r, &exceptions);
-    });
+    }
     compiler.add_files(&extra);
     compiler.finish()
 }

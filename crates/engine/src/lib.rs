@@ -9,8 +9,7 @@
 //! - [`mod@compile`]: each live `query` / `eql` rule compiled with one shared
 //!   binder and registry, `filters` and `not(exceptions)` folded in, time,
 //!   ordering and schedule parameters bound; invalid and unsupported rules
-//!   counted and reported; [`compile_files`] does it one rule file at a time
-//!   (files parsed ahead on all cores);
+//!   counted and reported; [`compile_files`] does it one rule file at a time;
 //! - [`run`]: the pipeline and its options ([`run::Mode`]); its stages:
 //!   `read` (inputs merged by time into batches), `worker` (parse, route,
 //!   match, single-event alerts, kept candidates), `collect` (batch order,

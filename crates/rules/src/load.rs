@@ -34,20 +34,6 @@ pub struct LoadOptions {
     pub threads: usize,
 }
 
-impl LoadOptions {
-    /// The threads [`LoadOptions::threads`] asks for (0: the available
-    /// cores, at most 8).
-    pub fn thread_count(&self) -> usize {
-        match self.threads {
-            0 => std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-                .min(8),
-            n => n,
-        }
-    }
-}
-
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
@@ -180,7 +166,13 @@ pub fn load(paths: &[PathBuf]) -> LoadReport {
 pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> LoadReport {
     let mut report = LoadReport::default();
     let files = rule_files(paths, &mut report);
-    let threads = opts.thread_count();
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(8),
+        n => n,
+    };
     // Chunks of consecutive files, merged back in order: deterministic output.
     let chunk = files.len().div_ceil(threads.max(1)).max(64);
     if files.len() <= chunk {
@@ -246,46 +238,6 @@ pub fn load_file(path: &Path, opts: &LoadOptions, report: &mut LoadReport) {
             });
         }
     }
-}
-
-/// Files a loader thread may read ahead of the one being consumed.
-const LOAD_AHEAD: usize = 4;
-
-/// Loads each of `files` into its own report and hands the reports to `each`
-/// in file order. With [`LoadOptions::thread_count`] above 1, files are read
-/// and parsed on that many threads (file `i` on thread `i % threads`), each at
-/// most [`LOAD_AHEAD`] files ahead of `each`: memory stays that of a few files
-/// however many there are, and `each` sees what one thread would give it.
-pub fn load_each(files: &[PathBuf], opts: &LoadOptions, mut each: impl FnMut(LoadReport)) {
-    let load_one = |f: &PathBuf| {
-        let mut r = LoadReport::default();
-        load_file(f, opts, &mut r);
-        r
-    };
-    let threads = opts.thread_count().min(files.len());
-    if threads <= 1 {
-        files.iter().map(load_one).for_each(each);
-        return;
-    }
-    std::thread::scope(|scope| {
-        let loaded: Vec<_> = (0..threads)
-            .map(|t| {
-                let (tx, rx) = std::sync::mpsc::sync_channel(LOAD_AHEAD);
-                scope.spawn(move || {
-                    for f in files.iter().skip(t).step_by(threads) {
-                        if tx.send(load_one(f)).is_err() {
-                            return;
-                        }
-                    }
-                });
-                rx
-            })
-            .collect();
-        for (i, f) in files.iter().enumerate() {
-            // A loader that died leaves its files to this thread.
-            each(loaded[i % threads].recv().unwrap_or_else(|_| load_one(f)));
-        }
-    });
 }
 
 fn load_files(files: &[PathBuf], opts: &LoadOptions, report: &mut LoadReport) {

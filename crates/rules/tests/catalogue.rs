@@ -224,29 +224,3 @@ fn threads_do_not_change_the_report() {
     assert_eq!(ids(&three), ids(catalogue()));
     assert_eq!(three.deprecated.len(), catalogue().deprecated.len());
 }
-
-/// `load_each` hands the reports over in file order whatever the number of
-/// loader threads: merged, they are the one-thread load's report.
-#[test]
-fn load_each_keeps_file_order_on_several_threads() {
-    let dr = corpus().join("detection-rules");
-    let paths = [dr.join("rules"), dr.join("rules_building_block")];
-    let mut walked = LoadReport::default();
-    let files = rules::rule_files(&paths, &mut walked);
-    let ids = |r: &LoadReport| r.live().map(|l| l.rule.rule_id.clone()).collect::<Vec<_>>();
-    for threads in [1, 2, 5] {
-        let mut merged = LoadReport::default();
-        let mut reports = 0;
-        let opts = LoadOptions {
-            threads,
-            ..Default::default()
-        };
-        rules::load_each(&files, &opts, |r| {
-            reports += 1;
-            merged.merge(r);
-        });
-        assert_eq!(reports, files.len(), "{threads} threads");
-        assert_eq!(ids(&merged), ids(catalogue()), "{threads} threads");
-        assert_eq!(merged.deprecated.len(), catalogue().deprecated.len());
-    }
-}
