@@ -21,6 +21,7 @@ use super::build::{
     alert_fields, alert_url, ancestors_of, augment, descends_from_rule, event_parent, spread,
     transform_hit_to_alert, Parent,
 };
+use super::document::AlertDoc;
 use super::ids::{alert_id_from_ancestors, building_block_ids};
 use super::js::{js_strict_equal, lodash_intersection};
 use super::reason::{build_reason_message, ReasonDoc};
@@ -35,7 +36,7 @@ pub(crate) fn build_sequence_alerts(
     rule: &RuleInfo,
     ctx: &AlertContext,
     docs: &[SourceDoc],
-) -> Result<Vec<Value>, AlertError> {
+) -> Result<Vec<AlertDoc>, AlertError> {
     let parents: Vec<Parent<'_>> = docs.iter().map(event_parent).collect::<Result<_, _>>()?;
     let event_ancestors: Vec<Value> = parents.iter().flat_map(ancestors_of).collect();
     if parents.is_empty() || descends_from_rule(&event_ancestors, &rule.uuid) {
@@ -59,11 +60,12 @@ pub(crate) fn build_sequence_alerts(
     }
     let shell = build_shell(rule, ctx, &blocks, &ids)?;
     let shell_id = shell
+        .fields
         .get("kibana.alert.uuid")
         .cloned()
         .unwrap_or(Value::Null);
     let mut out = Vec::with_capacity(blocks.len() + 1);
-    out.push(Value::Object(shell));
+    out.push(shell);
     for (index, (mut block, id)) in blocks.into_iter().zip(&ids).enumerate() {
         block.insert("kibana.alert.building_block_type".into(), json!("default"));
         block.insert("kibana.alert.group.id".into(), shell_id.clone());
@@ -72,8 +74,11 @@ pub(crate) fn build_sequence_alerts(
             Some(url) => block.insert("kibana.alert.url".into(), url),
             None => block.remove("kibana.alert.url"),
         };
-        augment(&mut block, rule, ctx);
-        out.push(Value::Object(block));
+        augment(&mut block, ctx);
+        out.push(AlertDoc {
+            fields: block,
+            constant: rule.fragments().block.clone(),
+        });
     }
     Ok(out)
 }
@@ -86,13 +91,22 @@ fn ancestors_in(alert: &Map<String, Value>) -> &[Value] {
         .unwrap_or_default()
 }
 
-/// `buildAlertRoot`.
+/// `buildAlertRoot`. `blocks` are the blocks' per-alert fields: their constant
+/// part intersects only with itself, and that intersection is the rule's
+/// [`RuleFragments::shell`](super::fragments::RuleFragments) (a single block is
+/// not intersected: the shell starts from it whole).
 fn build_shell(
     rule: &RuleInfo,
     ctx: &AlertContext,
     blocks: &[Map<String, Value>],
     ids: &[String],
-) -> Result<Map<String, Value>, AlertError> {
+) -> Result<AlertDoc, AlertError> {
+    let fragments = rule.fragments();
+    let constant = if blocks.len() > 1 {
+        fragments.shell.clone().ok_or(AlertError::TooDeep)?
+    } else {
+        fragments.block.clone()
+    };
     let merged = object_array_intersection(blocks)?;
     let empty = Map::new();
     let severity = rule.severity().unwrap_or("");
@@ -111,15 +125,7 @@ fn build_shell(
             is_search_hit: false,
         })
         .collect();
-    let fields = alert_fields(
-        rule,
-        &rule.params,
-        ctx,
-        &parents,
-        &reason,
-        "placeholder-uuid",
-        None,
-    );
+    let fields = alert_fields(rule, ctx, &parents, &reason, "placeholder-uuid", None);
     let ancestors = fields
         .iter()
         .find(|(key, _)| key == "kibana.alert.ancestors")
@@ -130,6 +136,9 @@ fn build_shell(
     let shell_id = alert_id_from_ancestors(ancestors, &rule.uuid);
     let url = alert_url(ctx, &shell_id, &ctx.now);
     let mut shell = merged.unwrap_or_default();
+    for key in &fragments.undefined {
+        shell.remove(key);
+    }
     spread(&mut shell, fields);
     spread(
         &mut shell,
@@ -139,8 +148,11 @@ fn build_shell(
             ("kibana.alert.url".into(), url),
         ],
     );
-    augment(&mut shell, rule, ctx);
-    Ok(shell)
+    augment(&mut shell, ctx);
+    Ok(AlertDoc {
+        fields: shell,
+        constant,
+    })
 }
 
 /// `objectArrayIntersection`: the first object alone, or the pairwise fold.
