@@ -439,6 +439,6 @@ pub(crate) fn build_event_alert(
     augment(&mut fields, ctx);
     Ok(Some(AlertDoc {
         fields,
-        constant: rule.fragments().event.clone(),
+        constant: rule.fragments().event(),
     }))
 }

@@ -15,53 +15,77 @@
 
 use super::build::{sorted_severity_mapping, AlertFields};
 use super::document::{Fragment, Fragments};
+use super::intersect::object_pair_intersection;
 use super::js::flatten_with_prefix;
-use super::sequence::object_pair_intersection;
 use super::RuleInfo;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, OnceLock};
 
-/// A rule's constant alert fields, serialized, for each kind of alert.
-#[derive(Debug)]
-pub(crate) struct RuleFragments {
-    /// Event alerts: built with overrides, so with the severity mapping sorted
-    /// (`buildSeverityFromMapping` sorts the rule's array in place).
-    pub event: Fragments,
-    /// Building blocks, and the shell of a one-event sequence.
-    pub block: Fragments,
-    /// The shell of a sequence of two or more events: `block`, plus the entries
-    /// the blocks' intersection keeps of the constant part that the shell's own
-    /// fields do not overwrite (the parameters, nested under `kibana`). `None`
-    /// when that intersection nests too deep.
-    pub shell: Option<Fragments>,
-    /// Keys Kibana leaves `undefined`: a shell's spread removes them from the
-    /// intersection it starts from.
-    pub undefined: Vec<String>,
+/// A rule's constant alert fields, serialized, for each kind of alert; each
+/// kind built on first use (a sequence rule never needs the event kind).
+/// Clones start empty and compare equal: the cache is not part of the rule.
+#[derive(Default)]
+pub(crate) struct FragmentCache {
+    event: OnceLock<Fragments>,
+    block: OnceLock<Fragments>,
+    shell: OnceLock<Option<Fragments>>,
+    undefined: OnceLock<Vec<String>>,
 }
 
-impl RuleFragments {
-    fn build(rule: &RuleInfo) -> RuleFragments {
-        let plain = defined(constant_fields(rule, &rule.params));
-        let mut sorted_params = rule.params.clone();
-        if let Some(sorted) = sorted_severity_mapping(&sorted_params) {
-            sorted_params.insert("severity_mapping".into(), Value::Array(sorted));
-        }
-        let event = defined(constant_fields(rule, &sorted_params));
-        let shell = shell_extra(&plain).map(|mut extra| {
-            extra.extend(plain.iter().map(|(k, v)| (k.clone(), v.clone())));
-            serialize(&extra)
-        });
-        let undefined = constant_fields(rule, &rule.params)
-            .into_iter()
-            .filter(|(_, value)| value.is_none())
-            .map(|(key, _)| key)
-            .collect();
-        RuleFragments {
-            event: serialize(&event),
-            block: serialize(&plain),
-            shell,
-            undefined,
-        }
+/// A rule and its [`FragmentCache`].
+pub(crate) struct RuleFragments<'a> {
+    pub rule: &'a RuleInfo,
+    pub cache: &'a FragmentCache,
+}
+
+impl RuleFragments<'_> {
+    /// Event alerts: built with overrides, so with the severity mapping sorted
+    /// (`buildSeverityFromMapping` sorts the rule's array in place).
+    pub fn event(&self) -> Fragments {
+        let build = || {
+            let mut params = self.rule.params.clone();
+            if let Some(sorted) = sorted_severity_mapping(&params) {
+                params.insert("severity_mapping".into(), Value::Array(sorted));
+            }
+            serialize(&defined(constant_fields(self.rule, &params)))
+        };
+        self.cache.event.get_or_init(build).clone()
+    }
+
+    /// Building blocks, and the shell of a one-event sequence.
+    pub fn block(&self) -> Fragments {
+        let build = || serialize(&self.plain());
+        self.cache.block.get_or_init(build).clone()
+    }
+
+    /// The shell of a sequence of two or more events: [`Self::block`], plus
+    /// the entries the blocks' intersection keeps of the constant part that the
+    /// shell's own fields do not overwrite (the parameters, nested under
+    /// `kibana`). `None` when that intersection nests too deep.
+    pub fn shell(&self) -> Option<Fragments> {
+        let build = || {
+            let plain = self.plain();
+            let mut extra = shell_extra(&plain)?;
+            extra.extend(plain);
+            Some(serialize(&extra))
+        };
+        self.cache.shell.get_or_init(build).clone()
+    }
+
+    /// Keys Kibana leaves `undefined`: a shell's spread removes them from the
+    /// intersection it starts from.
+    pub fn undefined(&self) -> &[String] {
+        self.cache.undefined.get_or_init(|| {
+            constant_fields(self.rule, &self.rule.params)
+                .into_iter()
+                .filter(|(_, value)| value.is_none())
+                .map(|(key, _)| key)
+                .collect()
+        })
+    }
+
+    fn plain(&self) -> Map<String, Value> {
+        defined(constant_fields(self.rule, &self.rule.params))
     }
 }
 
@@ -186,17 +210,6 @@ const UNDEFINED_ENRICHMENTS: [&str; 11] = [
     "service.risk.calculated_level",
     "service.risk.calculated_score_norm",
 ];
-
-/// A rule's [`RuleFragments`], built on first use. Clones start empty and
-/// compare equal: the cache is not part of the rule.
-#[derive(Default)]
-pub(crate) struct FragmentCache(OnceLock<Arc<RuleFragments>>);
-
-impl FragmentCache {
-    pub fn get(&self, rule: &RuleInfo) -> &RuleFragments {
-        self.0.get_or_init(|| Arc::new(RuleFragments::build(rule)))
-    }
-}
 
 impl Clone for FragmentCache {
     fn clone(&self) -> FragmentCache {

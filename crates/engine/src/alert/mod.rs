@@ -40,6 +40,7 @@ mod document;
 mod ecs_types;
 mod fragments;
 pub mod ids;
+mod intersect;
 mod js;
 pub mod reason;
 mod rule_info;

@@ -136,8 +136,11 @@ impl RuleInfo {
     }
 
     /// The rule's constant alert fields, serialized.
-    pub(crate) fn fragments(&self) -> &RuleFragments {
-        self.fragments.get(self)
+    pub(crate) fn fragments(&self) -> RuleFragments<'_> {
+        RuleFragments {
+            rule: self,
+            cache: &self.fragments,
+        }
     }
 
     pub fn param(&self, key: &str) -> Option<&Value> {
