@@ -96,9 +96,9 @@ fn original_time(parent: &Parent<'_>) -> Option<String> {
             .into_iter()
             .next()
     } else {
-        parent.source.get("@timestamp").cloned()
+        parent.source.get("@timestamp")
     }?;
-    let nanos = match &value {
+    let nanos = match value {
         Value::String(s) => parse_date_nanos(s),
         Value::Number(n) => n.as_f64().map(|ms| (ms * 1e6) as i64),
         _ => None,

@@ -67,7 +67,8 @@ impl Walk {
         if depth > MAX_SOURCE_DEPTH {
             return Err(AlertError::TooDeep);
         }
-        let mut kept = Map::new();
+        // Collected in key order, then built at once (cheaper than inserting).
+        let mut kept = Vec::with_capacity(doc.len());
         for (key, value) in doc {
             let len = path.len();
             if !top_level {
@@ -79,11 +80,11 @@ impl Walk {
                 if top_level {
                     self.copy_to_alert_namespace(path, &value);
                 }
-                kept.insert(key.clone(), value);
+                kept.push((key.clone(), value));
             }
             path.truncate(len);
         }
-        Ok(kept)
+        Ok(kept.into_iter().collect())
     }
 
     /// Checks one key of an object (at `path`); its kept value.
