@@ -25,9 +25,16 @@ use std::collections::BTreeMap;
 /// Deepest path (in segments) Kibana's flattening is allowed here.
 const MAX_PATH: usize = MAX_SOURCE_DEPTH * 4;
 
+/// Top-level keys a caller knows to be irrelevant to an intersection.
+pub(crate) type Skip = fn(&str) -> bool;
+
 /// `objectArrayIntersection`: the first object alone, or the pairwise fold.
+/// Top-level keys for which `skip` holds are left out of the pairs (a single
+/// object is returned whole); the caller vouches that their leaves share no
+/// path with other leaves and that it overwrites whatever they would give.
 pub(crate) fn object_array_intersection(
     objects: &[Map<String, Value>],
+    skip: Skip,
 ) -> Result<Option<Map<String, Value>>, AlertError> {
     let Some((first, rest)) = objects.split_first() else {
         return Ok(None);
@@ -35,10 +42,10 @@ pub(crate) fn object_array_intersection(
     let Some((second, rest)) = rest.split_first() else {
         return Ok(Some(first.clone()));
     };
-    let mut acc = object_pair_intersection(first, second)?;
+    let mut acc = pair_intersection(first, second, skip)?;
     for object in rest {
         acc = match acc {
-            Some(a) => object_pair_intersection(&a, object)?,
+            Some(a) => pair_intersection(&a, object, skip)?,
             None => None,
         };
     }
@@ -50,8 +57,16 @@ pub(crate) fn object_pair_intersection(
     a: &Map<String, Value>,
     b: &Map<String, Value>,
 ) -> Result<Option<Map<String, Value>>, AlertError> {
-    let a = Normalized::of(a)?;
-    let b = Normalized::of(b)?;
+    pair_intersection(a, b, |_| false)
+}
+
+fn pair_intersection(
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+    skip: Skip,
+) -> Result<Option<Map<String, Value>>, AlertError> {
+    let a = Normalized::of(a, skip)?;
+    let b = Normalized::of(b, skip)?;
     let common = intersect(&a.tree, &b.tree, 0)?;
     if common.is_empty() {
         return Ok(None);
@@ -79,27 +94,30 @@ struct Normalized<'a> {
 }
 
 impl<'a> Normalized<'a> {
-    fn of(object: &'a Map<String, Value>) -> Result<Normalized<'a>, AlertError> {
+    fn of(object: &'a Map<String, Value>, skip: Skip) -> Result<Normalized<'a>, AlertError> {
         let mut normalized = Normalized {
             tree: Tree::new(),
             dotted: FxHashSet::default(),
         };
-        normalized.visit(object, &mut Vec::new())?;
+        normalized.visit(object, &mut Vec::new(), skip)?;
         Ok(normalized)
     }
 
-    /// Sets the leaves of `object` (at `prefix`) in Kibana's flattening order.
+    /// Sets the leaves of `object` (at `prefix`) in Kibana's flattening order;
+    /// `skip` filters the keys of the top-level object.
     fn visit(
         &mut self,
         object: &'a Map<String, Value>,
         prefix: &mut Vec<&'a str>,
+        skip: Skip,
     ) -> Result<(), AlertError> {
         if prefix.len() > MAX_PATH {
             return Err(AlertError::TooDeep);
         }
         let base = prefix.len();
+        let kept = |key: &str| base > 0 || !skip(key);
         for (key, value) in object {
-            if value.is_object() {
+            if value.is_object() || !kept(key) {
                 continue;
             }
             prefix.extend(key.split('.'));
@@ -110,9 +128,9 @@ impl<'a> Normalized<'a> {
             prefix.truncate(base);
         }
         for (key, value) in object.iter().rev() {
-            if let Value::Object(inner) = value {
+            if let (Value::Object(inner), true) = (value, kept(key)) {
                 prefix.extend(key.split('.'));
-                self.visit(inner, prefix)?;
+                self.visit(inner, prefix, skip)?;
                 prefix.truncate(base);
             }
         }
@@ -300,13 +318,13 @@ mod tests {
         .into_iter()
         .map(|v| v.as_object().unwrap().clone())
         .collect();
-        let merged = object_array_intersection(&objects)
+        let merged = object_array_intersection(&objects, |_| false)
             .unwrap()
             .map(Value::Object);
         assert_eq!(
             merged,
             Some(json!({"user": {"id": "u1"}, "event": {"action": "login"}}))
         );
-        assert_eq!(object_array_intersection(&[]).unwrap(), None);
+        assert_eq!(object_array_intersection(&[], |_| false).unwrap(), None);
     }
 }

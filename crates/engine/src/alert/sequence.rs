@@ -89,6 +89,19 @@ fn ancestors_in(alert: &Map<String, Value>) -> &[Value] {
         .unwrap_or_default()
 }
 
+/// A block's top-level keys that the shell's own fields always overwrite or
+/// remove (the per-alert alert fields and the block's uuid), and whose paths
+/// meet no other key's (only the source's `kibana.alert.original_*` copies live
+/// under `kibana`; `@timestamp` is an ECS date, so nothing nests under it):
+/// the intersection can leave them out. `event.kind` stays, as it meets the
+/// source's `event` object.
+fn overwritten_by_shell(key: &str) -> bool {
+    key == "@timestamp"
+        || (key.starts_with("kibana.")
+            && !key.starts_with("kibana.alert.original_event")
+            && !key.starts_with("kibana.alert.original_data_stream"))
+}
+
 /// `buildAlertRoot`. `blocks` are the blocks' per-alert fields: their constant
 /// part intersects only with itself, and that intersection is the rule's
 /// [`RuleFragments::shell`](super::fragments::RuleFragments) (a single block is
@@ -105,7 +118,7 @@ fn build_shell(
     } else {
         fragments.block()
     };
-    let merged = object_array_intersection(blocks)?;
+    let merged = object_array_intersection(blocks, overwritten_by_shell)?;
     let empty = Map::new();
     let severity = rule.severity().unwrap_or("");
     let reason = build_reason_message(
