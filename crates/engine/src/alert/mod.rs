@@ -22,6 +22,14 @@
 //! Key order is not kept (JSON objects are maps here); Elasticsearch does not
 //! care. Fields Kibana leaves `undefined` are absent.
 //!
+//! # Building
+//! An alert is held as its per-alert fields (a JSON map: the prepared source
+//! and the `kibana.alert.*` values that vary) plus the rule's constant fields,
+//! serialized once per rule (`fragments`); the two are written out as one
+//! object, keys sorted (`document`). A sequence's shell intersects only its
+//! blocks' per-alert parts (`intersect`); the constant part's
+//! self-intersection is computed once per rule.
+//!
 //! # Ids
 //! Deterministic, as Kibana's: an event alert's `kibana.alert.uuid` is
 //! sha256(`_index` + `_id` + `"undefined"` + space + `:` + rule uuid); building
