@@ -3,12 +3,14 @@
 //! at, and the run's output order (the sort and de-duplication are
 //! [`crate::sorted`]'s).
 
-use crate::alert::{build_event_alert, build_sequence_alerts, AlertContext, AlertError, SourceDoc};
+use crate::alert::{
+    build_event_alert_doc, build_sequence_alert_docs, AlertContext, AlertDoc, AlertError, SourceDoc,
+};
 use crate::compile::RuleMeta;
 use event::time::parse_date_nanos;
 use matcher::ruleset::RuleIdx;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -50,7 +52,26 @@ pub struct Alert {
 impl Alert {
     /// Reads the shown fields from an alert document.
     pub fn from_document(doc: &Value, rule: RuleIdx, meta: &RuleMeta, ordinal: u64) -> Alert {
-        let text = |path: &str| lookup(doc, path).and_then(scalar_text);
+        let empty = Map::new();
+        let fields = doc.as_object().unwrap_or(&empty);
+        Alert::shown(fields, doc.to_string(), rule, meta, ordinal)
+    }
+
+    /// The alert of a built document. The shown fields all vary per alert, so
+    /// they are among the document's `fields` (none is a rule constant).
+    fn from_built(doc: &AlertDoc, rule: RuleIdx, meta: &RuleMeta, ordinal: u64) -> Alert {
+        Alert::shown(&doc.fields, doc.to_json(), rule, meta, ordinal)
+    }
+
+    /// The shown fields of the document `json` whose top-level keys are `doc`.
+    fn shown(
+        doc: &Map<String, Value>,
+        json: String,
+        rule: RuleIdx,
+        meta: &RuleMeta,
+        ordinal: u64,
+    ) -> Alert {
+        let text = |path: &str| lookup_in(doc, path).and_then(scalar_text);
         let ancestor = doc
             .get("kibana.alert.ancestors")
             .and_then(Value::as_array)
@@ -84,7 +105,7 @@ impl Alert {
                 .is_some_and(|v| !v.is_null()),
             group_id: text("kibana.alert.group.id"),
             reason: text("kibana.alert.reason").unwrap_or_default(),
-            json: doc.to_string(),
+            json,
             ordinal,
         }
     }
@@ -110,7 +131,11 @@ impl Alert {
 /// A value by dotted path in a document whose objects may be nested or hold
 /// dotted keys (`{"host":{"name":…}}`, `{"host.name":…}`).
 pub fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
-    let obj = value.as_object()?;
+    lookup_in(value.as_object()?, path)
+}
+
+/// [`lookup`] in an object.
+fn lookup_in<'v>(obj: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
     if let Some(v) = obj.get(path) {
         return Some(v);
     }
@@ -140,8 +165,8 @@ pub fn event_alert(
     ordinal: u64,
 ) -> Result<Option<Alert>, AlertError> {
     let info = meta.info().map_err(AlertError::Rule)?;
-    Ok(build_event_alert(info, ctx, doc, None)?
-        .map(|v| Alert::from_document(&v, rule, meta, ordinal)))
+    Ok(build_event_alert_doc(info, ctx, doc, None)?
+        .map(|d| Alert::from_built(&d, rule, meta, ordinal)))
 }
 
 /// The shell and building-block alerts of one sequence (or sample).
@@ -153,9 +178,9 @@ pub fn group_alerts(
     ordinal: u64,
 ) -> Result<Vec<Alert>, AlertError> {
     let info = meta.info().map_err(AlertError::Rule)?;
-    Ok(build_sequence_alerts(info, ctx, docs)?
+    Ok(build_sequence_alert_docs(info, ctx, docs)?
         .iter()
-        .map(|v| Alert::from_document(v, rule, meta, ordinal))
+        .map(|d| Alert::from_built(d, rule, meta, ordinal))
         .collect())
 }
 

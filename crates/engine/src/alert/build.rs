@@ -10,8 +10,9 @@
 //!   (`augmentAlerts`) and `get_common_alert_fields.ts`: the fields added when the
 //!   alert is written.
 
+use super::document::AlertDoc;
 use super::ids::event_alert_id;
-use super::js::{fields_api_values, flatten_with_prefix, js_number, lodash_get};
+use super::js::{fields_api_values, js_number, lodash_get};
 use super::reason::{build_reason_message, ReasonDoc};
 use super::source_fields::prepare_source;
 use super::{AlertContext, AlertError, RuleInfo, SourceDoc};
@@ -95,9 +96,9 @@ fn original_time(parent: &Parent<'_>) -> Option<String> {
             .into_iter()
             .next()
     } else {
-        parent.source.get("@timestamp").cloned()
+        parent.source.get("@timestamp")
     }?;
-    let nanos = match &value {
+    let nanos = match value {
         Value::String(s) => parse_date_nanos(s),
         Value::Number(n) => n.as_f64().map(|ms| (ms * 1e6) as i64),
         _ => None,
@@ -121,10 +122,11 @@ pub(crate) fn alert_url(ctx: &AlertContext, alert_id: &str, timestamp: &str) -> 
     )))
 }
 
-/// `buildAlertFields`.
+/// `buildAlertFields`, the fields that vary per alert (the overridable name,
+/// severity and risk score, ancestry, reason, ids, run-time dates); the
+/// rule-only rest is serialized once per rule ([`super::fragments`]).
 pub(crate) fn alert_fields(
     rule: &RuleInfo,
-    params: &Map<String, Value>,
     ctx: &AlertContext,
     parents: &[Parent<'_>],
     reason: &str,
@@ -133,9 +135,9 @@ pub(crate) fn alert_fields(
 ) -> AlertFields {
     let depth = parents.iter().map(|p| ancestor_of(p).1).max().unwrap_or(0) + 1;
     let ancestors: Vec<Value> = parents.iter().flat_map(ancestors_of).collect();
-    let param = |key: &str| params.get(key).filter(|v| !v.is_null()).cloned();
-    let timestamp = ctx.now.clone();
-    let mut f: AlertFields = Vec::with_capacity(80);
+    let param = |key: &str| rule.param(key).cloned();
+    let timestamp = &ctx.now;
+    let mut f: AlertFields = Vec::with_capacity(20);
     let mut put = |key: &str, value: Option<Value>| f.push((key.to_string(), value));
     put("@timestamp", Some(json!(timestamp)));
     put("kibana.space_ids", Some(json!([ctx.space_id])));
@@ -144,10 +146,7 @@ pub(crate) fn alert_fields(
         "kibana.alert.original_time",
         parents.first().and_then(original_time).map(Value::String),
     );
-    put("kibana.alert.rule.consumer", Some(json!("siem")));
     put("kibana.alert.ancestors", Some(Value::Array(ancestors)));
-    put("kibana.alert.status", Some(json!("active")));
-    put("kibana.alert.workflow_status", Some(json!("open")));
     put("kibana.alert.depth", Some(json!(depth)));
     put("kibana.alert.reason", Some(json!(reason)));
     put(
@@ -162,123 +161,22 @@ pub(crate) fn alert_fields(
         "kibana.alert.risk_score",
         overrides.map_or_else(|| param("risk_score"), |o| o.risk_score.clone()),
     );
-    put(
-        "kibana.alert.rule.parameters",
-        Some(Value::Object(params.clone())),
-    );
-    put("kibana.alert.rule.actions", Some(rule.actions.clone()));
-    put("kibana.alert.rule.author", param("author"));
-    put(
-        "kibana.alert.rule.created_at",
-        Some(json!(rule
-            .created_at
-            .clone()
-            .unwrap_or_else(|| timestamp.clone()))),
-    );
-    put("kibana.alert.rule.created_by", Some(json!(rule.created_by)));
-    put("kibana.alert.rule.description", param("description"));
-    put("kibana.alert.rule.enabled", Some(json!(rule.enabled)));
-    put(
-        "kibana.alert.rule.exceptions_list",
-        param("exceptions_list"),
-    );
-    put(
-        "kibana.alert.rule.false_positives",
-        param("false_positives"),
-    );
-    put("kibana.alert.rule.from", param("from"));
-    put("kibana.alert.rule.immutable", param("immutable"));
-    put("kibana.alert.rule.interval", Some(json!(rule.interval)));
-    put(
-        "kibana.alert.rule.indices",
-        Some(Value::Array(rule.indices.clone())),
-    );
-    put("kibana.alert.rule.license", param("license"));
-    put("kibana.alert.rule.max_signals", param("max_signals"));
+    let created_at = rule.created_at.as_ref().unwrap_or(timestamp);
+    put("kibana.alert.rule.created_at", Some(json!(created_at)));
     put(
         "kibana.alert.rule.name",
         Some(json!(
             overrides.map_or(rule.name.as_str(), |o| o.name.as_str())
         )),
     );
-    put("kibana.alert.rule.namespace", param("namespace"));
-    put("kibana.alert.rule.note", param("note"));
-    put("kibana.alert.rule.references", param("references"));
-    put(
-        "kibana.alert.rule.risk_score_mapping",
-        param("risk_score_mapping"),
-    );
-    put("kibana.alert.rule.rule_id", param("rule_id"));
-    put(
-        "kibana.alert.rule.rule_name_override",
-        param("rule_name_override"),
-    );
-    put(
-        "kibana.alert.rule.severity_mapping",
-        param("severity_mapping"),
-    );
-    put(
-        "kibana.alert.rule.tags",
-        Some(Value::Array(rule.tags.clone())),
-    );
-    put("kibana.alert.rule.threat", param("threat"));
-    put("kibana.alert.rule.throttle", rule.throttle.clone());
-    put("kibana.alert.rule.timeline_id", param("timeline_id"));
-    put("kibana.alert.rule.timeline_title", param("timeline_title"));
-    put(
-        "kibana.alert.rule.timestamp_override",
-        param("timestamp_override"),
-    );
-    put("kibana.alert.rule.to", param("to"));
-    put("kibana.alert.rule.type", param("type"));
-    put(
-        "kibana.alert.rule.updated_at",
-        Some(json!(rule
-            .updated_at
-            .clone()
-            .unwrap_or_else(|| timestamp.clone()))),
-    );
-    put("kibana.alert.rule.updated_by", Some(json!(rule.updated_by)));
+    let updated_at = rule.updated_at.as_ref().unwrap_or(timestamp);
+    put("kibana.alert.rule.updated_at", Some(json!(updated_at)));
     put("kibana.alert.rule.uuid", Some(json!(rule.uuid)));
-    put("kibana.alert.rule.version", param("version"));
-    put("kibana.alert.url", alert_url(ctx, alert_uuid, &timestamp));
+    put("kibana.alert.url", alert_url(ctx, alert_uuid, timestamp));
     put("kibana.alert.uuid", Some(json!(alert_uuid)));
-    put("kibana.alert.workflow_tags", Some(json!([])));
-    put("kibana.alert.workflow_assignee_ids", Some(json!([])));
-    let mut meta = Vec::new();
-    flatten_with_prefix(
-        "kibana.alert.rule.meta",
-        &param("meta").unwrap_or(Value::Null),
-        &mut meta,
-    );
-    for (key, value) in meta {
-        put(&key, Some(value).filter(|v| !v.is_null()));
-    }
-    put("kibana.alert.rule.risk_score", param("risk_score"));
-    put("kibana.alert.rule.severity", param("severity"));
-    put(
-        "kibana.alert.rule.building_block_type",
-        param("building_block_type"),
-    );
-    // Asset criticality and entity risk fields: `undefined` here, enriched later.
-    for key in [
-        "kibana.alert.host.criticality_level",
-        "kibana.alert.user.criticality_level",
-        "host.asset.criticality",
-        "user.asset.criticality",
-        "service.asset.criticality",
-        "host.risk.calculated_level",
-        "host.risk.calculated_score_norm",
-        "user.risk.calculated_level",
-        "user.risk.calculated_score_norm",
-        "service.risk.calculated_level",
-        "service.risk.calculated_score_norm",
-    ] {
-        put(key, None);
-    }
     let (intended, execution_type) = match &ctx.intended_timestamp {
-        Some(intended) => (intended.clone(), "manual"),
-        None => (timestamp.clone(), "scheduled"),
+        Some(intended) => (intended, "manual"),
+        None => (timestamp, "scheduled"),
     };
     put("kibana.alert.intended_timestamp", Some(json!(intended)));
     put(
@@ -289,30 +187,21 @@ pub(crate) fn alert_fields(
 }
 
 /// `augmentAlerts` + `getCommonAlertFields`: fields the persistence layer puts
-/// under the alert's own (which win).
-pub(crate) fn augment(alert: &mut Map<String, Value>, rule: &RuleInfo, ctx: &AlertContext) {
+/// under the alert's own (which win). Those of the run; the rule's are constant
+/// ([`super::fragments`]), and `@timestamp`, `kibana.space_ids`,
+/// `kibana.alert.rule.{name,uuid}` are always set by [`alert_fields`] already.
+pub(crate) fn augment(alert: &mut Map<String, Value>, ctx: &AlertContext) {
     let common = [
-        ("kibana.alert.rule.execution.timestamp", json!(ctx.now)),
-        ("kibana.alert.start", json!(ctx.now)),
-        ("kibana.alert.last_detected", json!(ctx.now)),
-        ("kibana.version", json!(ctx.kibana_version)),
-        ("kibana.alert.rule.category", json!(rule.category())),
-        ("kibana.alert.rule.consumer", json!("siem")),
-        (
-            "kibana.alert.rule.execution.uuid",
-            json!(ctx.execution_uuid),
-        ),
-        ("kibana.alert.rule.name", json!(rule.name)),
-        ("kibana.alert.rule.producer", json!("siem")),
-        ("kibana.alert.rule.revision", json!(rule.revision)),
-        ("kibana.alert.rule.rule_type_id", json!(rule.rule_type_id())),
-        ("kibana.alert.rule.uuid", json!(rule.uuid)),
-        ("kibana.space_ids", json!([ctx.space_id])),
-        ("kibana.alert.rule.tags", Value::Array(rule.tags.clone())),
-        ("@timestamp", json!(ctx.now)),
+        ("kibana.alert.rule.execution.timestamp", &ctx.now),
+        ("kibana.alert.start", &ctx.now),
+        ("kibana.alert.last_detected", &ctx.now),
+        ("kibana.version", &ctx.kibana_version),
+        ("kibana.alert.rule.execution.uuid", &ctx.execution_uuid),
     ];
     for (key, value) in common {
-        alert.entry(key).or_insert(value);
+        alert
+            .entry(key)
+            .or_insert_with(|| Value::String(value.clone()));
     }
 }
 
@@ -493,7 +382,9 @@ pub(crate) fn event_parent<'a>(doc: &'a SourceDoc) -> Result<Parent<'a>, AlertEr
 }
 
 /// `transformHitToAlert` for one event, with `applyOverrides` and the alert id
-/// given; the `_source` of the alert before `augmentAlerts`.
+/// given: the alert's per-alert fields (the prepared source and the varying
+/// alert fields) before `augmentAlerts`; the rule's constant fields are
+/// [`RuleInfo::fragments`], applied when the alert is written.
 pub(crate) fn transform_hit_to_alert(
     rule: &RuleInfo,
     ctx: &AlertContext,
@@ -517,15 +408,8 @@ pub(crate) fn transform_hit_to_alert(
         Some(reason) => reason.to_string(),
         None => build_reason_message(name, severity, ReasonDoc::Event(parent.source)),
     };
-    let mut params = rule.params.clone();
-    if apply_overrides {
-        if let Some(sorted) = sorted_severity_mapping(&params) {
-            params.insert("severity_mapping".into(), Value::Array(sorted));
-        }
-    }
     let fields = alert_fields(
         rule,
-        &params,
         ctx,
         std::slice::from_ref(parent),
         &reason,
@@ -545,13 +429,16 @@ pub(crate) fn build_event_alert(
     ctx: &AlertContext,
     doc: &SourceDoc,
     reason_override: Option<&str>,
-) -> Result<Option<Value>, AlertError> {
+) -> Result<Option<AlertDoc>, AlertError> {
     let parent = event_parent(doc)?;
     if descends_from_rule(&ancestors_of(&parent), &rule.uuid) {
         return Ok(None);
     }
     let id = event_alert_id(&doc.index, &doc.id, &ctx.space_id, &rule.uuid);
-    let mut alert = transform_hit_to_alert(rule, ctx, &parent, true, &id, reason_override)?;
-    augment(&mut alert, rule, ctx);
-    Ok(Some(Value::Object(alert)))
+    let mut fields = transform_hit_to_alert(rule, ctx, &parent, true, &id, reason_override)?;
+    augment(&mut fields, ctx);
+    Ok(Some(AlertDoc {
+        fields,
+        constant: rule.fragments().event(),
+    }))
 }

@@ -9,11 +9,18 @@ fn sha256_hex(parts: &[&str]) -> String {
     for part in parts {
         hasher.update(part.as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(hasher)
+}
+
+/// The digest of `hasher` in lowercase hex.
+fn hex(hasher: Sha256) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for byte in hasher.finalize() {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    out
 }
 
 /// Id of an alert raised on a single event (query rules, EQL event queries):
@@ -51,8 +58,14 @@ pub fn building_block_ids(blocks_ancestors: &[&[Value]], rule_uuid: &str) -> Vec
         }
         base.push_str(rule_uuid);
     }
+    let mut hashed_base = Sha256::new();
+    hashed_base.update(base.as_bytes());
     (0..blocks_ancestors.len())
-        .map(|i| sha256_hex(&[&base, &i.to_string()]))
+        .map(|i| {
+            let mut hasher = hashed_base.clone();
+            hasher.update(i.to_string().as_bytes());
+            hex(hasher)
+        })
         .collect()
 }
 

@@ -27,7 +27,7 @@ pub(crate) fn lodash_get<'a>(object: &'a Map<String, Value>, path: &str) -> Opti
 /// (Kibana requests `fields: [{ field: '*', include_unmapped: true }]` on every
 /// events search: `rule_types/utils/build_events_query.ts`,
 /// `rule_types/eql/build_eql_search_request.ts`.)
-pub(crate) fn fields_api_values(source: &Map<String, Value>, path: &str) -> Vec<Value> {
+pub(crate) fn fields_api_values<'a>(source: &'a Map<String, Value>, path: &str) -> Vec<&'a Value> {
     let mut out = Vec::new();
     collect_path(source, path, 0, &mut out);
     out
@@ -35,23 +35,28 @@ pub(crate) fn fields_api_values(source: &Map<String, Value>, path: &str) -> Vec<
 
 const MAX_DEPTH: usize = 128;
 
-fn collect_path(object: &Map<String, Value>, path: &str, depth: usize, out: &mut Vec<Value>) {
+/// The keys of `object` that lead to `path` are `path` itself and its prefixes
+/// ending before a dot; looked up shortest first, which is their key order.
+fn collect_path<'a>(
+    object: &'a Map<String, Value>,
+    path: &str,
+    depth: usize,
+    out: &mut Vec<&'a Value>,
+) {
     if depth > MAX_DEPTH {
         return;
     }
-    for (key, value) in object {
-        if key == path {
-            collect_leaves(value, depth + 1, out);
-        } else if let Some(rest) = path
-            .strip_prefix(key.as_str())
-            .and_then(|r| r.strip_prefix('.'))
-        {
-            collect_under(value, rest, depth + 1, out);
+    for (dot, _) in path.match_indices('.') {
+        if let Some(value) = object.get(&path[..dot]) {
+            collect_under(value, &path[dot + 1..], depth + 1, out);
         }
+    }
+    if let Some(value) = object.get(path) {
+        collect_leaves(value, depth + 1, out);
     }
 }
 
-fn collect_under(value: &Value, rest: &str, depth: usize, out: &mut Vec<Value>) {
+fn collect_under<'a>(value: &'a Value, rest: &str, depth: usize, out: &mut Vec<&'a Value>) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -64,7 +69,7 @@ fn collect_under(value: &Value, rest: &str, depth: usize, out: &mut Vec<Value>) 
     }
 }
 
-fn collect_leaves(value: &Value, depth: usize, out: &mut Vec<Value>) {
+fn collect_leaves<'a>(value: &'a Value, depth: usize, out: &mut Vec<&'a Value>) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -73,7 +78,7 @@ fn collect_leaves(value: &Value, depth: usize, out: &mut Vec<Value>) {
         Value::Array(items) => items
             .iter()
             .for_each(|item| collect_leaves(item, depth + 1, out)),
-        scalar => out.push(scalar.clone()),
+        scalar => out.push(scalar),
     }
 }
 
@@ -301,11 +306,11 @@ mod tests {
         let doc = doc.as_object().unwrap();
         assert_eq!(
             fields_api_values(doc, "process.parent.name"),
-            vec![json!("bash"), json!("sh"), json!("zsh")]
+            vec![&json!("bash"), &json!("sh"), &json!("zsh")]
         );
         assert_eq!(
             fields_api_values(doc, "hosts.name"),
-            vec![json!("a"), json!("b")]
+            vec![&json!("a"), &json!("b")]
         );
         assert!(fields_api_values(doc, "process").is_empty());
     }

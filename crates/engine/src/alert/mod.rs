@@ -22,6 +22,14 @@
 //! Key order is not kept (JSON objects are maps here); Elasticsearch does not
 //! care. Fields Kibana leaves `undefined` are absent.
 //!
+//! # Building
+//! An alert is held as its per-alert fields (a JSON map: the prepared source
+//! and the `kibana.alert.*` values that vary) plus the rule's constant fields,
+//! serialized once per rule (`fragments`); the two are written out as one
+//! object, keys sorted (`document`). A sequence's shell intersects only its
+//! blocks' per-alert parts (`intersect`); the constant part's
+//! self-intersection is computed once per rule.
+//!
 //! # Ids
 //! Deterministic, as Kibana's: an event alert's `kibana.alert.uuid` is
 //! sha256(`_index` + `_id` + `"undefined"` + space + `:` + rule uuid); building
@@ -36,15 +44,21 @@
 //! hit's `fields` block into `_source` (there is no Elasticsearch to compute it).
 
 mod build;
+mod document;
 mod ecs_types;
+mod fragments;
 pub mod ids;
+mod intersect;
 mod js;
 pub mod reason;
 mod rule_info;
 mod sequence;
 pub mod source_fields;
 
+pub(crate) use build::build_event_alert as build_event_alert_doc;
+pub(crate) use document::AlertDoc;
 pub use rule_info::{RuleInfo, RuleOrigin, DEFAULT_INDEX_PATTERNS};
+pub(crate) use sequence::build_sequence_alerts as build_sequence_alert_docs;
 
 use event::time::{format_millis, parse_date_nanos};
 use serde_json::Value;
@@ -127,7 +141,7 @@ pub fn build_event_alert(
     doc: &SourceDoc,
     reason_override: Option<&str>,
 ) -> Result<Option<Value>, AlertError> {
-    build::build_event_alert(rule, ctx, doc, reason_override)
+    Ok(build::build_event_alert(rule, ctx, doc, reason_override)?.map(|a| a.to_value()))
 }
 
 /// The alerts Kibana writes for one EQL sequence match: the shell alert first,
@@ -139,5 +153,6 @@ pub fn build_sequence_alerts(
     ctx: &AlertContext,
     docs: &[SourceDoc],
 ) -> Result<Vec<Value>, AlertError> {
-    sequence::build_sequence_alerts(rule, ctx, docs)
+    let alerts = sequence::build_sequence_alerts(rule, ctx, docs)?;
+    Ok(alerts.iter().map(AlertDoc::to_value).collect())
 }

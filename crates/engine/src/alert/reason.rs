@@ -97,26 +97,23 @@ fn selected(value: &Option<String>) -> Option<&str> {
 /// `getFieldTemplateValue`.
 fn template_value(doc: ReasonDoc<'_>, path: &str) -> Option<String> {
     match doc {
-        ReasonDoc::Event(source) => {
-            let values = fields_api_values(source, path);
-            array_template_value(&values)
-        }
+        ReasonDoc::Event(source) => array_template_value(&fields_api_values(source, path)),
         ReasonDoc::Merged(source) => match lodash_get(source, path)? {
             Value::String(s) => (!s.is_empty() && s != "-").then(|| s.clone()),
-            Value::Array(items) => array_template_value(items),
+            Value::Array(items) => array_template_value(&items.iter().collect::<Vec<_>>()),
             _ => None,
         },
     }
 }
 
-fn array_template_value(values: &[Value]) -> Option<String> {
+fn array_template_value(values: &[&Value]) -> Option<String> {
     match values {
         [] => None,
         [Value::String(only)] if only == "-" => None,
         _ => Some(
             values
                 .iter()
-                .map(js_to_join_string)
+                .map(|v| js_to_join_string(v))
                 .collect::<Vec<_>>()
                 .join(", "),
         ),

@@ -20,6 +20,7 @@
 //! not know are dropped, as its parser strips them.
 
 use super::ecs_types::ecs_field_map;
+use super::fragments::{FragmentCache, RuleFragments};
 use super::AlertError;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -67,6 +68,9 @@ pub struct RuleInfo {
     pub indices: Vec<Value>,
     /// `kibana.alert.rule.parameters`, snake_case, with Kibana's defaults.
     pub params: Map<String, Value>,
+    /// The rule's constant alert fields, serialized on first use (a rule is
+    /// not changed once it has alerted; [`RuleInfo::with_indices`] resets it).
+    fragments: FragmentCache,
 }
 
 impl RuleInfo {
@@ -119,6 +123,7 @@ impl RuleInfo {
             throttle: None,
             indices,
             params,
+            fragments: FragmentCache::default(),
         })
     }
 
@@ -126,7 +131,16 @@ impl RuleInfo {
     /// those of a data view.
     pub fn with_indices(mut self, indices: Vec<String>) -> RuleInfo {
         self.indices = indices.into_iter().map(Value::String).collect();
+        self.fragments = FragmentCache::default();
         self
+    }
+
+    /// The rule's constant alert fields, serialized.
+    pub(crate) fn fragments(&self) -> RuleFragments<'_> {
+        RuleFragments {
+            rule: self,
+            cache: &self.fragments,
+        }
     }
 
     pub fn param(&self, key: &str) -> Option<&Value> {

@@ -33,11 +33,12 @@ pub struct PreparedSource {
     pub removed: Vec<(String, Value)>,
 }
 
-/// Runs `traverseAndMutateDoc` over a `_source` object.
+/// Runs `traverseAndMutateDoc` over a `_source` object: the kept fields are
+/// copied into a new map as they are checked (the source is left as it is).
 pub fn prepare_source(source: &Map<String, Value>) -> Result<PreparedSource, AlertError> {
     let mut walk = Walk::default();
-    let mut fields = source.clone();
-    walk.object(&mut fields, &[], true, 0)?;
+    let mut path = String::with_capacity(128);
+    let mut fields = walk.object(source, &mut path, true, 0)?;
     for (key, value) in walk.to_add {
         fields.insert(key, value);
     }
@@ -54,80 +55,72 @@ struct Walk {
 }
 
 impl Walk {
+    /// The kept fields of `doc`, whose dotted path is `path` (empty at the top
+    /// level; restored on return).
     fn object(
         &mut self,
-        doc: &mut Map<String, Value>,
-        path: &[&str],
+        doc: &Map<String, Value>,
+        path: &mut String,
         top_level: bool,
         depth: usize,
-    ) -> Result<(), AlertError> {
+    ) -> Result<Map<String, Value>, AlertError> {
         if depth > MAX_SOURCE_DEPTH {
             return Err(AlertError::TooDeep);
         }
-        let keys: Vec<String> = doc.keys().cloned().collect();
-        for key in keys {
-            let mut full: Vec<&str> = path.to_vec();
-            full.push(&key);
-            let full_path = full.join(".");
-            let kept = self.field(doc, &key, &full, &full_path, top_level, depth)?;
-            if kept && top_level {
-                self.copy_to_alert_namespace(doc, &key, &full_path);
+        // Collected in key order, then built at once (cheaper than inserting).
+        let mut kept = Vec::with_capacity(doc.len());
+        for (key, value) in doc {
+            let len = path.len();
+            if !top_level {
+                path.push('.');
             }
+            path.push_str(key);
+            // On an error the path is left as it is: the whole walk fails.
+            if let Some(value) = self.field(key, value, path, top_level, depth)? {
+                if top_level {
+                    self.copy_to_alert_namespace(path, &value);
+                }
+                kept.push((key.clone(), value));
+            }
+            path.truncate(len);
         }
-        Ok(())
+        Ok(kept.into_iter().collect())
     }
 
-    /// Checks one key of `doc`; returns whether it was kept.
+    /// Checks one key of an object (at `path`); its kept value.
     fn field(
         &mut self,
-        doc: &mut Map<String, Value>,
         key: &str,
-        full: &[&str],
-        full_path: &str,
+        value: &Value,
+        path: &mut String,
         top_level: bool,
         depth: usize,
-    ) -> Result<bool, AlertError> {
+    ) -> Result<Option<Value>, AlertError> {
         let first_segment = key.split('.').next().unwrap_or(key);
         if top_level && BANNED_TOP_LEVEL.contains(&first_segment) {
-            if let Some(value) = doc.remove(key) {
-                self.removed.push((full_path.to_string(), value));
-            }
-            return Ok(false);
+            self.removed.push((path.clone(), value.clone()));
+            return Ok(None);
         }
-        let Some(value) = doc.get_mut(key) else {
-            return Ok(false);
-        };
         if let Value::Array(items) = value {
-            let kept = self.array(std::mem::take(items), full, full_path, depth + 1)?;
-            if kept.is_empty() {
-                doc.remove(key);
-                return Ok(false);
-            }
-            *value = Value::Array(kept);
-            return Ok(true);
+            let kept = self.array(items, path, depth + 1)?;
+            return Ok((!kept.is_empty()).then_some(Value::Array(kept)));
         }
-        if !is_ecs_compliant(value, full_path) {
-            if let Some(value) = doc.remove(key) {
-                self.removed.push((full_path.to_string(), value));
-            }
-            return Ok(false);
+        if !is_ecs_compliant(value, path) {
+            self.removed.push((path.clone(), value.clone()));
+            return Ok(None);
         }
         if let Value::Object(inner) = value {
-            self.object(inner, full, false, depth + 1)?;
-            if inner.is_empty() {
-                doc.remove(key);
-                return Ok(false);
-            }
+            let inner = self.object(inner, path, false, depth + 1)?;
+            return Ok((!inner.is_empty()).then_some(Value::Object(inner)));
         }
-        Ok(true)
+        Ok(Some(value.clone()))
     }
 
     /// `traverseArray`: inner arrays first, then each item on its own.
     fn array(
         &mut self,
-        items: Vec<Value>,
-        path: &[&str],
-        path_str: &str,
+        items: &[Value],
+        path: &mut String,
         depth: usize,
     ) -> Result<Vec<Value>, AlertError> {
         if depth > MAX_SOURCE_DEPTH {
@@ -137,21 +130,21 @@ impl Walk {
         for item in items {
             match item {
                 Value::Array(inner) => {
-                    let inner = self.array(inner, path, path_str, depth + 1)?;
+                    let inner = self.array(inner, path, depth + 1)?;
                     if !inner.is_empty() {
                         kept.push(Value::Array(inner));
                     }
                 }
-                item if !is_ecs_compliant(&item, path_str) => {
-                    self.removed.push((path_str.to_string(), item))
+                item if !is_ecs_compliant(item, path) => {
+                    self.removed.push((path.clone(), item.clone()))
                 }
-                Value::Object(mut inner) => {
-                    self.object(&mut inner, path, false, depth + 1)?;
+                Value::Object(inner) => {
+                    let inner = self.object(inner, path, false, depth + 1)?;
                     if !inner.is_empty() {
                         kept.push(Value::Object(inner));
                     }
                 }
-                item => kept.push(item),
+                item => kept.push(item.clone()),
             }
         }
         Ok(kept)
@@ -159,14 +152,13 @@ impl Walk {
 
     /// `alertingNamespaceCopyMap`: `event` → `kibana.alert.original_event`,
     /// `data_stream` → `kibana.alert.original_data_stream`.
-    fn copy_to_alert_namespace(&mut self, doc: &Map<String, Value>, key: &str, full_path: &str) {
+    fn copy_to_alert_namespace(&mut self, full_path: &str, value: &Value) {
         let top = full_path.split('.').next().unwrap_or(full_path);
         let root = match top {
             "event" => "kibana.alert.original_event",
             "data_stream" => "kibana.alert.original_data_stream",
             _ => return,
         };
-        let Some(value) = doc.get(key) else { return };
         let destination = format!("{root}{}", &full_path[top.len()..]);
         flatten_with_prefix(&destination, value, &mut self.to_add);
     }
@@ -178,23 +170,24 @@ fn is_ecs_compliant(value: &Value, path: &str) -> bool {
     if path.contains('.') && !dotted_parents_are_objects(path) {
         return false;
     }
-    if map.is_nested(path) {
+    let ecs = map.path(path);
+    if ecs.nested {
         return match value {
             Value::Array(items) => items.iter().all(Value::is_object),
             other => other.is_object(),
         };
     }
-    if !map.is_ecs_field(path) {
+    if !ecs.is_ecs_field() {
         return true;
     }
-    match map.type_of(path) {
+    match ecs.ty {
         Some("geo_point") => true,
         Some("long") => is_valid_long(value),
         Some("float" | "scaled_float") => is_valid_numeric(value),
         Some("ip") => is_valid_ip(value),
         Some("date") => is_valid_date(value),
         Some("boolean") => is_valid_boolean(value),
-        _ if map.is_ecs_object(path) => value.is_object(),
+        _ if ecs.is_ecs_object() => value.is_object(),
         _ => !value.is_object(),
     }
 }
@@ -206,8 +199,8 @@ fn dotted_parents_are_objects(path: &str) -> bool {
     let mut end = 0;
     while let Some(dot) = path[end..].find('.') {
         end += dot;
-        let prefix = &path[..end];
-        if map.is_ecs_field(prefix) && !map.is_ecs_object(prefix) {
+        let prefix = map.path(&path[..end]);
+        if prefix.is_ecs_field() && !prefix.is_ecs_object() {
             return false;
         }
         end += 1;
