@@ -23,10 +23,14 @@ use crate::replay::{Created, EventMatch, ReplayCx, Replayed, RuleReplay};
 use crate::run::{Engine, Mode, RunOptions};
 use crate::sorted::AlertStore;
 use ir::Plan;
-use matcher::ruleset::{RuleIdx, RuleShape};
+use matcher::ruleset::{RuleIdx, RuleShape, StageHits};
 use matcher::sample::SampleState;
 use matcher::{SequenceEngine, SequenceMatch};
 use std::sync::{Arc, Mutex};
+
+/// A sequence rule that admitted an event, and the stages the event
+/// matched (`None`: the rule's engine evaluates them).
+pub(crate) type SeqRule = (RuleIdx, Option<StageHits>);
 
 /// Work for a shard, in the order its rules must see it.
 pub(crate) enum Work {
@@ -34,7 +38,7 @@ pub(crate) enum Work {
     Sequence {
         cand: Arc<Candidate>,
         ts: i64,
-        rules: Vec<RuleIdx>,
+        rules: Vec<SeqRule>,
     },
     /// A candidate of sample rules (any order: samples use input positions).
     Sample {
@@ -147,13 +151,17 @@ impl<'e> Shard<'e> {
         }
     }
 
-    fn sequence(&mut self, cand: &Candidate, ts: i64, rules: &[RuleIdx]) {
+    fn sequence(&mut self, cand: &Candidate, ts: i64, rules: &[SeqRule]) {
         let event = cand.event();
-        for &rule in rules {
+        for &(rule, stages) in rules {
             let mut found = std::mem::take(&mut self.found);
             let held = match self.state(rule) {
                 Some(RuleState::Sequence { engine, held }) => {
-                    engine.push(cand.source.clone(), ts, &event, &mut found);
+                    let id = cand.source.clone();
+                    match stages {
+                        Some(hits) => engine.push_matched(id, ts, &event, hits, &mut found),
+                        None => engine.push(id, ts, &event, &mut found),
+                    }
                     match held {
                         Some(all) => {
                             all.append(&mut found);

@@ -22,10 +22,11 @@ use crate::multi::Entry;
 use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
 use crate::run::{Engine, InputIssue, Mode, RunOptions, SHOWN};
+use crate::shard::SeqRule;
 use crate::sorted::{id_key, IdKey};
 use event::json::Parser;
 use event::Event;
-use matcher::ruleset::{RuleIdx, RuleShape, Scratch};
+use matcher::ruleset::{RuleIdx, RuleShape, Scratch, StageHits};
 use matcher::KeyValue;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
@@ -43,12 +44,13 @@ pub(crate) struct Kept {
     pub samples: Vec<RuleIdx>,
 }
 
-/// Sequence rules of one ordering lane and the event's key in that lane.
+/// Sequence rules of one ordering lane (with the stages the event matched)
+/// and the event's key in that lane.
 pub(crate) struct LaneRules {
     pub lane: u32,
     pub ts: i64,
     pub tiebreaker: Option<KeyValue>,
-    pub rules: Vec<RuleIdx>,
+    pub rules: Vec<SeqRule>,
 }
 
 /// A match or candidate of one rule, for replay.
@@ -197,7 +199,7 @@ impl<'e> Worker<'e> {
         self.built = built;
         let hits = self.scratch.hits();
         if !hits.multi.is_empty() {
-            self.multi(hits.multi, &mut hit, out);
+            self.multi(hits.multi, hits.stages, &mut hit, out);
         }
         if hit.no_time {
             out.without_time += 1;
@@ -307,11 +309,19 @@ impl<'e> Worker<'e> {
         }
     }
 
-    /// The sequence and sample rules `multi` that admit the hit.
-    fn multi(&self, multi: &[RuleIdx], hit: &mut Hit<'_, '_>, out: &mut BatchOut) {
-        let admitted: Vec<(RuleIdx, i64)> = multi
+    /// The sequence and sample rules `multi` (with the stages the event
+    /// matched) that admit the hit.
+    fn multi(
+        &self,
+        multi: &[RuleIdx],
+        stages: &[Option<StageHits>],
+        hit: &mut Hit<'_, '_>,
+        out: &mut BatchOut,
+    ) {
+        let admitted: Vec<(RuleIdx, i64, Option<StageHits>)> = multi
             .iter()
-            .filter_map(|&r| self.admitted_time(r, hit).map(|t| (r, t)))
+            .zip(stages)
+            .filter_map(|(&r, &s)| self.admitted_time(r, hit).map(|t| (r, t, s)))
             .collect();
         if admitted.is_empty() {
             return;
@@ -324,7 +334,7 @@ impl<'e> Worker<'e> {
             source,
         ));
         if self.opts.mode == Mode::Replay {
-            for (rule, time) in admitted {
+            for (rule, time, _) in admitted {
                 let (order_ts, tiebreaker) = self.engine.ruleset().order_key(rule, hit.event);
                 out.replay.push(ReplayItem {
                     rule,
@@ -346,10 +356,10 @@ impl<'e> Worker<'e> {
             lanes: Vec::new(),
             samples: Vec::new(),
         };
-        for (rule, _) in admitted {
+        for (rule, _, stages) in admitted {
             match self.engine.ruleset().shape(rule) {
                 RuleShape::Sample => kept.samples.push(rule),
-                RuleShape::Sequence => self.add_to_lane(rule, hit.event, &mut kept.lanes),
+                RuleShape::Sequence => self.add_to_lane((rule, stages), hit.event, &mut kept.lanes),
                 RuleShape::Event => {}
             }
         }
@@ -360,13 +370,13 @@ impl<'e> Worker<'e> {
 
     /// Adds a sequence rule to its ordering lane (sequence searches need a
     /// timestamp: an event without one takes no part).
-    fn add_to_lane(&self, rule: RuleIdx, event: &Event<'_>, lanes: &mut Vec<LaneRules>) {
-        let lane = self.engine.order_lane(rule);
+    fn add_to_lane(&self, rule: SeqRule, event: &Event<'_>, lanes: &mut Vec<LaneRules>) {
+        let lane = self.engine.order_lane(rule.0);
         if let Some(l) = lanes.iter_mut().find(|l| l.lane == lane) {
             l.rules.push(rule);
             return;
         }
-        let (ts, tiebreaker) = self.engine.ruleset().order_key(rule, event);
+        let (ts, tiebreaker) = self.engine.ruleset().order_key(rule.0, event);
         if let Some(ts) = ts {
             lanes.push(LaneRules {
                 lane,
