@@ -152,7 +152,12 @@ impl<'e> Shard<'e> {
     }
 
     fn sequence(&mut self, cand: &Candidate, ts: i64, rules: &[SeqRule]) {
-        let event = cand.event();
+        // With the stages known, the engines read only join keys.
+        let event = if rules.iter().all(|(_, stages)| stages.is_some()) {
+            cand.key_event()
+        } else {
+            cand.event()
+        };
         for &(rule, stages) in rules {
             let mut found = std::mem::take(&mut self.found);
             let held = match self.state(rule) {

@@ -98,6 +98,9 @@ pub(crate) struct Worker<'e> {
     /// input order, which this never skips.
     built: FxHashSet<IdKey>,
     indices: RefCell<FxHashMap<Box<str>, Arc<str>>>,
+    /// Reused per event: the multi rules that admit it, their times and
+    /// stage hits.
+    admitted: RefCell<Vec<(RuleIdx, i64, Option<StageHits>)>>,
     gauge: &'e Arc<Gauge>,
 }
 
@@ -117,6 +120,7 @@ impl<'e> Worker<'e> {
             parser: Parser::new(),
             built: FxHashSet::default(),
             indices: RefCell::default(),
+            admitted: RefCell::default(),
             gauge,
         }
     }
@@ -318,11 +322,10 @@ impl<'e> Worker<'e> {
         hit: &mut Hit<'_, '_>,
         out: &mut BatchOut,
     ) {
-        let admitted: Vec<(RuleIdx, i64, Option<StageHits>)> = multi
-            .iter()
-            .zip(stages)
-            .filter_map(|(&r, &s)| self.admitted_time(r, hit).map(|t| (r, t, s)))
-            .collect();
+        let mut admitted = self.admitted.borrow_mut();
+        admitted.clear();
+        let times = multi.iter().zip(stages);
+        admitted.extend(times.filter_map(|(&r, &s)| self.admitted_time(r, hit).map(|t| (r, t, s))));
         if admitted.is_empty() {
             return;
         }
@@ -331,10 +334,11 @@ impl<'e> Worker<'e> {
         let cand = Arc::new(Candidate::pack(
             hit.event,
             self.engine.kept_fields(),
+            self.engine.ruleset().sequence_key_fields(),
             source,
         ));
         if self.opts.mode == Mode::Replay {
-            for (rule, time, _) in admitted {
+            for &(rule, time, _) in admitted.iter() {
                 let (order_ts, tiebreaker) = self.engine.ruleset().order_key(rule, hit.event);
                 out.replay.push(ReplayItem {
                     rule,
@@ -356,7 +360,7 @@ impl<'e> Worker<'e> {
             lanes: Vec::new(),
             samples: Vec::new(),
         };
-        for (rule, _, stages) in admitted {
+        for &(rule, _, stages) in admitted.iter() {
             match self.engine.ruleset().shape(rule) {
                 RuleShape::Sample => kept.samples.push(rule),
                 RuleShape::Sequence => self.add_to_lane((rule, stages), hit.event, &mut kept.lanes),

@@ -275,6 +275,8 @@ pub struct RuleSet {
     rule_time_spec: Vec<u32>,
     /// Fields read by sequence / sample rules (what a kept candidate needs).
     multi_fields: Vec<bool>,
+    /// Join-key fields of sequence rules.
+    sequence_keys: Vec<bool>,
     /// Every rule's queries, in rule order, and each rule's range of them.
     units: Vec<Unit>,
     rule_units: Vec<std::ops::Range<u32>>,
@@ -299,6 +301,7 @@ impl RuleSet {
         let mut time_specs: Vec<TimeSpec> = Vec::new();
         let mut rule_time_spec = Vec::with_capacity(rules.len());
         let mut multi_fields: Vec<bool> = Vec::new();
+        let mut sequence_keys: Vec<bool> = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             let idx = i as RuleIdx;
             let g = *group_of_key
@@ -312,11 +315,10 @@ impl RuleSet {
                 RuleShape::Event => group_routes[g].single.push(idx),
                 RuleShape::Sequence | RuleShape::Sample => {
                     group_routes[g].multi.push(idx);
-                    for f in multi_rule_fields(rule) {
-                        if multi_fields.len() <= f.index() {
-                            multi_fields.resize(f.index() + 1, false);
-                        }
-                        multi_fields[f.index()] = true;
+                    mark_fields(&mut multi_fields, multi_rule_fields(rule));
+                    if let Plan::Sequence(s) = &rule.plan.plan {
+                        let keys = s.stages.iter().chain(&s.until).flat_map(|st| &st.keys);
+                        mark_fields(&mut sequence_keys, keys.map(|k| k.field.id));
                     }
                 }
             }
@@ -339,6 +341,7 @@ impl RuleSet {
             time_specs,
             rule_time_spec,
             multi_fields,
+            sequence_keys,
             units,
             rule_units,
             prefilter,
@@ -375,6 +378,12 @@ impl RuleSet {
     /// event kept for them must hold.
     pub fn multi_fields(&self) -> &[bool] {
         &self.multi_fields
+    }
+
+    /// Which fields (by [`FieldId`] index) are join keys of sequence rules:
+    /// all that [`crate::SequenceEngine::push_matched`] reads of an event.
+    pub fn sequence_key_fields(&self) -> &[bool] {
+        &self.sequence_keys
     }
 
     pub fn shape(&self, idx: RuleIdx) -> RuleShape {
@@ -777,6 +786,16 @@ fn shape_of(plan: &QueryPlan) -> RuleShape {
         Plan::Event(_) => RuleShape::Event,
         Plan::Sequence(_) => RuleShape::Sequence,
         Plan::Sample(_) => RuleShape::Sample,
+    }
+}
+
+/// Sets `marks[f]` for every field `f` (growing `marks` as needed).
+fn mark_fields(marks: &mut Vec<bool>, fields: impl IntoIterator<Item = FieldId>) {
+    for f in fields {
+        if marks.len() <= f.index() {
+            marks.resize(f.index() + 1, false);
+        }
+        marks[f.index()] = true;
     }
 }
 

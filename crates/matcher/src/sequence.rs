@@ -260,6 +260,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
     /// known: bit `n` of `hits.matched` is stage `n` of the plan, the bit
     /// after the last stage `until`; `hits.errors` are counted as the
     /// evaluation's script errors (not kept in [`SequenceEngine::errors`]).
+    /// Only the event's join-key fields are read.
     pub fn push_matched(
         &mut self,
         id: T,
