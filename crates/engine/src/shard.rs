@@ -11,6 +11,10 @@
 //! sequence keys are arbitrary fields, and one event feeds many rules with
 //! different keys.)
 //!
+//! A sequence candidate comes with the stages it matched for each rule: the
+//! rule's engine is fed those ([`SequenceEngine::push_matched`]) and reads
+//! only the event's join keys ([`Candidate::key_event`]).
+//!
 //! Backfill builds a sequence's alerts as soon as it completes, so the events
 //! it holds are freed then; only rules with `head`/`tail` pipes hold their
 //! sequences to the end (the pipes need them all).

@@ -7,7 +7,9 @@
 //! - Sequence and sample rules: an event that is a stage candidate of any of
 //!   them is kept once ([`Candidate`]: the fields they read, packed, and its
 //!   [`Source`]) with, per ordering lane, its order key and the rules that
-//!   admitted it.
+//!   admitted it, each with the stages the event matched
+//!   ([`matcher::ruleset::StageHits`], found by the rule set's evaluation:
+//!   the sequence engines do not evaluate them again).
 //! - Replay: every match (single-event rules) and candidate (multi-event
 //!   rules) goes out with the rule's window time, for the scheduled
 //!   executions to be simulated downstream.
@@ -380,7 +382,8 @@ impl<'e> Worker<'e> {
             l.rules.push(rule);
             return;
         }
-        let (ts, tiebreaker) = self.engine.ruleset().order_key(rule.0, event);
+        let ruleset = self.engine.ruleset();
+        let (ts, tiebreaker) = ruleset.order_key_cached(rule.0, event, &self.scratch);
         if let Some(ts) = ts {
             lanes.push(LaneRules {
                 lane,

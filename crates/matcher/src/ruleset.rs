@@ -273,6 +273,8 @@ pub struct RuleSet {
     /// Distinct time specs; each rule's spec.
     time_specs: Vec<TimeSpec>,
     rule_time_spec: Vec<u32>,
+    /// Per rule: it orders events by its primary time field.
+    orders_by_time: Vec<bool>,
     /// Fields read by sequence / sample rules (what a kept candidate needs).
     multi_fields: Vec<bool>,
     /// Join-key fields of sequence rules.
@@ -331,6 +333,10 @@ impl RuleSet {
             };
             rule_time_spec.push(t as u32);
         }
+        let orders_by_time = rules
+            .iter()
+            .map(|r| r.order.timestamp == r.time.primary)
+            .collect();
         let (units, rule_units, necessary) = units_of(&rules);
         let prefilter = Prefilter::build(&necessary);
         RuleSet {
@@ -340,6 +346,7 @@ impl RuleSet {
             group_routes,
             time_specs,
             rule_time_spec,
+            orders_by_time,
             multi_fields,
             sequence_keys,
             units,
@@ -578,12 +585,37 @@ impl RuleSet {
     /// tiebreaker; missing values sort last.
     pub fn order_key(&self, idx: RuleIdx, event: &Event<'_>) -> (Option<i64>, Option<KeyValue>) {
         let order = &self.rules[idx as usize].order;
-        let ts = timestamp_of(event, &order.timestamp);
-        let tb = order
+        (
+            timestamp_of(event, &order.timestamp),
+            self.tiebreaker(idx, event),
+        )
+    }
+
+    /// [`RuleSet::order_key`] of the event last passed to
+    /// [`RuleSet::evaluate`] with this scratch: a rule ordering by its primary
+    /// time field reuses the window time cached for the event.
+    pub fn order_key_cached(
+        &self,
+        idx: RuleIdx,
+        event: &Event<'_>,
+        scratch: &Scratch,
+    ) -> (Option<i64>, Option<KeyValue>) {
+        let rule = &self.rules[idx as usize];
+        if self.orders_by_time[idx as usize] && event.has(rule.time.primary.id) {
+            return (
+                self.rule_time(idx, event, scratch),
+                self.tiebreaker(idx, event),
+            );
+        }
+        self.order_key(idx, event)
+    }
+
+    fn tiebreaker(&self, idx: RuleIdx, event: &Event<'_>) -> Option<KeyValue> {
+        let order = &self.rules[idx as usize].order;
+        order
             .tiebreaker
             .as_ref()
-            .and_then(|f| tiebreaker_of(event, f));
-        (ts, tb)
+            .and_then(|f| tiebreaker_of(event, f))
     }
 
     /// The rule's primary and fallback times separately (Kibana sorts query
@@ -1022,6 +1054,27 @@ mod tests {
             assert_eq!(hits.stages, want, "{doc}");
             let reference = set.evaluate_reference(&ev, "logs-x", &mut slow);
             assert_eq!(reference.stages, want, "{doc}");
+        }
+    }
+
+    #[test]
+    fn cached_order_key_is_the_order_key() {
+        let (fx, k, _) = setup();
+        let set = RuleSet::build(vec![event_rule(&fx, "logs-", Category::Any, term(&k, "a"))]);
+        let mut scratch = set.scratch();
+        for doc in [
+            r#"{"k":"a","ts":5}"#,
+            r#"{"k":"a"}"#,
+            r#"{"k":"a","ts":"x"}"#,
+        ] {
+            let ev = fx.ev(doc);
+            set.evaluate(&ev, "logs-x", &mut scratch);
+            assert_eq!(set.rule_time(0, &ev, &scratch), set.order_key(0, &ev).0);
+            assert_eq!(
+                set.order_key_cached(0, &ev, &scratch),
+                set.order_key(0, &ev),
+                "{doc}"
+            );
         }
     }
 

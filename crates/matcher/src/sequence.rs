@@ -181,8 +181,10 @@ pub struct SequenceEngine<'p, T = usize> {
     error_count: usize,
     /// Reused per event: which distinct queries matched.
     scratch: Vec<bool>,
-    /// Reused per stage and event: the event's join-key tuples.
+    /// Reused per stage and event: the event's join-key tuples, and the
+    /// keys they were built for (stages joined by the same keys share them).
     tuples: Tuples,
+    tuples_for: Option<&'p [JoinKey]>,
 }
 
 const MAX_KEPT_ERRORS: usize = 100;
@@ -226,6 +228,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             error_count: 0,
             scratch: Vec::new(),
             tuples: Tuples::default(),
+            tuples_for: None,
         }
     }
 
@@ -292,6 +295,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
     ) {
         let seq = self.pushed;
         self.pushed += 1;
+        self.tuples_for = None;
         self.resolve_expired_trailing(ts, out);
         let hit = |engine: &Self, k: usize| matched[engine.stages[k].query_index];
         for k in (self.first_positive + 1..=self.last_positive).rev() {
@@ -370,10 +374,14 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
     }
 
     /// The event's join-key tuples for `keys`, in the reused buffer (give
-    /// it back with [`SequenceEngine::give_back`]).
-    fn tuples_of(&mut self, keys: &[JoinKey], event: &Event<'_>) -> Tuples {
+    /// it back with [`SequenceEngine::give_back`]); built once per event for
+    /// equal keys.
+    fn tuples_of(&mut self, keys: &'p [JoinKey], event: &Event<'_>) -> Tuples {
         let mut tuples = std::mem::take(&mut self.tuples);
-        tuples.fill(keys, event);
+        if self.tuples_for != Some(keys) {
+            tuples.fill(keys, event);
+            self.tuples_for = Some(keys);
+        }
         tuples
     }
 
