@@ -87,9 +87,44 @@ impl Drop for Source {
     }
 }
 
+/// What a [`Candidate`] keeps of each field (by [`FieldId`] index).
+#[derive(Debug, Default)]
+pub(crate) struct KeptFields {
+    classes: Vec<Class>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Dropped,
+    Kept,
+    /// Kept, and a join key of sequence rules.
+    Key,
+}
+
+impl KeptFields {
+    /// The fields in `keep`; those also in `keys` are join keys.
+    pub fn new(keep: &[bool], keys: &[bool]) -> KeptFields {
+        let class = |(i, &kept): (usize, &bool)| match (kept, keys.get(i).copied()) {
+            (false, _) => Class::Dropped,
+            (true, Some(true)) => Class::Key,
+            (true, _) => Class::Kept,
+        };
+        KeptFields {
+            classes: keep.iter().enumerate().map(class).collect(),
+        }
+    }
+
+    fn class(&self, f: FieldId) -> Class {
+        self.classes
+            .get(f.index())
+            .copied()
+            .unwrap_or(Class::Dropped)
+    }
+}
+
 /// One kept value.
 #[derive(Debug, Clone, Copy)]
-enum Packed {
+pub(crate) enum Packed {
     Bool(bool),
     Int(i64),
     UInt(u64),
@@ -118,27 +153,31 @@ pub(crate) struct Candidate {
 }
 
 impl Candidate {
-    /// Packs the values of `event` whose field is in `keep`, those in
-    /// `keys` (join keys, by [`FieldId`] index) first.
-    pub fn pack(event: &Event<'_>, keep: &[bool], keys: &[bool], source: Arc<Source>) -> Candidate {
-        let marked = |marks: &[bool], f: &FieldId| marks.get(f.index()).copied().unwrap_or(false);
+    /// Packs the values of `event` whose field `fields` keeps, join keys
+    /// first; `spare` is a buffer reused from event to event.
+    pub fn pack(
+        event: &Event<'_>,
+        fields: &KeptFields,
+        spare: &mut Vec<(FieldId, Packed)>,
+        source: Arc<Source>,
+    ) -> Candidate {
         let mut extra = String::new();
-        let mut fields = Vec::new();
-        let mut key_count = 0;
-        for key_part in [true, false] {
-            for (f, v) in event.entries() {
-                if marked(keep, f) && marked(keys, f) == key_part {
-                    fields.push((*f, pack_value(v, event.source, &mut extra)));
-                }
-            }
-            if key_part {
-                key_count = fields.len();
-            }
+        let mut packed = Vec::new();
+        spare.clear();
+        for (f, v) in event.entries() {
+            let into = match fields.class(*f) {
+                Class::Dropped => continue,
+                Class::Key => &mut packed,
+                Class::Kept => &mut *spare,
+            };
+            into.push((*f, pack_value(v, event.source, &mut extra)));
         }
+        let keys = packed.len();
+        packed.append(spare);
         Candidate {
             source,
-            fields: fields.into_boxed_slice(),
-            keys: key_count,
+            fields: packed.into_boxed_slice(),
+            keys,
             extra: extra.into_boxed_str(),
         }
     }
@@ -238,7 +277,8 @@ mod tests {
         let source = Arc::new(Source::new(7, Arc::from("i"), &event, &gauge));
         let mut keys = vec![false; reg.len()];
         keys[pid.index()] = true;
-        let cand = Candidate::pack(&event, &keep, &keys, source);
+        let fields = KeptFields::new(&keep, &keys);
+        let cand = Candidate::pack(&event, &fields, &mut Vec::new(), source);
         let view = cand.event();
         assert_eq!(view.first(name).and_then(|v| v.as_str()), Some("a\"b"));
         assert_eq!(

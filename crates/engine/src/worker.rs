@@ -19,7 +19,7 @@ use crate::alert::ids::event_alert_id;
 use crate::alert::{AlertContext, SourceDoc};
 use crate::alerts::{event_alert, source_doc, Alert};
 use crate::index::{document_id, event_index};
-use crate::kept::{Candidate, Gauge, Source};
+use crate::kept::{Candidate, Gauge, KeptFields, Packed, Source};
 use crate::multi::Entry;
 use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
@@ -103,6 +103,9 @@ pub(crate) struct Worker<'e> {
     /// Reused per event: the multi rules that admit it, their times and
     /// stage hits.
     admitted: RefCell<Vec<(RuleIdx, i64, Option<StageHits>)>>,
+    /// What kept candidates hold, and a buffer for packing them.
+    kept_fields: KeptFields,
+    packing: RefCell<Vec<(event::FieldId, Packed)>>,
     gauge: &'e Arc<Gauge>,
 }
 
@@ -123,6 +126,11 @@ impl<'e> Worker<'e> {
             built: FxHashSet::default(),
             indices: RefCell::default(),
             admitted: RefCell::default(),
+            kept_fields: KeptFields::new(
+                engine.kept_fields(),
+                engine.ruleset().sequence_key_fields(),
+            ),
+            packing: RefCell::default(),
             gauge,
         }
     }
@@ -335,8 +343,8 @@ impl<'e> Worker<'e> {
         let source = Arc::new(Source::new(hit.at.ordinal, index, hit.event, self.gauge));
         let cand = Arc::new(Candidate::pack(
             hit.event,
-            self.engine.kept_fields(),
-            self.engine.ruleset().sequence_key_fields(),
+            &self.kept_fields,
+            &mut self.packing.borrow_mut(),
             source,
         ));
         if self.opts.mode == Mode::Replay {
