@@ -122,9 +122,16 @@ impl KeptFields {
     }
 }
 
+/// Buffers [`Candidate::pack`] reuses.
+#[derive(Debug, Default)]
+pub(crate) struct PackBuffers {
+    keys: Vec<(FieldId, Packed)>,
+    others: Vec<(FieldId, Packed)>,
+}
+
 /// One kept value.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Packed {
+enum Packed {
     Bool(bool),
     Int(i64),
     UInt(u64),
@@ -154,26 +161,29 @@ pub(crate) struct Candidate {
 
 impl Candidate {
     /// Packs the values of `event` whose field `fields` keeps, join keys
-    /// first; `spare` is a buffer reused from event to event.
+    /// first; `buffers` are reused from event to event.
     pub fn pack(
         event: &Event<'_>,
         fields: &KeptFields,
-        spare: &mut Vec<(FieldId, Packed)>,
+        buffers: &mut PackBuffers,
         source: Arc<Source>,
     ) -> Candidate {
         let mut extra = String::new();
-        let mut packed = Vec::new();
-        spare.clear();
+        let PackBuffers { keys, others } = buffers;
+        keys.clear();
+        others.clear();
         for (f, v) in event.entries() {
             let into = match fields.class(*f) {
                 Class::Dropped => continue,
-                Class::Key => &mut packed,
-                Class::Kept => &mut *spare,
+                Class::Key => &mut *keys,
+                Class::Kept => &mut *others,
             };
             into.push((*f, pack_value(v, event.source, &mut extra)));
         }
-        let keys = packed.len();
-        packed.append(spare);
+        let mut packed = Vec::with_capacity(keys.len() + others.len());
+        packed.extend_from_slice(keys);
+        packed.extend_from_slice(others);
+        let keys = keys.len();
         Candidate {
             source,
             fields: packed.into_boxed_slice(),
@@ -278,7 +288,7 @@ mod tests {
         let mut keys = vec![false; reg.len()];
         keys[pid.index()] = true;
         let fields = KeptFields::new(&keep, &keys);
-        let cand = Candidate::pack(&event, &fields, &mut Vec::new(), source);
+        let cand = Candidate::pack(&event, &fields, &mut PackBuffers::default(), source);
         let view = cand.event();
         assert_eq!(view.first(name).and_then(|v| v.as_str()), Some("a\"b"));
         assert_eq!(

@@ -19,7 +19,7 @@ use crate::alert::ids::event_alert_id;
 use crate::alert::{AlertContext, SourceDoc};
 use crate::alerts::{event_alert, source_doc, Alert};
 use crate::index::{document_id, event_index};
-use crate::kept::{Candidate, Gauge, KeptFields, Packed, Source};
+use crate::kept::{Candidate, Gauge, KeptFields, PackBuffers, Source};
 use crate::multi::Entry;
 use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
@@ -105,7 +105,7 @@ pub(crate) struct Worker<'e> {
     admitted: RefCell<Vec<(RuleIdx, i64, Option<StageHits>)>>,
     /// What kept candidates hold, and a buffer for packing them.
     kept_fields: KeptFields,
-    packing: RefCell<Vec<(event::FieldId, Packed)>>,
+    packing: RefCell<PackBuffers>,
     gauge: &'e Arc<Gauge>,
 }
 
