@@ -23,7 +23,7 @@ use crate::kept::Candidate;
 use crate::multi::missing_last;
 use crate::reorder::{Bounds, Reorder, TimeKey};
 use crate::run::{RunOptions, RunReport, SHOWN};
-use crate::shard::{ShardPlan, Work};
+use crate::shard::{SeqRule, ShardPlan, Work};
 use crate::sorted::AlertStore;
 use crate::worker::{BatchOut, Kept, ReplayItem, Replayable};
 use matcher::ruleset::RuleIdx;
@@ -64,7 +64,7 @@ impl TimeKey for SeqKey {
 }
 
 /// A sequence candidate and the rules of one lane that admitted it.
-type SeqItem = (Arc<Candidate>, Vec<RuleIdx>);
+type SeqItem = (Arc<Candidate>, Vec<SeqRule>);
 
 /// Window-time order of a replayed match (rule last: one event, many rules).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,7 +186,7 @@ impl<'e> Collector<'e> {
             self.report.late_events += 1;
         }
         if !k.samples.is_empty() {
-            for (shard, rules) in self.split(&k.samples) {
+            for (shard, rules) in self.split(k.samples, |&r| r) {
                 self.outgoing[shard].push(Work::Sample {
                     cand: k.cand.clone(),
                     rules,
@@ -219,14 +219,18 @@ impl<'e> Collector<'e> {
         }
     }
 
-    /// Rules grouped by shard.
-    fn split(&self, rules: &[RuleIdx]) -> Vec<(usize, Vec<RuleIdx>)> {
+    /// Rules grouped by shard (`rule_of` reads an item's rule).
+    fn split<R: Copy>(
+        &self,
+        rules: Vec<R>,
+        rule_of: impl Fn(&R) -> RuleIdx,
+    ) -> Vec<(usize, Vec<R>)> {
         if self.plan.shards == 1 {
-            return vec![(0, rules.to_vec())];
+            return vec![(0, rules)];
         }
-        let mut parts: Vec<(usize, Vec<RuleIdx>)> = Vec::new();
-        for &r in rules {
-            let shard = self.plan.of(r);
+        let mut parts: Vec<(usize, Vec<R>)> = Vec::new();
+        for r in rules {
+            let shard = self.plan.of(rule_of(&r));
             match parts.iter_mut().find(|(s, _)| *s == shard) {
                 Some((_, v)) => v.push(r),
                 None => parts.push((shard, vec![r])),
@@ -245,7 +249,7 @@ impl<'e> Collector<'e> {
             self.sequences.release(&mut collect);
         }
         for (key, (cand, rules)) in released {
-            for (shard, rules) in self.split(&rules) {
+            for (shard, rules) in self.split(rules, |r| r.0) {
                 self.outgoing[shard].push(Work::Sequence {
                     cand: cand.clone(),
                     ts: key.ts,

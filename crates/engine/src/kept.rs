@@ -9,7 +9,9 @@
 //! - [`Candidate`]: a [`Source`] plus the fields sequence and sample rules
 //!   read, packed: numbers inline, strings as ranges of the source text (or of
 //!   a small side buffer when the JSON escaped them). An [`Event`] view is
-//!   rebuilt from it when the event is fed to a rule. Packing costs ~24 bytes
+//!   rebuilt from it when the event is fed to rules: of every kept field, or
+//!   only of the sequence join keys (packed first, so that this view is
+//!   cheap) when the stages the event matched are known. Packing costs ~24 bytes
 //!   per kept value instead of the ~60 of an owned [`Event`] value plus its
 //!   string copy.
 //! - [`Gauge`]: the number of [`Source`]s alive and its peak, for the run
@@ -85,6 +87,48 @@ impl Drop for Source {
     }
 }
 
+/// What a [`Candidate`] keeps of each field (by [`FieldId`] index).
+#[derive(Debug, Default)]
+pub(crate) struct KeptFields {
+    classes: Vec<Class>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Dropped,
+    Kept,
+    /// Kept, and a join key of sequence rules.
+    Key,
+}
+
+impl KeptFields {
+    /// The fields in `keep`; those also in `keys` are join keys.
+    pub fn new(keep: &[bool], keys: &[bool]) -> KeptFields {
+        let class = |(i, &kept): (usize, &bool)| match (kept, keys.get(i).copied()) {
+            (false, _) => Class::Dropped,
+            (true, Some(true)) => Class::Key,
+            (true, _) => Class::Kept,
+        };
+        KeptFields {
+            classes: keep.iter().enumerate().map(class).collect(),
+        }
+    }
+
+    fn class(&self, f: FieldId) -> Class {
+        self.classes
+            .get(f.index())
+            .copied()
+            .unwrap_or(Class::Dropped)
+    }
+}
+
+/// Buffers [`Candidate::pack`] reuses.
+#[derive(Debug, Default)]
+pub(crate) struct PackBuffers {
+    keys: Vec<(FieldId, Packed)>,
+    others: Vec<(FieldId, Packed)>,
+}
+
 /// One kept value.
 #[derive(Debug, Clone, Copy)]
 enum Packed {
@@ -108,42 +152,59 @@ enum Packed {
 #[derive(Debug)]
 pub(crate) struct Candidate {
     pub source: Arc<Source>,
+    /// The join-key fields (`fields[..keys]`), then the others, each part
+    /// in field order.
     fields: Box<[(FieldId, Packed)]>,
+    keys: usize,
     extra: Box<str>,
 }
 
 impl Candidate {
-    /// Packs the values of `event` whose field is in `keep`.
-    pub fn pack(event: &Event<'_>, keep: &[bool], source: Arc<Source>) -> Candidate {
-        let base = event.source.as_ptr() as usize;
+    /// Packs the values of `event` whose field `fields` keeps, join keys
+    /// first; `buffers` are reused from event to event.
+    pub fn pack(
+        event: &Event<'_>,
+        fields: &KeptFields,
+        buffers: &mut PackBuffers,
+        source: Arc<Source>,
+    ) -> Candidate {
         let mut extra = String::new();
-        let mut fields = Vec::new();
+        let PackBuffers { keys, others } = buffers;
+        keys.clear();
+        others.clear();
         for (f, v) in event.entries() {
-            if !keep.get(f.index()).copied().unwrap_or(false) {
-                continue;
-            }
-            let packed = match v {
-                Value::Bool(b) => Packed::Bool(*b),
-                Value::Int(i) => Packed::Int(*i),
-                Value::UInt(u) => Packed::UInt(*u),
-                Value::Float(x) => Packed::Float(*x),
-                Value::Str(s) => pack_str(s, base, event.source.len(), &mut extra),
+            let into = match fields.class(*f) {
+                Class::Dropped => continue,
+                Class::Key => &mut *keys,
+                Class::Kept => &mut *others,
             };
-            fields.push((*f, packed));
+            into.push((*f, pack_value(v, event.source, &mut extra)));
         }
+        let mut packed = Vec::with_capacity(keys.len() + others.len());
+        packed.extend_from_slice(keys);
+        packed.extend_from_slice(others);
+        let keys = keys.len();
         Candidate {
             source,
-            fields: fields.into_boxed_slice(),
+            fields: packed.into_boxed_slice(),
+            keys,
             extra: extra.into_boxed_str(),
         }
     }
 
     /// The kept fields as an event (strings borrowed from the candidate).
     pub fn event(&self) -> Event<'_> {
+        self.event_of(self.fields.iter())
+    }
+
+    /// The kept join-key fields as an event.
+    pub fn key_event(&self) -> Event<'_> {
+        self.event_of(self.fields[..self.keys].iter())
+    }
+
+    fn event_of<'c>(&'c self, fields: impl Iterator<Item = &'c (FieldId, Packed)>) -> Event<'c> {
         let text: &str = &self.source.text;
-        let entries = self
-            .fields
-            .iter()
+        let entries = fields
             .map(|(f, p)| {
                 let v = match *p {
                     Packed::Bool(b) => Value::Bool(b),
@@ -170,6 +231,16 @@ impl Candidate {
             + self.source.text.len()
             + self.fields.len() * std::mem::size_of::<(FieldId, Packed)>()
             + self.extra.len()
+    }
+}
+
+fn pack_value(v: &Value<'_>, text: &str, extra: &mut String) -> Packed {
+    match v {
+        Value::Bool(b) => Packed::Bool(*b),
+        Value::Int(i) => Packed::Int(*i),
+        Value::UInt(u) => Packed::UInt(*u),
+        Value::Float(x) => Packed::Float(*x),
+        Value::Str(s) => pack_str(s, text.as_ptr() as usize, text.len(), extra),
     }
 }
 
@@ -214,7 +285,10 @@ mod tests {
             keep[f.index()] = true;
         }
         let source = Arc::new(Source::new(7, Arc::from("i"), &event, &gauge));
-        let cand = Candidate::pack(&event, &keep, source);
+        let mut keys = vec![false; reg.len()];
+        keys[pid.index()] = true;
+        let fields = KeptFields::new(&keep, &keys);
+        let cand = Candidate::pack(&event, &fields, &mut PackBuffers::default(), source);
         let view = cand.event();
         assert_eq!(view.first(name).and_then(|v| v.as_str()), Some("a\"b"));
         assert_eq!(
@@ -224,8 +298,12 @@ mod tests {
         let a: Vec<&str> = view.values(args).filter_map(|v| v.as_str()).collect();
         assert_eq!(a, ["x", "y"]);
         assert!(!view.has(other));
+        let keys = cand.key_event();
+        assert_eq!(keys.entries().len(), 1);
+        assert_eq!(keys.first(pid).and_then(|v| v.integer()), Some(42));
         assert_eq!(gauge.live(), 1);
         drop(view);
+        drop(keys);
         drop(cand);
         assert_eq!((gauge.live(), gauge.peak()), (0, 1));
     }

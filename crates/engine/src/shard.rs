@@ -11,6 +11,10 @@
 //! sequence keys are arbitrary fields, and one event feeds many rules with
 //! different keys.)
 //!
+//! A sequence candidate comes with the stages it matched for each rule: the
+//! rule's engine is fed those ([`SequenceEngine::push_matched`]) and reads
+//! only the event's join keys ([`Candidate::key_event`]).
+//!
 //! Backfill builds a sequence's alerts as soon as it completes, so the events
 //! it holds are freed then; only rules with `head`/`tail` pipes hold their
 //! sequences to the end (the pipes need them all).
@@ -23,10 +27,14 @@ use crate::replay::{Created, EventMatch, ReplayCx, Replayed, RuleReplay};
 use crate::run::{Engine, Mode, RunOptions};
 use crate::sorted::AlertStore;
 use ir::Plan;
-use matcher::ruleset::{RuleIdx, RuleShape};
+use matcher::ruleset::{RuleIdx, RuleShape, StageHits};
 use matcher::sample::SampleState;
 use matcher::{SequenceEngine, SequenceMatch};
 use std::sync::{Arc, Mutex};
+
+/// A sequence rule that admitted an event, and the stages the event
+/// matched (`None`: the rule's engine evaluates them).
+pub(crate) type SeqRule = (RuleIdx, Option<StageHits>);
 
 /// Work for a shard, in the order its rules must see it.
 pub(crate) enum Work {
@@ -34,7 +42,7 @@ pub(crate) enum Work {
     Sequence {
         cand: Arc<Candidate>,
         ts: i64,
-        rules: Vec<RuleIdx>,
+        rules: Vec<SeqRule>,
     },
     /// A candidate of sample rules (any order: samples use input positions).
     Sample {
@@ -147,13 +155,22 @@ impl<'e> Shard<'e> {
         }
     }
 
-    fn sequence(&mut self, cand: &Candidate, ts: i64, rules: &[RuleIdx]) {
-        let event = cand.event();
-        for &rule in rules {
+    fn sequence(&mut self, cand: &Candidate, ts: i64, rules: &[SeqRule]) {
+        // With the stages known, the engines read only join keys.
+        let event = if rules.iter().all(|(_, stages)| stages.is_some()) {
+            cand.key_event()
+        } else {
+            cand.event()
+        };
+        for &(rule, stages) in rules {
             let mut found = std::mem::take(&mut self.found);
             let held = match self.state(rule) {
                 Some(RuleState::Sequence { engine, held }) => {
-                    engine.push(cand.source.clone(), ts, &event, &mut found);
+                    let id = cand.source.clone();
+                    match stages {
+                        Some(hits) => engine.push_matched(id, ts, &event, hits, &mut found),
+                        None => engine.push(id, ts, &event, &mut found),
+                    }
                     match held {
                         Some(all) => {
                             all.append(&mut found);

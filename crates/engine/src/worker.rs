@@ -7,7 +7,9 @@
 //! - Sequence and sample rules: an event that is a stage candidate of any of
 //!   them is kept once ([`Candidate`]: the fields they read, packed, and its
 //!   [`Source`]) with, per ordering lane, its order key and the rules that
-//!   admitted it.
+//!   admitted it, each with the stages the event matched
+//!   ([`matcher::ruleset::StageHits`], found by the rule set's evaluation:
+//!   the sequence engines do not evaluate them again).
 //! - Replay: every match (single-event rules) and candidate (multi-event
 //!   rules) goes out with the rule's window time, for the scheduled
 //!   executions to be simulated downstream.
@@ -17,15 +19,16 @@ use crate::alert::ids::event_alert_id;
 use crate::alert::{AlertContext, SourceDoc};
 use crate::alerts::{event_alert, source_doc, Alert};
 use crate::index::{document_id, event_index};
-use crate::kept::{Candidate, Gauge, Source};
+use crate::kept::{Candidate, Gauge, KeptFields, PackBuffers, Source};
 use crate::multi::Entry;
 use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
 use crate::run::{Engine, InputIssue, Mode, RunOptions, SHOWN};
+use crate::shard::SeqRule;
 use crate::sorted::{id_key, IdKey};
 use event::json::Parser;
 use event::Event;
-use matcher::ruleset::{RuleIdx, RuleShape, Scratch};
+use matcher::ruleset::{RuleIdx, RuleShape, Scratch, StageHits};
 use matcher::KeyValue;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
@@ -43,12 +46,13 @@ pub(crate) struct Kept {
     pub samples: Vec<RuleIdx>,
 }
 
-/// Sequence rules of one ordering lane and the event's key in that lane.
+/// Sequence rules of one ordering lane (with the stages the event matched)
+/// and the event's key in that lane.
 pub(crate) struct LaneRules {
     pub lane: u32,
     pub ts: i64,
     pub tiebreaker: Option<KeyValue>,
-    pub rules: Vec<RuleIdx>,
+    pub rules: Vec<SeqRule>,
 }
 
 /// A match or candidate of one rule, for replay.
@@ -96,6 +100,12 @@ pub(crate) struct Worker<'e> {
     /// input order, which this never skips.
     built: FxHashSet<IdKey>,
     indices: RefCell<FxHashMap<Box<str>, Arc<str>>>,
+    /// Reused per event: the multi rules that admit it, their times and
+    /// stage hits.
+    admitted: RefCell<Vec<(RuleIdx, i64, Option<StageHits>)>>,
+    /// What kept candidates hold, and a buffer for packing them.
+    kept_fields: KeptFields,
+    packing: RefCell<PackBuffers>,
     gauge: &'e Arc<Gauge>,
 }
 
@@ -115,6 +125,12 @@ impl<'e> Worker<'e> {
             parser: Parser::new(),
             built: FxHashSet::default(),
             indices: RefCell::default(),
+            admitted: RefCell::default(),
+            kept_fields: KeptFields::new(
+                engine.kept_fields(),
+                engine.ruleset().sequence_key_fields(),
+            ),
+            packing: RefCell::default(),
             gauge,
         }
     }
@@ -197,7 +213,7 @@ impl<'e> Worker<'e> {
         self.built = built;
         let hits = self.scratch.hits();
         if !hits.multi.is_empty() {
-            self.multi(hits.multi, &mut hit, out);
+            self.multi(hits.multi, hits.stages, &mut hit, out);
         }
         if hit.no_time {
             out.without_time += 1;
@@ -307,12 +323,19 @@ impl<'e> Worker<'e> {
         }
     }
 
-    /// The sequence and sample rules `multi` that admit the hit.
-    fn multi(&self, multi: &[RuleIdx], hit: &mut Hit<'_, '_>, out: &mut BatchOut) {
-        let admitted: Vec<(RuleIdx, i64)> = multi
-            .iter()
-            .filter_map(|&r| self.admitted_time(r, hit).map(|t| (r, t)))
-            .collect();
+    /// The sequence and sample rules `multi` (with the stages the event
+    /// matched) that admit the hit.
+    fn multi(
+        &self,
+        multi: &[RuleIdx],
+        stages: &[Option<StageHits>],
+        hit: &mut Hit<'_, '_>,
+        out: &mut BatchOut,
+    ) {
+        let mut admitted = self.admitted.borrow_mut();
+        admitted.clear();
+        let times = multi.iter().zip(stages);
+        admitted.extend(times.filter_map(|(&r, &s)| self.admitted_time(r, hit).map(|t| (r, t, s))));
         if admitted.is_empty() {
             return;
         }
@@ -320,11 +343,12 @@ impl<'e> Worker<'e> {
         let source = Arc::new(Source::new(hit.at.ordinal, index, hit.event, self.gauge));
         let cand = Arc::new(Candidate::pack(
             hit.event,
-            self.engine.kept_fields(),
+            &self.kept_fields,
+            &mut self.packing.borrow_mut(),
             source,
         ));
         if self.opts.mode == Mode::Replay {
-            for (rule, time) in admitted {
+            for &(rule, time, _) in admitted.iter() {
                 let (order_ts, tiebreaker) = self.engine.ruleset().order_key(rule, hit.event);
                 out.replay.push(ReplayItem {
                     rule,
@@ -346,10 +370,10 @@ impl<'e> Worker<'e> {
             lanes: Vec::new(),
             samples: Vec::new(),
         };
-        for (rule, _) in admitted {
+        for &(rule, _, stages) in admitted.iter() {
             match self.engine.ruleset().shape(rule) {
                 RuleShape::Sample => kept.samples.push(rule),
-                RuleShape::Sequence => self.add_to_lane(rule, hit.event, &mut kept.lanes),
+                RuleShape::Sequence => self.add_to_lane((rule, stages), hit.event, &mut kept.lanes),
                 RuleShape::Event => {}
             }
         }
@@ -360,13 +384,14 @@ impl<'e> Worker<'e> {
 
     /// Adds a sequence rule to its ordering lane (sequence searches need a
     /// timestamp: an event without one takes no part).
-    fn add_to_lane(&self, rule: RuleIdx, event: &Event<'_>, lanes: &mut Vec<LaneRules>) {
-        let lane = self.engine.order_lane(rule);
+    fn add_to_lane(&self, rule: SeqRule, event: &Event<'_>, lanes: &mut Vec<LaneRules>) {
+        let lane = self.engine.order_lane(rule.0);
         if let Some(l) = lanes.iter_mut().find(|l| l.lane == lane) {
             l.rules.push(rule);
             return;
         }
-        let (ts, tiebreaker) = self.engine.ruleset().order_key(rule, event);
+        let ruleset = self.engine.ruleset();
+        let (ts, tiebreaker) = ruleset.order_key_cached(rule.0, event, &self.scratch);
         if let Some(ts) = ts {
             lanes.push(LaneRules {
                 lane,

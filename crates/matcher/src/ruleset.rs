@@ -30,6 +30,17 @@
 //!    stages (or of `until`) is a candidate, returned in [`Hits::multi`]; the
 //!    caller keeps it (see [`RuleSet::compact`]) and later feeds the rule's
 //!    [`crate::SequenceEngine`] or [`crate::sample::run`] in time order.
+//!    Every candidate unit of such a rule is evaluated (not only up to the
+//!    first that matches), so [`Hits::stages`] tells which stages matched
+//!    ([`StageHits`]): the sequence engine takes that instead of evaluating
+//!    the stages again ([`crate::SequenceEngine::push_matched`]).
+//!
+//! Script errors: an error is noted (kept and counted in the scratch) for
+//! the units of a multi rule evaluated before its first match, as when the
+//! evaluation stopped there; [`StageHits::errors`] counts the errors of all
+//! the rule's queries, as the sequence engine counts them when it evaluates
+//! a pushed event itself (units the prefilter left out are run for that
+//! only when they hold a script: a query of field tests cannot fail).
 //!
 //! Nothing here allocates per rule per event: hits go into vectors of the
 //! scratch that are reused; a route is allocated once per distinct index.
@@ -54,6 +65,20 @@ use std::sync::Arc;
 
 /// Index of a rule in its [`RuleSet`] (the order given to [`RuleSet::build`]).
 pub type RuleIdx = u32;
+
+/// Rules with more queries (stages plus `until`) than this get no
+/// [`StageHits`]: their consumers evaluate the stages themselves.
+pub const MAX_MASKED_QUERIES: usize = 64;
+
+/// Which queries of a sequence / sample rule an event matched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageHits {
+    /// Bit `n`: stage `n` of the plan matched (runs not expanded); bit
+    /// `stages.len()`: the sequence's `until`.
+    pub matched: u64,
+    /// Script errors met evaluating every query of the rule on the event.
+    pub errors: u32,
+}
 
 /// Decides which indices a rule reads (a rule's index patterns).
 pub trait IndexSelector: Send + Sync + fmt::Debug {
@@ -130,6 +155,9 @@ struct Unit {
     rule: RuleIdx,
     query: QueryRef,
     compiled: UnitQuery,
+    /// The condition holds a script (it may fail where the prefilter
+    /// rejects it).
+    has_script: bool,
 }
 
 /// Routes cached per worker before the cache is cleared (hostile inputs with
@@ -159,10 +187,24 @@ pub struct Scratch {
 struct Sink {
     single: Vec<RuleIdx>,
     multi: Vec<RuleIdx>,
+    /// Per `multi` entry: its stage hits (`None` past [`MAX_MASKED_QUERIES`]).
+    stages: Vec<Option<StageHits>>,
+    /// The multi rule whose units are being evaluated.
+    open: Option<OpenRule>,
     errors: Vec<(RuleIdx, EvalError)>,
     error_count: u64,
     /// Queries evaluated in full since the scratch was made.
     evaluated: u64,
+}
+
+/// A sequence / sample rule whose marked units are being evaluated.
+#[derive(Debug, Clone, Copy)]
+struct OpenRule {
+    rule: RuleIdx,
+    first_unit: u32,
+    /// Units evaluated so far (bit: unit − `first_unit`).
+    evaluated: u64,
+    hits: StageHits,
 }
 
 impl Sink {
@@ -187,6 +229,7 @@ impl Scratch {
         Hits {
             single: &self.out.single,
             multi: &self.out.multi,
+            stages: &self.out.stages,
         }
     }
 
@@ -213,6 +256,9 @@ impl Scratch {
 pub struct Hits<'s> {
     pub single: &'s [RuleIdx],
     pub multi: &'s [RuleIdx],
+    /// Per `multi` rule: which of its stages matched (`None` for a rule with
+    /// more than [`MAX_MASKED_QUERIES`] queries).
+    pub stages: &'s [Option<StageHits>],
 }
 
 /// All rules of a run, compiled together. Immutable and shareable between
@@ -227,8 +273,12 @@ pub struct RuleSet {
     /// Distinct time specs; each rule's spec.
     time_specs: Vec<TimeSpec>,
     rule_time_spec: Vec<u32>,
+    /// Per rule: it orders events by its primary time field.
+    orders_by_time: Vec<bool>,
     /// Fields read by sequence / sample rules (what a kept candidate needs).
     multi_fields: Vec<bool>,
+    /// Join-key fields of sequence rules.
+    sequence_keys: Vec<bool>,
     /// Every rule's queries, in rule order, and each rule's range of them.
     units: Vec<Unit>,
     rule_units: Vec<std::ops::Range<u32>>,
@@ -253,6 +303,7 @@ impl RuleSet {
         let mut time_specs: Vec<TimeSpec> = Vec::new();
         let mut rule_time_spec = Vec::with_capacity(rules.len());
         let mut multi_fields: Vec<bool> = Vec::new();
+        let mut sequence_keys: Vec<bool> = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             let idx = i as RuleIdx;
             let g = *group_of_key
@@ -266,11 +317,10 @@ impl RuleSet {
                 RuleShape::Event => group_routes[g].single.push(idx),
                 RuleShape::Sequence | RuleShape::Sample => {
                     group_routes[g].multi.push(idx);
-                    for f in multi_rule_fields(rule) {
-                        if multi_fields.len() <= f.index() {
-                            multi_fields.resize(f.index() + 1, false);
-                        }
-                        multi_fields[f.index()] = true;
+                    mark_fields(&mut multi_fields, multi_rule_fields(rule));
+                    if let Plan::Sequence(s) = &rule.plan.plan {
+                        let keys = s.stages.iter().chain(&s.until).flat_map(|st| &st.keys);
+                        mark_fields(&mut sequence_keys, keys.map(|k| k.field.id));
                     }
                 }
             }
@@ -283,6 +333,10 @@ impl RuleSet {
             };
             rule_time_spec.push(t as u32);
         }
+        let orders_by_time = rules
+            .iter()
+            .map(|r| r.order.timestamp == r.time.primary)
+            .collect();
         let (units, rule_units, necessary) = units_of(&rules);
         let prefilter = Prefilter::build(&necessary);
         RuleSet {
@@ -292,7 +346,9 @@ impl RuleSet {
             group_routes,
             time_specs,
             rule_time_spec,
+            orders_by_time,
             multi_fields,
+            sequence_keys,
             units,
             rule_units,
             prefilter,
@@ -329,6 +385,12 @@ impl RuleSet {
     /// event kept for them must hold.
     pub fn multi_fields(&self) -> &[bool] {
         &self.multi_fields
+    }
+
+    /// Which fields (by [`FieldId`] index) are join keys of sequence rules:
+    /// all that [`crate::SequenceEngine::push_matched`] reads of an event.
+    pub fn sequence_key_fields(&self) -> &[bool] {
+        &self.sequence_keys
     }
 
     pub fn shape(&self, idx: RuleIdx) -> RuleShape {
@@ -370,6 +432,7 @@ impl RuleSet {
                 self.check_unit(unit, &mut view, out);
             }
         }
+        self.close_rule(&mut view, out);
         scratch.hits()
     }
 
@@ -392,9 +455,7 @@ impl RuleSet {
         }
         for i in 0..scratch.routes[route].multi.len() {
             let idx = scratch.routes[route].multi[i];
-            if self.is_candidate(idx, event, &mut scratch.out) {
-                scratch.out.multi.push(idx);
-            }
+            self.reference_candidate(idx, event, &mut scratch.out);
         }
         scratch.hits()
     }
@@ -406,33 +467,104 @@ impl RuleSet {
         scratch.times.iter().for_each(|t| t.set(None));
         scratch.out.single.clear();
         scratch.out.multi.clear();
+        scratch.out.stages.clear();
+        scratch.out.open = None;
     }
 
-    /// Evaluates one unit marked for the event; a sequence / sample rule is
-    /// a candidate once one of its units matches.
+    /// Evaluates one unit marked for the event (units come in rule order).
     fn check_unit(&self, unit: usize, view: &mut View<'_, '_, '_>, out: &mut Sink) {
-        let Unit {
-            rule,
-            query,
-            ref compiled,
-        } = self.units[unit];
-        let single = query == QueryRef::Event;
-        if !single && out.multi.last() == Some(&rule) {
+        let Unit { rule, query, .. } = self.units[unit];
+        if out.open.is_some_and(|o| o.rule != rule) {
+            self.close_rule(view, out);
+        }
+        if query != QueryRef::Event && self.is_masked(rule) {
+            return self.check_stage(unit, view, out);
+        }
+        if query != QueryRef::Event && out.multi.last() == Some(&rule) {
             return;
         }
         out.evaluated += 1;
-        if let Some(name) = &compiled.category {
-            let range = view.range(compiled.category_field);
-            if !range.into_iter().any(|i| view.text(i) == &**name) {
-                return;
+        match self.unit_matches(unit, view) {
+            Ok(true) if query == QueryRef::Event => out.single.push(rule),
+            Ok(true) => {
+                out.multi.push(rule);
+                out.stages.push(None);
             }
-        }
-        match compiled.condition.eval(view) {
-            Ok(true) if single => out.single.push(rule),
-            Ok(true) => out.multi.push(rule),
             Ok(false) => {}
             Err(e) => out.note(rule, e),
         }
+    }
+
+    /// True when the rule's queries fit a [`StageHits`] mask.
+    fn is_masked(&self, rule: RuleIdx) -> bool {
+        self.rule_units[rule as usize].len() <= MAX_MASKED_QUERIES
+    }
+
+    /// Evaluates one stage / `until` unit of a masked multi rule into the
+    /// open rule (opened on its first unit).
+    fn check_stage(&self, unit: usize, view: &mut View<'_, '_, '_>, out: &mut Sink) {
+        let rule = self.units[unit].rule;
+        let first_unit = self.rule_units[rule as usize].start;
+        let open = out.open.get_or_insert(OpenRule {
+            rule,
+            first_unit,
+            evaluated: 0,
+            hits: StageHits::default(),
+        });
+        let bit = 1u64 << (unit as u32 - first_unit);
+        let before_first_match = open.hits.matched == 0;
+        open.evaluated |= bit;
+        match self.unit_matches(unit, view) {
+            Ok(true) => open.hits.matched |= bit,
+            Ok(false) => {}
+            Err(e) => {
+                open.hits.errors += 1;
+                if before_first_match {
+                    out.note(rule, e);
+                }
+            }
+        }
+        out.evaluated += 1;
+    }
+
+    /// Ends the open multi rule: a candidate when a unit matched, with the
+    /// errors of its unevaluated script units added to its hits.
+    fn close_rule(&self, view: &mut View<'_, '_, '_>, out: &mut Sink) {
+        let Some(OpenRule {
+            rule,
+            first_unit,
+            evaluated,
+            mut hits,
+        }) = out.open.take()
+        else {
+            return;
+        };
+        if hits.matched == 0 {
+            return;
+        }
+        for unit in self.rule_units[rule as usize].clone() {
+            let skipped = evaluated & (1 << (unit - first_unit)) == 0;
+            if skipped && self.units[unit as usize].has_script {
+                out.evaluated += 1;
+                if self.unit_matches(unit as usize, view).is_err() {
+                    hits.errors += 1;
+                }
+            }
+        }
+        out.multi.push(rule);
+        out.stages.push(Some(hits));
+    }
+
+    /// The unit's category and compiled condition on the event.
+    fn unit_matches(&self, unit: usize, view: &mut View<'_, '_, '_>) -> Result<bool, EvalError> {
+        let compiled = &self.units[unit].compiled;
+        if let Some(name) = &compiled.category {
+            let range = view.range(compiled.category_field);
+            if !range.into_iter().any(|i| view.text(i) == &**name) {
+                return Ok(false);
+            }
+        }
+        compiled.condition.eval(view)
     }
 
     /// The rule's window time for the event last passed to
@@ -453,12 +585,37 @@ impl RuleSet {
     /// tiebreaker; missing values sort last.
     pub fn order_key(&self, idx: RuleIdx, event: &Event<'_>) -> (Option<i64>, Option<KeyValue>) {
         let order = &self.rules[idx as usize].order;
-        let ts = timestamp_of(event, &order.timestamp);
-        let tb = order
+        (
+            timestamp_of(event, &order.timestamp),
+            self.tiebreaker(idx, event),
+        )
+    }
+
+    /// [`RuleSet::order_key`] of the event last passed to
+    /// [`RuleSet::evaluate`] with this scratch: a rule ordering by its primary
+    /// time field reuses the window time cached for the event.
+    pub fn order_key_cached(
+        &self,
+        idx: RuleIdx,
+        event: &Event<'_>,
+        scratch: &Scratch,
+    ) -> (Option<i64>, Option<KeyValue>) {
+        let rule = &self.rules[idx as usize];
+        if self.orders_by_time[idx as usize] && event.has(rule.time.primary.id) {
+            return (
+                self.rule_time(idx, event, scratch),
+                self.tiebreaker(idx, event),
+            );
+        }
+        self.order_key(idx, event)
+    }
+
+    fn tiebreaker(&self, idx: RuleIdx, event: &Event<'_>) -> Option<KeyValue> {
+        let order = &self.rules[idx as usize].order;
+        order
             .tiebreaker
             .as_ref()
-            .and_then(|f| tiebreaker_of(event, f));
-        (ts, tb)
+            .and_then(|f| tiebreaker_of(event, f))
     }
 
     /// The rule's primary and fallback times separately (Kibana sorts query
@@ -522,20 +679,47 @@ impl RuleSet {
         self.query_matches(idx, q, rule.category_field, event, scratch)
     }
 
-    fn is_candidate(&self, idx: RuleIdx, event: &Event<'_>, scratch: &mut Sink) -> bool {
+    /// The reference for a sequence / sample rule: every query evaluated;
+    /// errors noted up to the first match, all counted in the hits.
+    fn reference_candidate(&self, idx: RuleIdx, event: &Event<'_>, sink: &mut Sink) {
         let rule = &self.rules[idx as usize];
-        match &rule.plan.plan {
-            Plan::Sequence(s) => {
-                s.stages.iter().chain(s.until.iter()).any(|st| {
-                    self.query_matches(idx, &st.query, rule.category_field, event, scratch)
-                })
+        let queries = multi_queries(&rule.plan.plan);
+        let mut hits = StageHits::default();
+        let mut any = false;
+        for (n, q) in queries.iter().enumerate() {
+            match self.reference_query(q, rule.category_field, event) {
+                Ok(true) => {
+                    any = true;
+                    if n < MAX_MASKED_QUERIES {
+                        hits.matched |= 1 << n;
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    hits.errors += 1;
+                    if !any {
+                        sink.note(idx, e);
+                    }
+                }
             }
-            Plan::Sample(s) => s
-                .stages
-                .iter()
-                .any(|st| self.query_matches(idx, &st.query, rule.category_field, event, scratch)),
-            Plan::Event(_) => false,
         }
+        if any {
+            sink.multi.push(idx);
+            sink.stages
+                .push((queries.len() <= MAX_MASKED_QUERIES).then_some(hits));
+        }
+    }
+
+    fn reference_query(
+        &self,
+        q: &EventQuery,
+        category_field: FieldId,
+        event: &Event<'_>,
+    ) -> Result<bool, EvalError> {
+        if !in_category(q, event, category_field) {
+            return Ok(false);
+        }
+        crate::pred::eval(&q.condition, event)
     }
 
     fn query_matches(
@@ -546,16 +730,11 @@ impl RuleSet {
         event: &Event<'_>,
         scratch: &mut Sink,
     ) -> bool {
-        if !in_category(q, event, category_field) {
-            return false;
-        }
-        match crate::pred::eval(&q.condition, event) {
-            Ok(b) => b,
-            Err(e) => {
+        self.reference_query(q, category_field, event)
+            .unwrap_or_else(|e| {
                 scratch.note(idx, e);
                 false
-            }
-        }
+            })
     }
 }
 
@@ -588,6 +767,7 @@ fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Ve
                     category_field: rule.category_field,
                     condition: CompiledPred::new(&q.condition),
                 },
+                has_script: has_script(&q.condition),
             });
             necessary.push(atoms::for_query(q, rule.category_field));
         };
@@ -612,11 +792,42 @@ fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Ve
     (units, ranges, necessary)
 }
 
+/// A sequence's stages then `until`, or a sample's stages (the order of
+/// the bits of [`StageHits::matched`]).
+fn multi_queries(plan: &Plan) -> Vec<&EventQuery> {
+    match plan {
+        Plan::Sequence(s) => s
+            .stages
+            .iter()
+            .chain(&s.until)
+            .map(|st| &st.query)
+            .collect(),
+        Plan::Sample(s) => s.stages.iter().map(|st| &st.query).collect(),
+        Plan::Event(_) => Vec::new(),
+    }
+}
+
+fn has_script(pred: &Pred) -> bool {
+    let mut found = false;
+    pred.walk(&mut |p| found |= matches!(p, Pred::Script(_)));
+    found
+}
+
 fn shape_of(plan: &QueryPlan) -> RuleShape {
     match plan.plan {
         Plan::Event(_) => RuleShape::Event,
         Plan::Sequence(_) => RuleShape::Sequence,
         Plan::Sample(_) => RuleShape::Sample,
+    }
+}
+
+/// Sets `marks[f]` for every field `f` (growing `marks` as needed).
+fn mark_fields(marks: &mut Vec<bool>, fields: impl IntoIterator<Item = FieldId>) {
+    for f in fields {
+        if marks.len() <= f.index() {
+            marks.resize(f.index() + 1, false);
+        }
+        marks[f.index()] = true;
     }
 }
 
@@ -801,6 +1012,70 @@ mod tests {
         assert!(kept.has(k.id));
         assert!(!kept.has(other.id));
         assert_eq!(kept.value_count(fx.reg.get("ts").unwrap()), 1);
+    }
+
+    #[test]
+    fn stage_hits_hold_every_matching_stage_and_until() {
+        let (fx, k, other) = setup();
+        let mut rule = event_rule(&fx, "logs-", Category::Any, Pred::Const(false));
+        let stage = |cond: Pred| SequenceStage {
+            query: EventQuery {
+                category: Category::Any,
+                condition: cond,
+            },
+            keys: vec![],
+            missing: false,
+            runs: 2,
+        };
+        rule.plan.plan = Plan::Sequence(SequencePlan {
+            stages: vec![stage(term(&k, "a")), stage(term(&other, "zzz"))],
+            until: Some(stage(term(&k, "stop"))),
+            maxspan: None,
+        });
+        let single = event_rule(&fx, "logs-", Category::Any, term(&k, "a"));
+        let set = RuleSet::build(vec![single, rule]);
+        let mut fast = set.scratch();
+        let mut slow = set.scratch();
+        for (doc, want) in [
+            (r#"{"k":"a","other":"zzz"}"#, Some(0b011)),
+            (r#"{"k":"stop","other":"zzz"}"#, Some(0b110)),
+            (r#"{"k":"stop"}"#, Some(0b100)),
+            (r#"{"k":"a"}"#, Some(0b001)),
+            (r#"{"k":"c"}"#, None),
+        ] {
+            let ev = fx.ev(doc);
+            let hits = set.evaluate(&ev, "logs-x", &mut fast);
+            let want: Vec<Option<StageHits>> = want
+                .map(|matched| StageHits { matched, errors: 0 })
+                .into_iter()
+                .map(Some)
+                .collect();
+            assert_eq!(hits.multi, if want.is_empty() { &[][..] } else { &[1] });
+            assert_eq!(hits.stages, want, "{doc}");
+            let reference = set.evaluate_reference(&ev, "logs-x", &mut slow);
+            assert_eq!(reference.stages, want, "{doc}");
+        }
+    }
+
+    #[test]
+    fn cached_order_key_is_the_order_key() {
+        let (fx, k, _) = setup();
+        let set = RuleSet::build(vec![event_rule(&fx, "logs-", Category::Any, term(&k, "a"))]);
+        let mut scratch = set.scratch();
+        for doc in [
+            r#"{"k":"a","ts":5}"#,
+            r#"{"k":"a"}"#,
+            r#"{"k":"a","ts":"x"}"#,
+        ] {
+            let ev = fx.ev(doc);
+            set.evaluate(&ev, "logs-x", &mut scratch);
+            assert_eq!(set.rule_time(0, &ev, &scratch), set.order_key(0, &ev).0);
+            assert_eq!(
+                set.order_key_cached(0, &ev, &scratch),
+                set.order_key(0, &ev),
+                "{doc}"
+            );
+        }
     }
 
     #[test]

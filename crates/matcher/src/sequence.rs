@@ -31,6 +31,13 @@
 //!
 //! Memory is O(keys × stages): per key, one partial per stage and, for
 //! missing stages, the latest timestamps seen.
+//!
+//! Which stages an event matches is evaluated here ([`SequenceEngine::push`],
+//! reference evaluator) or given by the caller
+//! ([`SequenceEngine::push_matched`], with the [`StageHits`] the rule set's
+//! compiled evaluation found). Join-key tuples are built in buffers reused
+//! from event to event, and looked up without being owned: a key is copied
+//! only when state is created for it or a sequence completes under it.
 
 use event::{Event, FieldId};
 use ir::{EventQuery, JoinKey, SequencePlan};
@@ -40,7 +47,8 @@ use std::collections::BinaryHeap;
 
 use crate::error::EvalError;
 use crate::order::in_category;
-use crate::values::{doc_values, truncate_to_millis, KeyValue};
+use crate::ruleset::StageHits;
+use crate::values::{truncate_to_millis, KeyValue};
 
 /// A completed sequence. `T` is what the caller pushed for each event (an
 /// index by default; a handle to the event's data when the caller streams and
@@ -173,6 +181,10 @@ pub struct SequenceEngine<'p, T = usize> {
     error_count: usize,
     /// Reused per event: which distinct queries matched.
     scratch: Vec<bool>,
+    /// Reused per stage and event: the event's join-key tuples, and the
+    /// keys they were built for (stages joined by the same keys share them).
+    tuples: Tuples,
+    tuples_for: Option<&'p [JoinKey]>,
 }
 
 const MAX_KEPT_ERRORS: usize = 100;
@@ -215,6 +227,8 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             errors: Vec::new(),
             error_count: 0,
             scratch: Vec::new(),
+            tuples: Tuples::default(),
+            tuples_for: None,
         }
     }
 
@@ -239,20 +253,58 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         if self.first_positive == usize::MAX {
             return;
         }
-        let seq = self.pushed;
-        self.pushed += 1;
-        self.resolve_expired_trailing(ts, out);
         let mut matched = std::mem::take(&mut self.scratch);
         self.matched_queries(&id, event, &mut matched);
-        let hit = |engine: &Self, k: usize| matched[engine.stages[k].query_index];
+        self.step(&id, ts, event, &matched, out);
+        self.scratch = matched;
+    }
 
+    /// [`SequenceEngine::push`] for an event whose matching stages are
+    /// known: bit `n` of `hits.matched` is stage `n` of the plan, the bit
+    /// after the last stage `until`; `hits.errors` are counted as the
+    /// evaluation's script errors (not kept in [`SequenceEngine::errors`]).
+    /// Only the event's join-key fields are read.
+    pub fn push_matched(
+        &mut self,
+        id: T,
+        ts: i64,
+        event: &Event<'_>,
+        hits: StageHits,
+        out: &mut Vec<SequenceMatch<T>>,
+    ) {
+        if self.first_positive == usize::MAX {
+            return;
+        }
+        self.error_count += hits.errors as usize;
+        let mut matched = std::mem::take(&mut self.scratch);
+        matched.clear();
+        matched.extend((0..=self.queries.len()).map(|q| q < 64 && (hits.matched >> q) & 1 == 1));
+        self.step(&id, ts, event, &matched, out);
+        self.scratch = matched;
+    }
+
+    /// Feeds an event given which distinct queries (and, last, `until`) it
+    /// matched.
+    fn step(
+        &mut self,
+        id: &T,
+        ts: i64,
+        event: &Event<'_>,
+        matched: &[bool],
+        out: &mut Vec<SequenceMatch<T>>,
+    ) {
+        let seq = self.pushed;
+        self.pushed += 1;
+        self.tuples_for = None;
+        self.resolve_expired_trailing(ts, out);
+        let hit = |engine: &Self, k: usize| matched[engine.stages[k].query_index];
         for k in (self.first_positive + 1..=self.last_positive).rev() {
             if !self.stages[k].missing && hit(self, k) {
-                self.advance(k, &id, ts, seq, event, out);
+                self.advance(k, id, ts, seq, event, out);
             }
         }
         if hit(self, self.first_positive) {
-            self.start(&id, ts, seq, event, out);
+            self.start(id, ts, seq, event, out);
         }
         for m in 0..self.stages.len() {
             if self.stages[m].missing && hit(self, m) {
@@ -262,7 +314,6 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         if matched[self.queries.len()] {
             self.apply_until(event);
         }
-        self.scratch = matched;
         self.maybe_sweep(ts);
     }
 
@@ -322,6 +373,22 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         }
     }
 
+    /// The event's join-key tuples for `keys`, in the reused buffer (give
+    /// it back with [`SequenceEngine::give_back`]); built once per event for
+    /// equal keys.
+    fn tuples_of(&mut self, keys: &'p [JoinKey], event: &Event<'_>) -> Tuples {
+        let mut tuples = std::mem::take(&mut self.tuples);
+        if self.tuples_for != Some(keys) {
+            tuples.fill(keys, event);
+            self.tuples_for = Some(keys);
+        }
+        tuples
+    }
+
+    fn give_back(&mut self, tuples: Tuples) {
+        self.tuples = tuples;
+    }
+
     fn exceeds_maxspan(&self, from: i64, to: i64) -> bool {
         self.maxspan > 0 && to.saturating_sub(from) > self.maxspan
     }
@@ -345,8 +412,9 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         out: &mut Vec<SequenceMatch<T>>,
     ) {
         let p = self.previous_positive(k);
-        for key in key_tuples(self.stages[k].keys, event) {
-            let Some(state) = self.keys.get_mut(&key) else {
+        let tuples = self.tuples_of(self.stages[k].keys, event);
+        for key in tuples.iter() {
+            let Some(state) = self.keys.get_mut(key) else {
                 continue;
             };
             let Some(mut partial) = state.slots[p].take() else {
@@ -369,11 +437,12 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             partial.events[k] = Some(id.clone());
             partial.last = ts;
             if k == self.last_positive {
-                self.complete(key, partial, seq, out);
+                self.complete(key.to_vec(), partial, seq, out);
             } else {
                 state.slots[k] = Some(partial);
             }
         }
+        self.give_back(tuples);
     }
 
     /// The first positive stage matched: a new partial per key tuple.
@@ -386,15 +455,21 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         out: &mut Vec<SequenceMatch<T>>,
     ) {
         let f = self.first_positive;
-        for key in key_tuples(self.stages[f].keys, event) {
+        let tuples = self.tuples_of(self.stages[f].keys, event);
+        for key in tuples.iter() {
             let mut events = vec![None; self.stages.len()];
             events[f] = Some(id.clone());
-            let fresh = self.new_state();
-            let state = self.keys.entry(key.clone()).or_insert(fresh);
             let bound = truncate_to_millis(ts);
-            let last_leading = (0..f)
-                .filter_map(|m| state.missing[m].and_then(|t| t.before(bound)))
-                .max();
+            let last_leading = match self.keys.get(key) {
+                Some(state) => (0..f)
+                    .filter_map(|m| state.missing[m].and_then(|t| t.before(bound)))
+                    .max(),
+                None => {
+                    let fresh = self.new_state();
+                    self.keys.insert(key.to_vec(), fresh);
+                    None
+                }
+            };
             let partial = Partial {
                 events,
                 start: ts,
@@ -403,11 +478,12 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
                 doomed: false,
             };
             if f == self.last_positive {
-                self.complete(key, partial, seq, out);
-            } else {
+                self.complete(key.to_vec(), partial, seq, out);
+            } else if let Some(state) = self.keys.get_mut(key) {
                 state.slots[f] = Some(partial);
             }
         }
+        self.give_back(tuples);
     }
 
     /// A missing stage matched: remember when, and settle sequences waiting
@@ -420,14 +496,21 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         out: &mut Vec<SequenceMatch<T>>,
     ) {
         let trailing = m > self.last_positive;
-        for key in key_tuples(self.stages[m].keys, event) {
-            let fresh = self.new_state();
-            let state = self.keys.entry(key.clone()).or_insert(fresh);
-            Tracker::record(&mut state.missing[m], ts);
+        let tuples = self.tuples_of(self.stages[m].keys, event);
+        for key in tuples.iter() {
+            match self.keys.get_mut(key) {
+                Some(state) => Tracker::record(&mut state.missing[m], ts),
+                None => {
+                    let mut fresh = self.new_state();
+                    Tracker::record(&mut fresh.missing[m], ts);
+                    self.keys.insert(key.to_vec(), fresh);
+                }
+            }
             if trailing {
-                self.trailing_event(&key, ts, out);
+                self.trailing_event(key, ts, out);
             }
         }
+        self.give_back(tuples);
     }
 
     fn trailing_event(&mut self, key: &[KeyValue], ts: i64, out: &mut Vec<SequenceMatch<T>>) {
@@ -450,11 +533,13 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
 
     fn apply_until(&mut self, event: &Event<'_>) {
         let Some((_, keys)) = self.until else { return };
-        for key in key_tuples(keys, event) {
-            if let Some(state) = self.keys.get_mut(&key) {
+        let tuples = self.tuples_of(keys, event);
+        for key in tuples.iter() {
+            if let Some(state) = self.keys.get_mut(key) {
                 state.slots.iter_mut().for_each(|s| *s = None);
             }
         }
+        self.give_back(tuples);
     }
 
     /// The positive stages matched (`SequenceMatcher.tryComplete`).
@@ -604,29 +689,79 @@ pub const MAX_KEY_TUPLES: usize = 4096;
 /// key is `null`; a missing non-optional key gives no tuple (the event takes
 /// no part: Elasticsearch's optimizer adds `IsNotNull` for mandatory keys).
 pub fn key_tuples(keys: &[JoinKey], event: &Event<'_>) -> Vec<Vec<KeyValue>> {
-    let mut tuples: Vec<Vec<KeyValue>> = vec![Vec::with_capacity(keys.len())];
-    for key in keys {
-        let mut vals = doc_values(&key.field, event);
-        if vals.is_empty() {
-            if !key.optional {
-                return Vec::new();
+    let mut tuples = Tuples::default();
+    tuples.fill(keys, event);
+    tuples.iter().map(<[KeyValue]>::to_vec).collect()
+}
+
+/// An event's join-key tuples ([`key_tuples`]) in buffers that are reused.
+#[derive(Debug, Default)]
+struct Tuples {
+    /// The tuples one after another, `arity` values each.
+    flat: Vec<KeyValue>,
+    arity: usize,
+    count: usize,
+    /// One key field's values.
+    values: Vec<KeyValue>,
+    /// The product being built.
+    next: Vec<KeyValue>,
+}
+
+impl Tuples {
+    fn fill(&mut self, keys: &[JoinKey], event: &Event<'_>) {
+        self.flat.clear();
+        self.arity = 0;
+        self.count = 1;
+        for key in keys {
+            self.values.clear();
+            let field = &key.field;
+            let values = event
+                .values(field.id)
+                .filter_map(|v| KeyValue::of(field, v));
+            self.values.extend(values);
+            if self.values.is_empty() {
+                if !key.optional {
+                    self.count = 0;
+                    return;
+                }
+                self.values.push(KeyValue::Null);
             }
-            vals.push(KeyValue::Null);
+            if self.values.len() > 1 {
+                self.values.sort();
+                self.values.dedup();
+            }
+            self.add_column();
         }
-        let mut next = Vec::with_capacity((tuples.len() * vals.len()).min(MAX_KEY_TUPLES));
-        'outer: for t in &tuples {
-            for v in &vals {
-                if next.len() == MAX_KEY_TUPLES {
+    }
+
+    /// Every tuple so far times every value of `values`.
+    fn add_column(&mut self) {
+        if self.count == 1 && self.values.len() == 1 {
+            self.flat.append(&mut self.values);
+            self.arity += 1;
+            return;
+        }
+        self.next.clear();
+        let mut count = 0;
+        'outer: for t in 0..self.count {
+            for v in &self.values {
+                if count == MAX_KEY_TUPLES {
                     break 'outer;
                 }
-                let mut t = t.clone();
-                t.push(v.clone());
-                next.push(t);
+                let tuple = &self.flat[t * self.arity..(t + 1) * self.arity];
+                self.next.extend_from_slice(tuple);
+                self.next.push(v.clone());
+                count += 1;
             }
         }
-        tuples = next;
+        std::mem::swap(&mut self.flat, &mut self.next);
+        self.count = count;
+        self.arity += 1;
     }
-    tuples
+
+    fn iter(&self) -> impl Iterator<Item = &[KeyValue]> + '_ {
+        (0..self.count).map(|t| &self.flat[t * self.arity..(t + 1) * self.arity])
+    }
 }
 
 #[cfg(test)]

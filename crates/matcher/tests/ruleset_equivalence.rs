@@ -62,11 +62,12 @@ fn compare(cat: &Catalogue, set: &RuleSet, docs: &[String], fallback: &str, tall
         let before = fast.evaluated();
         let got = set.evaluate(&event, &index, &mut fast);
         let (single, multi) = (got.single.to_vec(), got.multi.to_vec());
+        let stages = got.stages.to_vec();
         tally.evaluated += fast.evaluated() - before;
         let want = set.evaluate_reference(&event, &index, &mut slow);
         assert_eq!(
-            (single.as_slice(), multi.as_slice()),
-            (want.single, want.multi),
+            (single.as_slice(), multi.as_slice(), stages.as_slice()),
+            (want.single, want.multi, want.stages),
             "event #{n} (index {index}): {doc}"
         );
         tally.events += 1;

@@ -66,13 +66,31 @@ impl Setup {
     }
 
     /// Runs the plan over events (ts in ms, JSON); returns each match's event
-    /// ids (-1 for missing stages) and keys rendered.
+    /// ids (-1 for missing stages) and keys rendered. The engine is run twice,
+    /// evaluating the stages itself and given them as [`StageHits`]: both must
+    /// find the same.
     fn run(&self, plan: &SequencePlan, events: &[(i64, &str)]) -> Vec<(Vec<i64>, Vec<String>)> {
+        let evaluated = self.run_with(plan, events, false);
+        assert_eq!(self.run_with(plan, events, true), evaluated);
+        evaluated
+    }
+
+    fn run_with(
+        &self,
+        plan: &SequencePlan,
+        events: &[(i64, &str)],
+        masked: bool,
+    ) -> Vec<(Vec<i64>, Vec<String>)> {
         let mut engine = SequenceEngine::new(plan, self.cat);
         let mut out = Vec::new();
         let parsed: Vec<_> = events.iter().map(|(_, j)| self.fx.ev(j)).collect();
         for (id, ((ts, _), ev)) in events.iter().zip(&parsed).enumerate() {
-            engine.push(id, ts * 1_000_000, ev, &mut out);
+            if masked {
+                let hits = stage_hits(plan, self.cat, ev);
+                engine.push_matched(id, ts * 1_000_000, ev, hits, &mut out);
+            } else {
+                engine.push(id, ts * 1_000_000, ev, &mut out);
+            }
         }
         engine.finish(&mut out);
         out.sort_by(|a, b| {
@@ -91,6 +109,53 @@ impl Setup {
             })
             .collect()
     }
+}
+
+/// Which stages (bit n) and `until` (the bit after them) `ev` matches.
+fn stage_hits(plan: &SequencePlan, cat: FieldId, ev: &Event<'_>) -> StageHits {
+    let queries = plan.stages.iter().chain(&plan.until).map(|s| &s.query);
+    let mut hits = StageHits::default();
+    for (n, q) in queries.enumerate() {
+        if in_category(q, ev, cat) && matches!(crate::pred::eval(&q.condition, ev), Ok(true)) {
+            hits.matched |= 1 << n;
+        }
+    }
+    hits
+}
+
+#[test]
+fn stage_hits_errors_are_counted_and_stages_not_evaluated() {
+    let mut s = Setup::new();
+    // The stages match nothing by their conditions: only the hits count.
+    let p = plan(vec![s.stage("x", &["k"]), s.stage("y", &["k"])], None, None);
+    let mut engine = SequenceEngine::new(&p, s.cat);
+    let mut out = Vec::new();
+    let ev = s.fx.ev(r#"{"k":"1"}"#);
+    let hits = |matched, errors| StageHits { matched, errors };
+    engine.push_matched(0, 1, &ev, hits(0b01, 2), &mut out);
+    engine.push_matched(1, 2, &ev, hits(0b10, 1), &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].events, [Some(0), Some(1)]);
+    assert_eq!(engine.error_count(), 3);
+    assert!(engine.errors().is_empty());
+}
+
+#[test]
+fn key_tuples_are_the_product_of_sorted_distinct_values() {
+    let mut s = Setup::new();
+    let keys = s.stage("*", &["k", "?k2", "v"]).keys;
+    let ev = s.fx.ev(r#"{"k":["b","a","b"],"v":"z"}"#);
+    let got: Vec<Vec<String>> = key_tuples(&keys, &ev)
+        .iter()
+        .map(|t| t.iter().map(|k| k.to_string()).collect())
+        .collect();
+    let want = [["a", "null", "z"], ["b", "null", "z"]];
+    let want: Vec<Vec<String>> = want
+        .iter()
+        .map(|t| t.iter().map(|k| k.to_string()).collect())
+        .collect();
+    assert_eq!(got, want);
+    assert!(key_tuples(&keys, &s.fx.ev(r#"{"k":"a"}"#)).is_empty());
 }
 
 fn plan(
