@@ -91,10 +91,13 @@ one_rule_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$ssh_rule" "$1"); }
 # matching events, which compare_matches.py checks against Python's).
 query_rule_cmd() { CMD=("$VIGIL" query --format ndjson "$ssh_query" "$1"); }
 catalogue_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$rules_dir" --rules "$bb_rules_dir" "$1"); }
+# Start-up alone: the catalogue read and compiled, an empty input.
+startup_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$rules_dir" --rules "$bb_rules_dir" "$1"); }
 # The vigil subcommand each case runs (to probe for --threads / existence).
 parse_only_sub=hunt
 one_rule_sub=hunt
 catalogue_sub=hunt
+startup_sub=hunt
 
 has_subcommand() { "$VIGIL" "$1" --help >/dev/null 2>&1; }
 has_threads() { "$VIGIL" "$1" --help 2>/dev/null | grep -q -- '--threads'; }
@@ -164,7 +167,8 @@ import sys
 label, threads, events, nbytes, wall, rss = sys.argv[1:]
 events, nbytes, wall = int(events), int(nbytes), float(wall)
 rss = f"{int(rss)/1024:.0f}" if rss.isdigit() else rss
-print(f"| {label} | {threads} | {events:,} | {wall:.2f} | {events/wall:,.0f} | {nbytes/1e6/wall:,.1f} | {rss} |")
+eps, mbs = (f"{events/wall:,.0f}", f"{nbytes/1e6/wall:,.1f}") if events else ("–", "–")
+print(f"| {label} | {threads} | {events:,} | {wall:.2f} | {eps} | {mbs} | {rss} |")
 PY
 }
 
@@ -198,14 +202,19 @@ ratio_lines() {
     for n in $sizes; do
         events=$(json_field "$(workload_file "$n").stats.json" "['events']")
         a="${T1["parse_only_cmd|$events"]:-}"; b="${T1["one_rule_cmd|$events"]:-}"; c="${T1["catalogue_cmd|$events"]:-}"
-        python3 - "$events" "$a" "$b" "$c" <<'PY'
+        s="${T1["startup_cmd|0"]:-}"
+        python3 - "$events" "$a" "$b" "$c" "$s" <<'PY'
 import sys
-n, a, b, c = sys.argv[1], *[float(x) if x else None for x in sys.argv[2:]]
+n, a, b, c, s = sys.argv[1], *[float(x) if x else None for x in sys.argv[2:]]
 parts = []
 if a and b: parts.append(f"one rule / parse-only = {b / a:.2f}")
 if b and c: parts.append(f"catalogue / one rule = {c / b:.2f} (target ≤ 2.0)")
 if a and c: parts.append(f"catalogue / parse-only = {c / a:.2f}")
 print(f"- {int(n):,} events, time ratios at 1 thread: " + ("; ".join(parts) if parts else "n/a"))
+if s and a and c and a > s and c > s:
+    n = int(n)
+    print(f"- {n:,} events, 1 thread, the catalogue's start-up ({s:.2f} s) subtracted: "
+          f"parse-only {n / (a - s):,.0f} events/s, whole catalogue {n / (c - s):,.0f} events/s")
 PY
     done
 }
@@ -231,6 +240,9 @@ vigil_table() {
     echo
     echo "| case | threads | events | wall s | events/s | MB/s | peak RSS MB |"
     echo "|---|---|---:|---:|---:|---:|---:|"
+    local empty="$out_dir/empty.ndjson"
+    : >"$empty"
+    run_case "(s) start-up: catalogue, no events" startup_cmd "$startup_sub" "$empty" 0 0
     for n in $sizes; do
         local f events bytes
         f="$(workload_file "$n")"

@@ -11,12 +11,6 @@ mod report;
 mod validate_cmd;
 
 use clap::Parser;
-
-/// mimalloc: the engine allocates many small, short-lived values per event
-/// (parsed events, candidates, alert documents) across threads; glibc's
-/// allocator spent about a quarter of a catalogue run in malloc/free.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
