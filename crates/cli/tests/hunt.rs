@@ -2,13 +2,10 @@
 //! determinism across threads. Data: `crates/engine/tests/data/hunt/`, the
 //! catalogue from `../shared/corpus/detection-rules` (or `VIGIL_CORPUS`).
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use testkit::corpus;
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
+use std::process::Output;
+use testkit::corpus;
 
 fn catalogue(rel: &str) -> String {
     corpus()
@@ -22,17 +19,7 @@ const DATA: &str = "crates/engine/tests/data/hunt";
 const NOW: &str = "2026-11-02T12:00:00Z";
 
 fn vigil(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .arg("hunt")
-        .args(["--now", NOW])
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run vigil")
+    common::hunt(&[&["--now", NOW], args].concat())
 }
 
 fn stdout(o: &Output) -> String {

@@ -2,28 +2,22 @@
 //! events that came too late for it, and the hidden `--parse-only` floor.
 //! Rules: `crates/engine/tests/data/hunt/stream/rules.ndjson`.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
+use std::path::PathBuf;
+use std::process::Output;
 
 const RULES: &str = "crates/engine/tests/data/hunt/stream/rules.ndjson";
 const NOW: &str = "2026-11-02T12:00:00Z";
 
 fn vigil(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .arg("hunt")
-        .args(["--now", NOW, "--rules", RULES, "--format", "ndjson"])
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run vigil")
+    common::hunt(
+        &[
+            &["--now", NOW, "--rules", RULES, "--format", "ndjson"],
+            args,
+        ]
+        .concat(),
+    )
 }
 
 fn event(second: u32, host: &str, name: &str) -> String {
