@@ -28,17 +28,9 @@ fn workload(cat: &ruleset_support::Catalogue) -> Workload {
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_000);
     let docs = ruleset_support::workload(n, 1, 5_000).0;
-    let events = docs
-        .iter()
-        .filter_map(|d| {
-            let ev = event::parse_event(d, &cat.registry).ok()?;
-            let index =
-                engine::index::event_index(&ev, &cat.index_fields, Some("logs-bench-default"))?
-                    .into_owned();
-            Some((ev.into_owned(), index))
-        })
-        .collect();
-    Workload { events }
+    Workload {
+        events: ruleset_support::indexed_events(cat, &docs),
+    }
 }
 
 fn report(name: &str, set: &RuleSet, w: &Workload) {

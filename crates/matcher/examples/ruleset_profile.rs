@@ -14,16 +14,7 @@ fn main() {
     let reference = args.next().is_some_and(|a| a == "reference");
     let cat = ruleset_support::catalogue_rules();
     let docs = ruleset_support::workload(events, 1, 5_000).0;
-    let parsed: Vec<_> = docs
-        .iter()
-        .filter_map(|d| {
-            let ev = event::parse_event(d, &cat.registry).ok()?;
-            let index =
-                engine::index::event_index(&ev, &cat.index_fields, Some("logs-bench-default"))?
-                    .into_owned();
-            Some((ev, index))
-        })
-        .collect();
+    let parsed = ruleset_support::indexed_events(&cat, &docs);
     let t = std::time::Instant::now();
     let set = RuleSet::build(cat.rules.clone());
     eprintln!("build: {:?}; {:?}", t.elapsed(), set.prefilter_stats());

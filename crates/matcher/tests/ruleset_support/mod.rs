@@ -71,3 +71,17 @@ pub fn workload(events: u64, seed: u64, attack_ppm: u64) -> (Vec<String>, worklo
         .collect();
     (lines, stats)
 }
+
+/// `docs` parsed for the catalogue with their index (events without one, and
+/// malformed documents, left out), for matching-only benchmarks.
+pub fn indexed_events(cat: &Catalogue, docs: &[String]) -> Vec<(event::Event<'static>, String)> {
+    docs.iter()
+        .filter_map(|d| {
+            let ev = event::parse_event(d, &cat.registry).ok()?;
+            let index =
+                engine::index::event_index(&ev, &cat.index_fields, Some("logs-bench-default"))?
+                    .into_owned();
+            Some((ev.into_owned(), index))
+        })
+        .collect()
+}
