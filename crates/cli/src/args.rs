@@ -187,6 +187,15 @@ pub struct HuntArgs {
     /// `2h`. Larger windows hold more events in memory (at most 48 MiB).
     #[arg(long, value_name = "DURATION", default_value = "1m")]
     pub reorder_window: String,
+    /// Memory (MiB) for the events sequence and sample rules hold (partial
+    /// sequences, sample buckets); beyond it the oldest go to temporary files
+    /// and are read back if an alert needs them. The alerts are the same.
+    #[arg(long, value_name = "MIB", default_value_t = engine::HELD_MEMORY >> 20)]
+    pub state_memory: usize,
+    /// Directory for temporary files (alerts, events and sample buckets
+    /// beyond their memory budgets); default: the system's temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
     /// Records per batch handed to a worker (testing aid).
     #[arg(long, value_name = "N", hide = true)]
     pub batch_records: Option<usize>,

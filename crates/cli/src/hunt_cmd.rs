@@ -91,6 +91,8 @@ pub fn run(args: &HuntArgs) -> ExitCode {
         (false, false) => Mode::Backfill,
     };
     opts.reorder_window = window;
+    opts.held_memory = args.state_memory.saturating_mul(1 << 20);
+    opts.spill_dir = args.temp_dir.clone();
     if let Some(bytes) = args.reorder_hold {
         opts.reorder_hold = bytes;
     }
@@ -536,7 +538,18 @@ fn print_summary(
         events += &format!(", {} without timestamp", r.without_time);
     }
     if r.candidates > 0 {
-        events += &format!(", {} kept for sequences", r.candidates);
+        events += &format!(
+            ", {} kept for sequences (at most {} at once",
+            r.candidates, r.retained_peak
+        );
+        let disk = &r.texts_written;
+        if disk.texts > 0 || disk.sample_runs > 0 {
+            events += &format!(
+                "; {} event texts and {} runs of sample buckets written to disk to bound memory",
+                disk.texts, disk.sample_runs
+            );
+        }
+        events += ")";
     }
     reporter.info(&events);
     reporter.info(&rules_line(c));

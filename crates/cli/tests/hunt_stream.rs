@@ -1,5 +1,6 @@
 //! `vigil hunt` streaming options: `--reorder-window` and the report of
-//! events that came too late for it, and the hidden `--parse-only` floor.
+//! events that came too late for it, `--state-memory` / `--temp-dir`, and
+//! the hidden `--parse-only` floor.
 //! Rules: `crates/engine/tests/data/hunt/stream/rules.ndjson`.
 
 mod common;
@@ -103,4 +104,45 @@ fn parse_only_reads_everything_and_evaluates_nothing() {
         err.contains("alerts: 0 (critical 0, high 0, medium 0, low 0)\n"),
         "{err}"
     );
+}
+
+/// Four hosts' `a`, `b`, `a`, `b`, … one a second: with no memory for
+/// state, every kept event goes to a file in `--temp-dir` (and sample
+/// buckets to runs there): the same alerts, said on stderr, files removed.
+#[test]
+fn state_beyond_its_memory_goes_to_the_temp_dir_with_the_same_alerts() {
+    let lines: Vec<String> = (0..400)
+        .map(|s| event(s, &format!("h{}", s % 4), if s % 8 < 4 { "a" } else { "b" }))
+        .collect();
+    let dir = std::env::temp_dir().join(format!("vigil-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("events.ndjson");
+    std::fs::write(&file, lines.join("\n") + "\n").expect("write events");
+    let path = file.to_str().unwrap();
+    let in_memory = vigil(&[path]);
+    let on_disk = vigil(&[
+        "--state-memory",
+        "0",
+        "--temp-dir",
+        dir.to_str().unwrap(),
+        path,
+    ]);
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(left.len(), 1, "temporary files left: {left:?}");
+    assert_eq!(on_disk.status.code(), Some(0));
+    assert_eq!(sequences(&in_memory), 600);
+    assert_eq!(on_disk.stdout, in_memory.stdout);
+    let err = String::from_utf8_lossy(&on_disk.stderr);
+    assert!(
+        err.contains("events: 400 read, 400 kept for sequences (at most "),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            " event texts and 0 runs of sample buckets written to disk to bound memory)\n"
+        ),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&in_memory.stderr).contains("written to disk"));
 }

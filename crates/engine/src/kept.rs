@@ -1,5 +1,5 @@
 //! What the engine keeps of an event that sequence or sample rules may need
-//! later, and how much of it is alive.
+//! later, how much of it is alive, and where its text lives.
 //!
 //! - [`Source`]: the event's JSON text, index, id and input position — what an
 //!   alert is built from. Shared (`Arc`) by everything that refers to the
@@ -14,23 +14,90 @@
 //!   cheap) when the stages the event matched are known. Packing costs ~24 bytes
 //!   per kept value instead of the ~60 of an owned [`Event`] value plus its
 //!   string copy.
-//! - [`Gauge`]: the number of [`Source`]s alive and its peak, for the run
-//!   report (the memory-shape tests read it).
+//! - [`TextStore`]: counts the [`Source`]s alive (and the peak, for the run
+//!   report) and bounds the memory of their texts. Sequence state is as large
+//!   as the input's distinct join keys make it: a rule whose first stage is
+//!   "a process started", joined by `process.entity_id`, holds a partial
+//!   sequence for every process that never did the second thing — Elasticsearch
+//!   holds them too, within its circuit breaker. Alerts need the text only
+//!   when a sequence completes, so once the texts that shards hold pass
+//!   [`RunOptions::held_memory`](crate::RunOptions::held_memory), the oldest
+//!   are written to a temporary file ([`Settled`] queues them per shard) and
+//!   read back if an alert needs them. The alerts are the same either way;
+//!   what stays in memory per partial is its key and ~150 bytes.
 
 use crate::alert::SourceDoc;
+use crate::sorted::RemoveOnDrop;
 use event::{Event, FieldId, Value};
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-/// How many event texts are retained, now and at most.
-#[derive(Debug, Default)]
-pub(crate) struct Gauge {
+/// Default [`crate::RunOptions::held_memory`]: 16 MiB of event texts held by
+/// sequence and sample state before the oldest go to disk.
+pub const HELD_MEMORY: usize = 16 << 20;
+
+/// Temporary text files made by this process (for unique names).
+static TEXT_FILES: AtomicU64 = AtomicU64::new(0);
+
+/// The event texts a run retains: how many are alive, and where they live.
+#[derive(Debug)]
+pub(crate) struct TextStore {
     live: AtomicU64,
     peak: AtomicU64,
+    /// Text bytes of settled sources still in memory.
+    settled_bytes: AtomicU64,
+    budget: u64,
+    dir: PathBuf,
+    spill: Mutex<Spill>,
 }
 
-impl Gauge {
+/// The temporary file texts are written to (created on first use).
+#[derive(Debug, Default)]
+struct Spill {
+    file: Option<SpillFile>,
+    texts: u64,
+    bytes: u64,
+    error: Option<String>,
+}
+
+#[derive(Debug)]
+struct SpillFile {
+    out: BufWriter<File>,
+    read: File,
+    end: u64,
+    _path: RemoveOnDrop,
+}
+
+/// What a run wrote to disk of the texts it held.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SpillReport {
+    pub texts: u64,
+    pub bytes: u64,
+    /// Runs of sample buckets written ([`crate::sampled`]), compactions included.
+    pub sample_runs: u64,
+    /// Why writing stopped (the texts then stay in memory).
+    pub error: Option<String>,
+}
+
+impl TextStore {
+    /// A store that holds `budget` bytes of settled texts in memory, then
+    /// writes the oldest to a file in `dir` (default: the temporary directory).
+    pub fn new(budget: usize, dir: Option<PathBuf>) -> TextStore {
+        TextStore {
+            live: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            settled_bytes: AtomicU64::new(0),
+            budget: budget as u64,
+            dir: dir.unwrap_or_else(std::env::temp_dir),
+            spill: Mutex::new(Spill::default()),
+        }
+    }
+
     fn up(&self) {
         let now = self.live.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak.fetch_max(now, Ordering::Relaxed);
@@ -40,13 +107,109 @@ impl Gauge {
         self.live.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Sources alive now.
     pub fn live(&self) -> u64 {
         self.live.load(Ordering::Relaxed)
     }
 
+    /// The most sources alive at once.
     pub fn peak(&self) -> u64 {
         self.peak.load(Ordering::Relaxed)
     }
+
+    fn over_budget(&self) -> bool {
+        self.settled_bytes.load(Ordering::Relaxed) > self.budget
+    }
+
+    /// Below this, a shard stops writing texts out (a quarter of the budget
+    /// freed at a time, so that writing is done in runs).
+    fn relieved(&self) -> bool {
+        self.settled_bytes.load(Ordering::Relaxed) <= self.budget - self.budget / 4
+    }
+
+    fn spill_lock(&self) -> MutexGuard<'_, Spill> {
+        self.spill.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends `text` to the file; `None` if writing failed (then never
+    /// again: the texts stay in memory).
+    fn write(&self, text: &str) -> Option<u64> {
+        let mut spill = self.spill_lock();
+        if spill.error.is_some() {
+            return None;
+        }
+        match spill.append(&self.dir, text) {
+            Ok(at) => Some(at),
+            Err(e) => {
+                spill.error = Some(format!("{}: {e}", self.dir.display()));
+                None
+            }
+        }
+    }
+
+    fn read(&self, at: u64, len: u32) -> io::Result<String> {
+        let mut spill = self.spill_lock();
+        let file = spill
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no text file"))?;
+        file.out.flush()?;
+        file.read.seek(SeekFrom::Start(at))?;
+        let mut bytes = vec![0; len as usize];
+        file.read.read_exact(&mut bytes)?;
+        String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+
+    pub fn spill_report(&self) -> SpillReport {
+        let spill = self.spill_lock();
+        SpillReport {
+            texts: spill.texts,
+            bytes: spill.bytes,
+            sample_runs: 0,
+            error: spill.error.clone(),
+        }
+    }
+}
+
+impl Spill {
+    fn append(&mut self, dir: &std::path::Path, text: &str) -> io::Result<u64> {
+        if self.file.is_none() {
+            self.file = Some(SpillFile::create(dir)?);
+        }
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no text file"))?;
+        let at = file.end;
+        file.out.write_all(text.as_bytes())?;
+        file.end += text.len() as u64;
+        self.texts += 1;
+        self.bytes += text.len() as u64;
+        Ok(at)
+    }
+}
+
+impl SpillFile {
+    fn create(dir: &std::path::Path) -> io::Result<SpillFile> {
+        let n = TEXT_FILES.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("vigil-texts-{}-{n}.tmp", std::process::id()));
+        let out = BufWriter::new(File::create(&path)?);
+        let guard = RemoveOnDrop(path.clone());
+        let read = File::open(&path)?;
+        Ok(SpillFile {
+            out,
+            read,
+            end: 0,
+            _path: guard,
+        })
+    }
+}
+
+/// Where a source's text is.
+#[derive(Debug)]
+enum Text {
+    Held(Arc<str>),
+    Written { at: u64, len: u32 },
 }
 
 /// An event as alerts need it.
@@ -58,32 +221,147 @@ pub(crate) struct Source {
     /// The hit's `_id`, if the event was one.
     pub id: Option<Box<str>>,
     /// The document's JSON text (`_source` of a hit).
-    pub text: Box<str>,
-    gauge: Arc<Gauge>,
+    text: Mutex<Text>,
+    /// Handed to a shard's state (its bytes count against the budget).
+    settled: AtomicBool,
+    store: Arc<TextStore>,
 }
 
 impl Source {
-    pub fn new(ordinal: u64, index: Arc<str>, event: &Event<'_>, gauge: &Arc<Gauge>) -> Source {
-        gauge.up();
+    pub fn new(ordinal: u64, index: Arc<str>, event: &Event<'_>, store: &Arc<TextStore>) -> Source {
+        store.up();
         Source {
             ordinal,
             index,
             id: event.id.as_deref().map(Box::from),
-            text: Box::from(event.source),
-            gauge: gauge.clone(),
+            text: Mutex::new(Text::Held(Arc::from(event.source))),
+            settled: AtomicBool::new(false),
+            store: store.clone(),
+        }
+    }
+
+    /// A source read back from a temporary file.
+    pub fn restored(
+        ordinal: u64,
+        index: Arc<str>,
+        id: Option<Box<str>>,
+        text: String,
+        store: &Arc<TextStore>,
+    ) -> Source {
+        store.up();
+        Source {
+            ordinal,
+            index,
+            id,
+            text: Mutex::new(Text::Held(Arc::from(text))),
+            settled: AtomicBool::new(false),
+            store: store.clone(),
+        }
+    }
+
+    fn text_lock(&self) -> MutexGuard<'_, Text> {
+        self.text.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The document's JSON text, read back from disk if it was written out.
+    pub fn text(&self) -> Result<Arc<str>, String> {
+        let (at, len) = match &*self.text_lock() {
+            Text::Held(text) => return Ok(text.clone()),
+            Text::Written { at, len } => (*at, *len),
+        };
+        match self.store.read(at, len) {
+            Ok(text) => Ok(Arc::from(text)),
+            Err(e) => Err(format!("reading a kept event back from disk: {e}")),
         }
     }
 
     /// The event as the alert builder takes it (its JSON read as a value).
     pub fn doc(&self) -> Result<SourceDoc, String> {
-        let id = crate::index::document_id(self.id.as_deref(), &self.text);
-        crate::alerts::source_doc(&self.index, &id, &self.text)
+        let text = self.text()?;
+        let id = crate::index::document_id(self.id.as_deref(), &text);
+        crate::alerts::source_doc(&self.index, &id, &text)
+    }
+
+    /// Counts the text against the budget (once); true the first time.
+    fn settle(&self) -> bool {
+        if self.settled.swap(true, Ordering::Relaxed) {
+            return false;
+        }
+        if let Text::Held(text) = &*self.text_lock() {
+            let len = text.len() as u64;
+            self.store.settled_bytes.fetch_add(len, Ordering::Relaxed);
+        }
+        true
+    }
+
+    /// Writes the text to the store's file and frees it from memory.
+    fn write_out(&self) {
+        let mut text = self.text_lock();
+        let Text::Held(held) = &*text else { return };
+        let Ok(len) = u32::try_from(held.len()) else {
+            return;
+        };
+        if let Some(at) = self.store.write(held) {
+            let bytes = u64::from(len);
+            self.store.settled_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            *text = Text::Written { at, len };
+        }
     }
 }
 
 impl Drop for Source {
     fn drop(&mut self) {
-        self.gauge.down();
+        self.store.down();
+        if !*self.settled.get_mut() {
+            return;
+        }
+        let text = self.text.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Text::Held(text) = text {
+            let len = text.len() as u64;
+            self.store.settled_bytes.fetch_sub(len, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The sources one shard's state took, oldest first: what it writes out
+/// when the store is over its budget.
+#[derive(Debug, Default)]
+pub(crate) struct Settled {
+    queue: VecDeque<Weak<Source>>,
+    /// Length at which dead entries are swept out (each pins ~100 bytes).
+    sweep_at: usize,
+}
+
+/// Entries below which [`Settled`] is not swept.
+const SWEEP_MIN: usize = 4096;
+
+impl Settled {
+    /// Counts `source` as held by this shard's state (unless another shard
+    /// did already).
+    pub fn take(&mut self, source: &Arc<Source>) {
+        if !source.settle() {
+            return;
+        }
+        self.queue.push_back(Arc::downgrade(source));
+        if self.queue.len() >= self.sweep_at.max(SWEEP_MIN) {
+            self.queue.retain(|s| s.strong_count() > 0);
+            self.sweep_at = self.queue.len() * 2;
+        }
+    }
+
+    /// Writes out the oldest texts while the store is over its budget.
+    pub fn relieve(&mut self, store: &TextStore) {
+        if !store.over_budget() {
+            return;
+        }
+        while !store.relieved() {
+            let Some(oldest) = self.queue.pop_front() else {
+                return;
+            };
+            if let Some(source) = oldest.upgrade() {
+                source.write_out();
+            }
+        }
     }
 }
 
@@ -152,6 +430,9 @@ enum Packed {
 #[derive(Debug)]
 pub(crate) struct Candidate {
     pub source: Arc<Source>,
+    /// The source's text, for the packed strings (the source may write its
+    /// own out while the candidate is still in flight).
+    text: Arc<str>,
     /// The join-key fields (`fields[..keys]`), then the others, each part
     /// in field order.
     fields: Box<[(FieldId, Packed)]>,
@@ -185,6 +466,7 @@ impl Candidate {
         packed.extend_from_slice(others);
         let keys = keys.len();
         Candidate {
+            text: source.text().unwrap_or_else(|_| Arc::from(event.source)),
             source,
             fields: packed.into_boxed_slice(),
             keys,
@@ -203,7 +485,7 @@ impl Candidate {
     }
 
     fn event_of<'c>(&'c self, fields: impl Iterator<Item = &'c (FieldId, Packed)>) -> Event<'c> {
-        let text: &str = &self.source.text;
+        let text: &str = &self.text;
         let entries = fields
             .map(|(f, p)| {
                 let v = match *p {
@@ -228,7 +510,7 @@ impl Candidate {
     pub fn bytes(&self) -> usize {
         std::mem::size_of::<Candidate>()
             + std::mem::size_of::<Source>()
-            + self.source.text.len()
+            + self.text.len()
             + self.fields.len() * std::mem::size_of::<(FieldId, Packed)>()
             + self.extra.len()
     }
@@ -279,7 +561,7 @@ mod tests {
         let other = reg.intern("other");
         let text = r#"{"process":{"name":"a\"b","pid":42,"args":["x","y"]},"other":"o"}"#;
         let event = parse_event(text, &reg).unwrap();
-        let gauge = Arc::new(Gauge::default());
+        let gauge = Arc::new(TextStore::new(HELD_MEMORY, None));
         let mut keep = vec![false; reg.len()];
         for f in [name, pid, args] {
             keep[f.index()] = true;

@@ -36,6 +36,7 @@ mod read;
 mod reorder;
 pub mod replay;
 pub mod run;
+mod sampled;
 mod shard;
 pub mod sorted;
 mod worker;
@@ -44,6 +45,7 @@ pub use alerts::Alert;
 pub use compile::{
     compile, compile_files, CompileOptions, CompiledRules, Problem, RuleCounts, RuleMeta,
 };
+pub use kept::{SpillReport, HELD_MEMORY};
 pub use run::{Engine, Input, InputIssue, Mode, RunOptions, RunReport};
 pub use sorted::SortedAlerts;
 

@@ -54,7 +54,7 @@ use crate::alert::AlertContext;
 use crate::alerts::Alert;
 use crate::collect::{Collector, Sink};
 use crate::compile::{CompiledRules, IndexFields, Problem, RuleCounts, RuleMeta};
-use crate::kept::Gauge;
+use crate::kept::{SpillReport, TextStore, HELD_MEMORY};
 use crate::read::{Batch, InputInfo, Reader};
 use crate::shard::{Shard, ShardOut, ShardPlan, Work};
 use crate::sorted::{AlertStore, SortedAlerts, ALERT_MEMORY};
@@ -78,7 +78,7 @@ pub const REORDER_HOLD: usize = 16 << 20;
 /// Default [`RunOptions::reorder_capacity`]: 48 MiB.
 pub const REORDER_CAPACITY: usize = 48 << 20;
 /// Work messages queued per shard thread.
-const SHARD_QUEUE: usize = 4;
+const SHARD_QUEUE: usize = 2;
 
 /// One input: a name for messages, its records, and the index of events that
 /// carry neither `_index` nor `data_stream.*` (`--index`).
@@ -132,7 +132,11 @@ pub struct RunOptions<'a> {
     /// Bytes of alert documents held in memory before they are sorted and
     /// spilled to a temporary file ([`crate::sorted`]).
     pub alert_memory: usize,
-    /// Where spilled alerts go (default: the system's temporary directory).
+    /// Bytes of event texts sequence and sample state holds in memory; past
+    /// it the oldest are written to a temporary file ([`crate::kept`]).
+    pub held_memory: usize,
+    /// Where spilled alerts and event texts go (default: the system's
+    /// temporary directory).
     pub spill_dir: Option<PathBuf>,
 }
 
@@ -155,6 +159,7 @@ impl RunOptions<'_> {
             reorder_hold: REORDER_HOLD,
             reorder_capacity: REORDER_CAPACITY,
             alert_memory: ALERT_MEMORY,
+            held_memory: HELD_MEMORY,
             spill_dir: None,
         }
     }
@@ -207,6 +212,9 @@ pub struct RunReport {
     pub retained_peak: u64,
     /// Event texts still held when the input ended (before the final flush).
     pub retained_at_end: u64,
+    /// Event texts written to disk to keep memory under
+    /// [`RunOptions::held_memory`].
+    pub texts_written: SpillReport,
     /// Rule executions simulated (replay).
     pub executions: u64,
     /// Things the user may want to know that did not change the result.
@@ -348,7 +356,7 @@ impl Engine {
             })
             .collect();
         let readers: Vec<Box<dyn BufRead + Send>> = inputs.into_iter().map(|i| i.reader).collect();
-        let gauge = Arc::new(Gauge::default());
+        let gauge = Arc::new(TextStore::new(opts.held_memory, opts.spill_dir.clone()));
         let plan = ShardPlan::new(self, opts.mode, threads);
         let store = Mutex::new(AlertStore::new(opts.alert_memory, opts.spill_dir.clone()));
         let run = Run {
@@ -375,6 +383,12 @@ impl Engine {
         report.read_errors = read_errors;
         report.retained_at_end = at_end;
         report.retained_peak = gauge.peak();
+        report.texts_written = gauge.spill_report();
+        if let Some(e) = &report.texts_written.error {
+            report.warnings.push(format!(
+                "kept events could not be written to disk ({e}): they were kept in memory"
+            ));
+        }
         merge_shards(&mut report, shards);
         let store = store.into_inner().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = &store.spill_error {
@@ -391,7 +405,7 @@ struct Run<'r> {
     engine: &'r Engine,
     opts: &'r RunOptions<'r>,
     names: &'r [InputInfo],
-    gauge: &'r Arc<Gauge>,
+    gauge: &'r Arc<TextStore>,
     plan: &'r ShardPlan,
     store: &'r Mutex<AlertStore>,
 }
@@ -432,7 +446,7 @@ impl<'r> Run<'r> {
         let mut reader = Reader::new(readers, self.names, self.opts.batch_records);
         let mut worker = Worker::new(self.engine, self.opts, self.names, self.gauge);
         let mut sink = Inline {
-            shards: vec![Shard::new(self.engine, self.opts, self.store)],
+            shards: vec![Shard::new(self.engine, self.opts, self.store, self.gauge)],
         };
         while let Some(batch) = reader.next_batch() {
             collector.absorb(worker.process(&batch), &mut sink);
@@ -456,7 +470,7 @@ impl<'r> Run<'r> {
             (self.engine, self.opts, self.names, self.gauge, self.store);
         std::thread::scope(|scope| {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
-            let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
+            let (out_tx, out_rx) = sync_channel::<BatchOut>(threads);
             let batch_records = opts.batch_records;
             let reader = scope.spawn(move || {
                 let mut reader = Reader::new(readers, names, batch_records);
@@ -487,7 +501,7 @@ impl<'r> Run<'r> {
                 let (tx, rx) = sync_channel::<Vec<Work>>(SHARD_QUEUE);
                 senders.push(tx);
                 shards.push(scope.spawn(move || {
-                    let mut shard = Shard::new(engine, opts, store);
+                    let mut shard = Shard::new(engine, opts, store, gauge);
                     for work in rx {
                         shard.process(work);
                     }
@@ -537,6 +551,7 @@ fn merge_shards(report: &mut RunReport, shards: Vec<ShardOut>) {
     for out in shards {
         report.executions += out.executions;
         report.script_errors += out.script_errors;
+        report.texts_written.sample_runs += out.sample_runs;
         problems.extend(out.problems);
     }
     // A rule lives on one shard: (rule, order met) is the same for any count.

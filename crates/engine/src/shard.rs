@@ -21,10 +21,11 @@
 
 use crate::alert::AlertContext;
 use crate::alerts::{group_alerts, Alert};
-use crate::kept::{Candidate, Source};
+use crate::kept::{Candidate, Settled, Source, TextStore};
 use crate::multi::{cut, first_ordinal, group_docs, sequence_groups, Entry, Group};
 use crate::replay::{Created, EventMatch, ReplayCx, Replayed, RuleReplay};
 use crate::run::{Engine, Mode, RunOptions};
+use crate::sampled::SampleRule;
 use crate::sorted::AlertStore;
 use ir::Plan;
 use matcher::ruleset::{RuleIdx, RuleShape, StageHits};
@@ -92,7 +93,7 @@ enum RuleState<'e> {
         /// Rules with pipes: every sequence, for the pipes at the end.
         held: Option<Vec<SequenceMatch<Arc<Source>>>>,
     },
-    Sample(SampleState<'e, Arc<Source>>),
+    Sample(SampleRule<'e>),
     Replay {
         state: RuleReplay,
         created: Created,
@@ -105,6 +106,8 @@ enum RuleState<'e> {
 pub(crate) struct ShardOut {
     pub executions: u64,
     pub script_errors: u64,
+    /// Runs of sample buckets written to disk.
+    pub sample_runs: u64,
     /// (rule, message), in the order met for each rule.
     pub problems: Vec<(RuleIdx, String)>,
 }
@@ -117,11 +120,19 @@ pub(crate) struct Shard<'e> {
     found: Vec<SequenceMatch<Arc<Source>>>,
     alerts: Vec<Alert>,
     store: &'e Mutex<AlertStore>,
+    /// The sources this shard's state took, for writing out the oldest.
+    settled: Settled,
+    texts: &'e Arc<TextStore>,
     out: ShardOut,
 }
 
 impl<'e> Shard<'e> {
-    pub fn new(engine: &'e Engine, opts: &'e RunOptions<'e>, store: &'e Mutex<AlertStore>) -> Self {
+    pub fn new(
+        engine: &'e Engine,
+        opts: &'e RunOptions<'e>,
+        store: &'e Mutex<AlertStore>,
+        texts: &'e Arc<TextStore>,
+    ) -> Self {
         Shard {
             engine,
             opts,
@@ -130,6 +141,8 @@ impl<'e> Shard<'e> {
             found: Vec::new(),
             alerts: Vec::new(),
             store,
+            settled: Settled::default(),
+            texts,
             out: ShardOut::default(),
         }
     }
@@ -144,6 +157,7 @@ impl<'e> Shard<'e> {
             }
         }
         self.store_alerts();
+        self.settled.relieve(self.texts);
     }
 
     fn store_alerts(&mut self) {
@@ -187,15 +201,21 @@ impl<'e> Shard<'e> {
             }
             self.found = found;
         }
+        self.settled.take(&cand.source);
     }
 
     fn sample(&mut self, cand: &Candidate, rules: &[RuleIdx]) {
         let event = cand.event();
+        let texts = self.texts;
         for &rule in rules {
-            if let Some(RuleState::Sample(state)) = self.state(rule) {
-                state.push(cand.source.ordinal, &cand.source, &event);
+            if let Some(RuleState::Sample(sample)) = self.state(rule) {
+                sample
+                    .state()
+                    .push(cand.source.ordinal, &cand.source, &event);
+                sample.bound(texts);
             }
         }
+        self.settled.take(&cand.source);
     }
 
     /// Feeds a replayed rule (`None`: the end of its input).
@@ -236,7 +256,7 @@ impl<'e> Shard<'e> {
         let engine = self.engine;
         let slot = self.rules.get_mut(rule as usize)?;
         if slot.is_none() {
-            *slot = new_state(engine, self.opts.mode, rule);
+            *slot = new_state(engine, self.opts, rule);
         }
         slot.as_mut()
     }
@@ -274,11 +294,23 @@ impl<'e> Shard<'e> {
                     let groups = cut(sequence_groups(found), pipes, None);
                     self.alert_groups(rule, groups);
                 }
-                RuleState::Sample(state) => {
-                    self.out.script_errors += state.error_count() as u64;
+                RuleState::Sample(sample) => {
+                    if let Some(e) = &sample.error {
+                        let name = &self.engine.meta()[rule as usize].name;
+                        let problem = format!("{name}: samples kept in memory: {e}");
+                        self.out.problems.push((rule, problem));
+                    }
+                    self.out.sample_runs += sample.runs_written;
+                    let errors = sample.error_count() as u64;
+                    self.out.script_errors += errors;
                     let pipes = &self.engine.ruleset().rule(rule).plan.pipes;
-                    let groups = state.finish(None).into_iter().map(|s| s.events).collect();
-                    self.alert_groups(rule, cut(groups, pipes, None));
+                    match sample.finish(self.texts) {
+                        Ok(groups) => self.alert_groups(rule, cut(groups, pipes, None)),
+                        Err(e) => {
+                            let name = &self.engine.meta()[rule as usize].name;
+                            self.out.problems.push((rule, format!("{name}: {e}")));
+                        }
+                    }
                 }
                 replay @ RuleState::Replay { .. } => {
                     self.rules[rule as usize] = Some(replay);
@@ -292,7 +324,12 @@ impl<'e> Shard<'e> {
     }
 }
 
-fn new_state(engine: &Engine, mode: Mode, rule: RuleIdx) -> Option<RuleState<'_>> {
+fn new_state<'e>(
+    engine: &'e Engine,
+    opts: &RunOptions<'_>,
+    rule: RuleIdx,
+) -> Option<RuleState<'e>> {
+    let mode = opts.mode;
     let compiled = engine.ruleset().rule(rule);
     let meta = &engine.meta()[rule as usize];
     if mode == Mode::Replay {
@@ -310,10 +347,10 @@ fn new_state(engine: &Engine, mode: Mode, rule: RuleIdx) -> Option<RuleState<'_>
             engine: SequenceEngine::new(plan, compiled.category_field),
             held: (!compiled.plan.pipes.is_empty()).then(Vec::new),
         }),
-        Plan::Sample(plan) => Some(RuleState::Sample(SampleState::new(
-            plan,
-            compiled.category_field,
-            1,
+        Plan::Sample(plan) => Some(RuleState::Sample(SampleRule::new(
+            SampleState::new(plan, compiled.category_field, 1),
+            opts.held_memory / 8,
+            opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
         ))),
         Plan::Event(_) => None,
     }

@@ -135,7 +135,8 @@ struct RunFile {
     path: Arc<RemoveOnDrop>,
 }
 
-struct RemoveOnDrop(PathBuf);
+#[derive(Debug)]
+pub(crate) struct RemoveOnDrop(pub PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

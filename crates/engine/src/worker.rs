@@ -19,7 +19,7 @@ use crate::alert::ids::event_alert_id;
 use crate::alert::{AlertContext, SourceDoc};
 use crate::alerts::{event_alert, source_doc, Alert};
 use crate::index::{document_id, event_index};
-use crate::kept::{Candidate, Gauge, KeptFields, PackBuffers, Source};
+use crate::kept::{Candidate, KeptFields, PackBuffers, Source, TextStore};
 use crate::multi::Entry;
 use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
@@ -106,7 +106,7 @@ pub(crate) struct Worker<'e> {
     /// What kept candidates hold, and a buffer for packing them.
     kept_fields: KeptFields,
     packing: RefCell<PackBuffers>,
-    gauge: &'e Arc<Gauge>,
+    gauge: &'e Arc<TextStore>,
 }
 
 impl<'e> Worker<'e> {
@@ -114,7 +114,7 @@ impl<'e> Worker<'e> {
         engine: &'e Engine,
         opts: &'e RunOptions<'e>,
         inputs: &'e [InputInfo],
-        gauge: &'e Arc<Gauge>,
+        gauge: &'e Arc<TextStore>,
     ) -> Self {
         Worker {
             engine,

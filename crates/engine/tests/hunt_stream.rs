@@ -229,3 +229,30 @@ fn held_event_texts_stay_bounded_over_a_long_stream() {
     assert!(got.retained_peak < 700, "{}", got.retained_peak);
     assert!(got.retained_at_end < 700, "{}", got.retained_at_end);
 }
+
+/// With no memory for held texts and sample buckets, every kept text goes
+/// to a temporary file and the sample rule's buckets to runs merged at the
+/// end (more runs than `MAX_RUNS`, so they are also compacted on the way):
+/// the alerts are the same documents as with everything in memory.
+#[test]
+fn texts_and_sample_buckets_written_to_disk_give_the_same_alerts() {
+    let h = stream_hunt();
+    let evs = timeline(20_000, 400);
+    let mut in_memory = streaming(2);
+    in_memory.held_memory = usize::MAX / 2;
+    let reference = h.engine.run(inputs(std::slice::from_ref(&evs)), &in_memory);
+    assert_eq!(reference.texts_written.texts, 0);
+    let mut on_disk = streaming(2);
+    on_disk.held_memory = 0;
+    let got = h.engine.run(inputs(&[evs]), &on_disk);
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    assert!(got.alert_errors.is_empty(), "{:?}", got.alert_errors);
+    assert!(
+        got.texts_written.texts > 1_000 && got.texts_written.sample_runs > 33,
+        "{:?}",
+        got.texts_written
+    );
+    assert_eq!(per_rule(&reference, "stream-sample"), 654);
+    assert_eq!(per_rule(&reference, "stream-seq-until"), 1_088);
+    assert_eq!(documents(&got), documents(&reference));
+}

@@ -139,16 +139,26 @@ pub struct StreamedSample<T> {
     pub events: Vec<T>,
 }
 
+/// Per join key, per stage: the first (position, handle)s, sorted by
+/// position.
+pub type Buckets<T> = BTreeMap<Vec<KeyValue>, Vec<Vec<(u64, T)>>>;
+
 /// The buckets of one sample plan, fed one event at a time (see the module
 /// docs): the result of [`SampleState::finish`] equals [`run`]'s over the
 /// events in position order.
+///
+/// A caller short of memory may [`SampleState::take_buckets`] at any time,
+/// put them aside, and at the end combine every part of a key's bucket with
+/// [`SampleState::merge_into`] and judge it with [`SampleState::samples_of`]:
+/// the result is the same, because each stage keeps the first events by
+/// position whatever the order they came in.
 pub struct SampleState<'p, T> {
     plan: &'p SamplePlan,
     category_field: FieldId,
     max_samples_per_key: usize,
     per_stage: usize,
     /// key → per stage, (position, handle) sorted by position, at most `per_stage`.
-    buckets: BTreeMap<Vec<KeyValue>, Vec<Vec<(u64, T)>>>,
+    buckets: Buckets<T>,
     error_count: usize,
 }
 
@@ -200,31 +210,62 @@ impl<'p, T: Clone> SampleState<'p, T> {
         }
     }
 
+    /// The buckets so far.
+    pub fn buckets(&self) -> &Buckets<T> {
+        &self.buckets
+    }
+
+    /// The buckets so far, leaving none.
+    pub fn take_buckets(&mut self) -> Buckets<T> {
+        std::mem::take(&mut self.buckets)
+    }
+
+    /// Adds the events of `part` (one key's per-stage lists, taken earlier
+    /// or later) to `lists`, keeping each stage's first by position.
+    pub fn merge_into(&self, lists: &mut Vec<Vec<(u64, T)>>, part: Vec<Vec<(u64, T)>>) {
+        if lists.is_empty() {
+            *lists = part;
+            return;
+        }
+        for (list, more) in lists.iter_mut().zip(part) {
+            for (position, handle) in more {
+                keep_first(list, self.per_stage, position, &handle);
+            }
+        }
+    }
+
+    /// The samples of one key's complete bucket (none if a stage is empty).
+    pub fn samples_of(&self, key: &[KeyValue], lists: &[Vec<(u64, T)>]) -> Vec<StreamedSample<T>> {
+        if lists.len() != self.plan.stages.len() || lists.iter().any(Vec::is_empty) {
+            return Vec::new();
+        }
+        let positions: Vec<Vec<usize>> = lists
+            .iter()
+            .map(|l| l.iter().map(|(p, _)| *p as usize).collect())
+            .collect();
+        match_samples(&positions, self.max_samples_per_key)
+            .into_iter()
+            .map(|sample| StreamedSample {
+                join_keys: key.to_vec(),
+                events: sample
+                    .iter()
+                    .zip(lists)
+                    .filter_map(|(p, l)| l.iter().find(|(q, _)| *q as usize == *p))
+                    .map(|(_, h)| h.clone())
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// The samples, in key order, at most `limit`.
-    pub fn finish(self, limit: Option<usize>) -> Vec<StreamedSample<T>> {
+    pub fn finish(mut self, limit: Option<usize>) -> Vec<StreamedSample<T>> {
         let mut out = Vec::new();
         if limit == Some(0) {
             return out;
         }
-        for (key, lists) in self.buckets {
-            if lists.iter().any(Vec::is_empty) {
-                continue;
-            }
-            let positions: Vec<Vec<usize>> = lists
-                .iter()
-                .map(|l| l.iter().map(|(p, _)| *p as usize).collect())
-                .collect();
-            for sample in match_samples(&positions, self.max_samples_per_key) {
-                let events = sample
-                    .iter()
-                    .zip(&lists)
-                    .filter_map(|(p, l)| l.iter().find(|(q, _)| *q as usize == *p))
-                    .map(|(_, h)| h.clone())
-                    .collect();
-                out.push(StreamedSample {
-                    join_keys: key.clone(),
-                    events,
-                });
+        for (key, lists) in self.take_buckets() {
+            for sample in self.samples_of(&key, &lists) {
+                out.push(sample);
                 if limit.is_some_and(|l| out.len() >= l) {
                     return out;
                 }
@@ -346,6 +387,55 @@ mod streaming_tests {
                     .collect();
                 assert_eq!(got, expected, "max_samples_per_key {max}");
             }
+        }
+    }
+
+    /// Buckets taken out every few events (as a caller short of memory
+    /// does) and merged back per key at the end give the same samples.
+    #[test]
+    fn buckets_taken_in_parts_and_merged_give_the_same_samples() {
+        let mut fx =
+            Fx::new(r#"{"cat":{"type":"keyword"},"v":{"type":"keyword"},"k":{"type":"keyword"}}"#);
+        let cat = fx.f("cat").id;
+        let plan = SamplePlan {
+            stages: vec![stage(&mut fx, "a"), stage(&mut fx, "b")],
+        };
+        let docs = [
+            r#"{"v":"b","k":"x"}"#,
+            r#"{"v":"a","k":"y"}"#,
+            r#"{"v":"a","k":"x"}"#,
+            r#"{"v":"a","k":"x"}"#,
+            r#"{"v":"b","k":"y"}"#,
+            r#"{"v":"b","k":"z"}"#,
+            r#"{"v":"b","k":"x"}"#,
+            r#"{"v":"a","k":"z"}"#,
+        ];
+        let events: Vec<Event<'static>> = docs.iter().map(|d| fx.ev(d)).collect();
+        for max in [1, 2] {
+            let mut whole = SampleState::new(&plan, cat, max);
+            let mut parted = SampleState::new(&plan, cat, max);
+            let mut parts: Vec<Buckets<usize>> = Vec::new();
+            for (i, e) in events.iter().enumerate().rev() {
+                whole.push(i as u64, &i, e);
+                parted.push(i as u64, &i, e);
+                if i % 3 == 0 {
+                    parts.push(parted.take_buckets());
+                }
+            }
+            parts.push(parted.take_buckets());
+            let mut merged: Buckets<usize> = BTreeMap::new();
+            for part in parts {
+                for (key, lists) in part {
+                    parted.merge_into(merged.entry(key).or_default(), lists);
+                }
+            }
+            let got: Vec<StreamedSample<usize>> = merged
+                .iter()
+                .flat_map(|(k, l)| parted.samples_of(k, l))
+                .collect();
+            let expected = whole.finish(None);
+            assert_eq!(expected.len(), if max == 1 { 3 } else { 4 });
+            assert_eq!(got, expected, "max_samples_per_key {max}");
         }
     }
 }
