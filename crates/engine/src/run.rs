@@ -78,7 +78,7 @@ pub const REORDER_HOLD: usize = 16 << 20;
 /// Default [`RunOptions::reorder_capacity`]: 48 MiB.
 pub const REORDER_CAPACITY: usize = 48 << 20;
 /// Work messages queued per shard thread.
-const SHARD_QUEUE: usize = 2;
+const SHARD_QUEUE: usize = 4;
 
 /// One input: a name for messages, its records, and the index of events that
 /// carry neither `_index` nor `data_stream.*` (`--index`).
@@ -470,7 +470,7 @@ impl<'r> Run<'r> {
             (self.engine, self.opts, self.names, self.gauge, self.store);
         std::thread::scope(|scope| {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
-            let (out_tx, out_rx) = sync_channel::<BatchOut>(threads);
+            let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
             let batch_records = opts.batch_records;
             let reader = scope.spawn(move || {
                 let mut reader = Reader::new(readers, names, batch_records);
