@@ -24,7 +24,7 @@
 //!   [`RunOptions::held_memory`](crate::RunOptions::held_memory), the oldest
 //!   are written to a temporary file ([`Settled`] queues them per shard) and
 //!   read back if an alert needs them. The alerts are the same either way;
-//!   what stays in memory per partial is its key and ~150 bytes.
+//!   what stays in memory per partial is its key and a few hundred bytes.
 
 use crate::alert::SourceDoc;
 use crate::sorted::RemoveOnDrop;

@@ -20,7 +20,7 @@
 
 use crate::kept::{Source, TextStore};
 use crate::sorted::RemoveOnDrop;
-use matcher::sample::{Buckets, SampleState, StreamedSample};
+use matcher::sample::{Buckets, SampleState};
 use matcher::values::OrderedF64;
 use matcher::KeyValue;
 use std::fs::File;
@@ -114,21 +114,24 @@ impl<'p> SampleRule<'p> {
         Ok(())
     }
 
-    /// The samples, in key order; `store` counts the events read back.
-    pub fn finish(mut self, store: &Arc<TextStore>) -> Result<Vec<Vec<Arc<Source>>>, String> {
+    /// Gives each sample's events to `each`, in key order, one key's
+    /// bucket in memory at a time; `store` counts the events read back.
+    pub fn finish(
+        mut self,
+        store: &Arc<TextStore>,
+        mut each: impl FnMut(Vec<Arc<Source>>),
+    ) -> Result<(), String> {
         let held = self.state.take_buckets();
         let mut merge = Merge::open(&self.runs, held, store)
             .map_err(|e| format!("reading samples back: {e}"))?;
-        let mut out = Vec::new();
         loop {
             match merge.next(&self.state) {
-                Ok(Some((key, lists))) => out.extend(
-                    self.state
-                        .samples_of(&key, &lists)
-                        .into_iter()
-                        .map(|s: StreamedSample<_>| s.events),
-                ),
-                Ok(None) => return Ok(out),
+                Ok(Some((key, lists))) => {
+                    for sample in self.state.samples_of(&key, &lists) {
+                        each(sample.events);
+                    }
+                }
+                Ok(None) => return Ok(()),
                 Err(e) => return Err(format!("reading samples back: {e}")),
             }
         }

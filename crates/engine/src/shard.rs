@@ -33,6 +33,9 @@ use matcher::sample::SampleState;
 use matcher::{SequenceEngine, SequenceMatch};
 use std::sync::{Arc, Mutex};
 
+/// Alerts a shard builds at its end before handing them to the store.
+const STORE_EVERY: usize = 1024;
+
 /// A sequence rule that admitted an event, and the stages the event
 /// matched (`None`: the rule's engine evaluates them).
 pub(crate) type SeqRule = (RuleIdx, Option<StageHits>);
@@ -279,6 +282,29 @@ impl<'e> Shard<'e> {
         }
     }
 
+    /// A sample rule's alerts: built and stored as its samples come (they
+    /// may be many), unless pipes need them all first.
+    fn finish_sample(&mut self, rule: RuleIdx, sample: SampleRule<'e>) {
+        let pipes = &self.engine.ruleset().rule(rule).plan.pipes;
+        let mut all = Vec::new();
+        let texts = self.texts;
+        let done = sample.finish(texts, |group| {
+            if pipes.is_empty() {
+                self.alert_groups(rule, vec![group]);
+                if self.alerts.len() >= STORE_EVERY {
+                    self.store_alerts();
+                }
+            } else {
+                all.push(group);
+            }
+        });
+        self.alert_groups(rule, cut(all, pipes, None));
+        if let Err(e) = done {
+            let name = &self.engine.meta()[rule as usize].name;
+            self.out.problems.push((rule, format!("{name}: {e}")));
+        }
+    }
+
     /// Ends every rule: pending sequences, samples, last replay executions.
     pub fn finish(mut self) -> ShardOut {
         for rule in 0..self.rules.len() as RuleIdx {
@@ -303,14 +329,7 @@ impl<'e> Shard<'e> {
                     self.out.sample_runs += sample.runs_written;
                     let errors = sample.error_count() as u64;
                     self.out.script_errors += errors;
-                    let pipes = &self.engine.ruleset().rule(rule).plan.pipes;
-                    match sample.finish(self.texts) {
-                        Ok(groups) => self.alert_groups(rule, cut(groups, pipes, None)),
-                        Err(e) => {
-                            let name = &self.engine.meta()[rule as usize].name;
-                            self.out.problems.push((rule, format!("{name}: {e}")));
-                        }
-                    }
+                    self.finish_sample(rule, sample);
                 }
                 replay @ RuleState::Replay { .. } => {
                     self.rules[rule as usize] = Some(replay);
