@@ -118,12 +118,20 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
     }
 
     /// The keyword string of entry `i` ([`Value::keyword`]).
-    #[inline]
+    #[inline(always)]
     pub fn text(&mut self, i: usize) -> &str {
-        let value = &self.event.entries()[i].1;
+        let value: &'e Value<'a> = &self.event.entries()[i].1;
         if let Value::Str(s) = value {
             return s;
         }
+        self.rendered(i)
+    }
+
+    /// [`View::text`] of a value that is not a string: rendered once per
+    /// event into the arena.
+    #[inline(never)]
+    fn rendered(&mut self, i: usize) -> &str {
+        let value = &self.event.entries()[i].1;
         let span = match self.s.text[i] {
             Span::Arena(a, b) => (a, b),
             _ => {
