@@ -248,6 +248,18 @@ fn ascii_ci_contains(hay: &[u8], needle: &[u8]) -> bool {
 /// Glob matching with `*` backtracking to the most recent star only (linear in
 /// practice). `?` matches one character (code point).
 fn general_match(parts: &[Part], value: &str) -> bool {
+    // A pattern that starts (ends) with a literal matches only values that
+    // start (end) with it: checked first, the common mismatch costs little.
+    if let Some(Part::Literal(s)) = parts.first() {
+        if !value.starts_with(s.as_str()) {
+            return false;
+        }
+    }
+    if let Some(Part::Literal(s)) = parts.last() {
+        if !value.ends_with(s.as_str()) {
+            return false;
+        }
+    }
     // Iterative matcher over parts and char positions.
     let mut pi = 0usize; // part index
     let mut vi = 0usize; // byte index into value
@@ -278,13 +290,21 @@ fn general_match(parts: &[Part], value: &str) -> bool {
         } else if vi == value.len() {
             return true;
         }
-        // Mismatch: backtrack to the last star, consuming one more character.
+        // Mismatch: backtrack to the last star, consuming one more character
+        // (when a literal follows the star, up to its next occurrence: at the
+        // positions before it the literal fails anyway).
         match star {
             Some((spi, svi)) => {
                 let Some(c) = value[svi..].chars().next() else {
                     return false;
                 };
-                let nvi = svi + c.len_utf8();
+                let mut nvi = svi + c.len_utf8();
+                if let Some(Part::Literal(s)) = parts.get(spi) {
+                    match find_from(value, nvi, s) {
+                        Some(at) => nvi = at,
+                        None => return false,
+                    }
+                }
                 star = Some((spi, nvi));
                 pi = spi;
                 vi = nvi;
@@ -292,6 +312,23 @@ fn general_match(parts: &[Part], value: &str) -> bool {
             None => return false,
         }
     }
+}
+
+/// The first byte index at or after `from` where `needle` (not empty)
+/// starts in `value` (a char boundary: both are UTF-8).
+fn find_from(value: &str, from: usize, needle: &str) -> Option<usize> {
+    let Some(&first) = needle.as_bytes().first() else {
+        return Some(from);
+    };
+    let hay = value.as_bytes().get(from..)?;
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(first, &hay[i..]) {
+        if hay[i + off..].starts_with(needle.as_bytes()) {
+            return Some(from + i + off);
+        }
+        i += off + 1;
+    }
+    None
 }
 
 /// Convenience: match `value` against `pattern` (`*`, `?`) once.
@@ -329,6 +366,71 @@ mod tests {
         assert!(wildcard_match("*EXE", "cmd.exe", true));
         assert!(wildcard_match("*ÉTÉ*", "l'été dernier", true));
         assert!(wildcard_match("*ShadowHash*", "xxshadowhashdata", true));
+    }
+
+    /// Every way of matching, tried: the definition general patterns follow.
+    fn brute_force(parts: &[Part], value: &str) -> bool {
+        match parts.split_first() {
+            None => value.is_empty(),
+            Some((Part::Literal(l), rest)) => value
+                .strip_prefix(l.as_str())
+                .is_some_and(|v| brute_force(rest, v)),
+            Some((Part::AnyOne, rest)) => {
+                let mut chars = value.chars();
+                chars.next().is_some() && brute_force(rest, chars.as_str())
+            }
+            Some((Part::AnyRun, rest)) => value
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([value.len()])
+                .any(|i| brute_force(rest, &value[i..])),
+        }
+    }
+
+    #[test]
+    fn general_patterns_match_as_every_way_of_matching_would() {
+        let patterns = [
+            "?:\\*\\x.exe",
+            "*\\x*.exe",
+            "a*b*c",
+            "*ab*ab",
+            "ab*ab*",
+            "*é*?",
+            "?*aa*a",
+            "*a?a*",
+            "x*?*y",
+        ];
+        let values = [
+            "",
+            "C:\\dir\\x.exe",
+            "C:\\x\\x\\x.exe",
+            "C:\\dir\\y.exe",
+            "\\x\\x1.exe.exe",
+            "aXXbYYbc",
+            "abab",
+            "ababab",
+            "abXab",
+            "aab",
+            "éé",
+            "xé",
+            "aaaa",
+            "baaa",
+            "aéa",
+            "xy",
+            "xzy",
+            "xéy",
+        ];
+        let mut matched = 0;
+        for p in patterns {
+            let pattern = Pattern::new(p, false);
+            let parts = pattern.general_parts().expect("general");
+            for v in values {
+                let want = brute_force(parts, v);
+                assert_eq!(pattern.matches(v), want, "{p} on {v}");
+                matched += usize::from(want);
+            }
+        }
+        assert_eq!(matched, 24);
     }
 
     #[test]

@@ -50,7 +50,7 @@
 //! compiled path is tested against (`tests/ruleset_equivalence.rs`).
 
 use crate::compiled::view::{View, ViewScratch};
-use crate::compiled::CompiledPred;
+use crate::compiled::{CompiledPred, Leaves};
 use crate::error::EvalError;
 use crate::order::{in_category, tiebreaker_of, timestamp_of};
 use crate::prefilter::atoms::{self, Necessary};
@@ -750,12 +750,23 @@ pub fn window_time(spec: &TimeSpec, event: &Event<'_>) -> Option<i64> {
 /// and each unit's necessary atoms.
 #[allow(clippy::type_complexity)]
 fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Vec<Vec<Necessary>>) {
+    let mut leaves = Leaves::default();
+    for rule in rules {
+        for q in rule_queries(&rule.plan.plan) {
+            leaves.count(&q.condition);
+        }
+    }
     let mut units = Vec::new();
     let mut ranges = Vec::with_capacity(rules.len());
     let mut necessary = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let start = units.len() as u32;
-        let mut add = |query: QueryRef, q: &EventQuery| {
+        for (n, q) in rule_queries(&rule.plan.plan).into_iter().enumerate() {
+            let query = match &rule.plan.plan {
+                Plan::Event(_) => QueryRef::Event,
+                Plan::Sequence(s) if n == s.stages.len() => QueryRef::Until,
+                _ => QueryRef::Stage(n as u32),
+            };
             units.push(Unit {
                 rule: i as RuleIdx,
                 query,
@@ -765,31 +776,24 @@ fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Ve
                         Category::Named(n) => Some(n.as_str().into()),
                     },
                     category_field: rule.category_field,
-                    condition: CompiledPred::new(&q.condition),
+                    condition: leaves.compile(&q.condition),
                 },
                 has_script: has_script(&q.condition),
             });
             necessary.push(atoms::for_query(q, rule.category_field));
-        };
-        match &rule.plan.plan {
-            Plan::Event(q) => add(QueryRef::Event, q),
-            Plan::Sequence(s) => {
-                for (n, st) in s.stages.iter().enumerate() {
-                    add(QueryRef::Stage(n as u32), &st.query);
-                }
-                if let Some(u) = &s.until {
-                    add(QueryRef::Until, &u.query);
-                }
-            }
-            Plan::Sample(s) => {
-                for (n, st) in s.stages.iter().enumerate() {
-                    add(QueryRef::Stage(n as u32), &st.query);
-                }
-            }
         }
         ranges.push(start..units.len() as u32);
     }
     (units, ranges, necessary)
+}
+
+/// A rule's queries in unit order: its event query, or a sequence's stages
+/// then `until`, or a sample's stages.
+fn rule_queries(plan: &Plan) -> Vec<&EventQuery> {
+    match plan {
+        Plan::Event(q) => vec![q],
+        _ => multi_queries(plan),
+    }
 }
 
 /// A sequence's stages then `until`, or a sample's stages (the order of

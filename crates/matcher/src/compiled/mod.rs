@@ -13,6 +13,12 @@
 //! Tests the compiled form does not specialise (ranges, numbers, dates, IPs,
 //! booleans, analysed text) run the reference per-value test on the values
 //! the table finds; scripts run the reference script evaluator.
+//!
+//! Predicates compiled together ([`Leaves`], as `RuleSet::build` does) share
+//! their field tests: equal tests are compiled once, and a test that occurs
+//! more than once has a slot in the per-event memo of the view, so that it is
+//! run at most once per event however many rules hold it (a field test is a
+//! pure function of the event).
 
 pub mod strings;
 pub mod view;
@@ -20,7 +26,10 @@ pub mod view;
 use crate::error::EvalError;
 use crate::java;
 use event::{FieldId, FieldType, Value};
-use ir::{Expr, FieldTest, Pred};
+use ir::{Expr, FieldTest, Pred, Test};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use strings::StrMatcher;
 use view::View;
 
@@ -36,10 +45,29 @@ enum Node {
     And(Box<[Node]>),
     Or(Box<[Node]>),
     Not(Box<Node>),
-    Str(Box<StrTest>),
-    /// The reference per-value test on the field's values.
-    Field(Box<FieldTest>),
+    Leaf(Arc<Leaf>),
     Script(Box<Expr>),
+}
+
+/// A field test, possibly shared by many predicates.
+#[derive(Debug)]
+struct Leaf {
+    /// Its slot in the view's per-event memo, or [`NO_MEMO`].
+    memo: u32,
+    test: LeafTest,
+}
+
+/// No memo slot: the test occurs once.
+const NO_MEMO: u32 = u32::MAX;
+
+/// Always behind an `Arc` (one allocation per distinct test): variant sizes
+/// do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum LeafTest {
+    Str(StrTest),
+    /// The reference per-value test on the field's values.
+    Field(FieldTest),
 }
 
 /// A term-level test on a field whose values are indexed as keywords.
@@ -57,7 +85,7 @@ struct StrTest {
 impl CompiledPred {
     pub fn new(pred: &Pred) -> CompiledPred {
         CompiledPred {
-            root: compile(pred),
+            root: compile(pred, &mut |ft| Arc::new(compile_leaf(ft, NO_MEMO))),
         }
     }
 
@@ -67,23 +95,116 @@ impl CompiledPred {
     }
 }
 
-fn compile(pred: &Pred) -> Node {
+/// The field tests of predicates compiled together: each distinct test
+/// compiled once; tests met more than once get a memo slot.
+#[derive(Debug, Default)]
+pub struct Leaves<'p> {
+    /// Hash of a test ([`leaf_hash`]) → the distinct tests with that hash
+    /// (compared with `==`) and their index in `distinct`.
+    by_hash: FxHashMap<u64, Vec<(&'p FieldTest, u32)>>,
+    /// Each counted test (by address) → its index in `distinct`.
+    by_address: FxHashMap<usize, u32>,
+    /// Per distinct test: occurrences counted, and its compiled form.
+    distinct: Vec<(u32, Option<Arc<Leaf>>)>,
+    slots: u32,
+}
+
+impl<'p> Leaves<'p> {
+    /// Counts the field tests of `pred` (call for every predicate before
+    /// compiling any).
+    pub fn count(&mut self, pred: &'p Pred) {
+        pred.walk(&mut |p| {
+            if let Pred::Field(ft) = p {
+                let i = self.find_or_add(ft);
+                self.distinct[i as usize].0 += 1;
+                self.by_address.insert(address(ft), i);
+            }
+        });
+    }
+
+    /// Compiles `pred` (counted before), sharing its field tests with those
+    /// compiled before.
+    pub fn compile(&mut self, pred: &'p Pred) -> CompiledPred {
+        CompiledPred {
+            root: compile(pred, &mut |ft| self.leaf(ft)),
+        }
+    }
+
+    fn leaf(&mut self, ft: &'p FieldTest) -> Arc<Leaf> {
+        let i = match self.by_address.get(&address(ft)) {
+            Some(&i) => i,
+            None => self.find_or_add(ft),
+        };
+        let (count, compiled) = &mut self.distinct[i as usize];
+        if let Some(leaf) = compiled {
+            return leaf.clone();
+        }
+        let memo = if *count > 1 {
+            self.slots += 1;
+            self.slots - 1
+        } else {
+            NO_MEMO
+        };
+        let leaf = Arc::new(compile_leaf(ft, memo));
+        *compiled = Some(leaf.clone());
+        leaf
+    }
+
+    fn find_or_add(&mut self, ft: &'p FieldTest) -> u32 {
+        let same = self.by_hash.entry(leaf_hash(ft)).or_default();
+        if let Some(&(_, i)) = same.iter().find(|(t, _)| *t == ft) {
+            return i;
+        }
+        let i = self.distinct.len() as u32;
+        same.push((ft, i));
+        self.distinct.push((0, None));
+        i
+    }
+}
+
+fn address(ft: &FieldTest) -> usize {
+    ft as *const FieldTest as usize
+}
+
+/// A hash of a field test: its field, its kind and, for the kinds rules
+/// repeat most, its values (equal tests have equal hashes; tests are then
+/// compared with `==`).
+fn leaf_hash(ft: &FieldTest) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_usize(ft.field.id.index());
+    std::mem::discriminant(&ft.test).hash(&mut h);
+    match &ft.test {
+        Test::Terms {
+            values,
+            case_insensitive,
+        } => {
+            values.hash(&mut h);
+            case_insensitive.hash(&mut h);
+        }
+        Test::Wildcards(ps) => ps.hash(&mut h),
+        Test::Regexes(rs) => rs.iter().for_each(|r| r.source().hash(&mut h)),
+        _ => {}
+    }
+    h.finish()
+}
+
+fn compile<'p>(pred: &'p Pred, leaf: &mut impl FnMut(&'p FieldTest) -> Arc<Leaf>) -> Node {
     match pred {
         Pred::Const(b) => Node::Const(*b),
-        Pred::Field(ft) => compile_field(ft),
+        Pred::Field(ft) => Node::Leaf(leaf(ft)),
         Pred::Script(e) => Node::Script(Box::new(e.clone())),
-        Pred::Not(p) => Node::Not(Box::new(compile(p))),
-        Pred::And(ps) => Node::And(children(ps)),
-        Pred::Or(ps) => Node::Or(children(ps)),
+        Pred::Not(p) => Node::Not(Box::new(compile(p, leaf))),
+        Pred::And(ps) => Node::And(children(ps, leaf)),
+        Pred::Or(ps) => Node::Or(children(ps, leaf)),
     }
 }
 
 /// The children in evaluation order: cheapest first when none has a script
 /// below it; else the reference order (non-scripts in order, then scripts).
-fn children(ps: &[Pred]) -> Box<[Node]> {
+fn children<'p>(ps: &'p [Pred], leaf: &mut impl FnMut(&'p FieldTest) -> Arc<Leaf>) -> Box<[Node]> {
     let mut nodes: Vec<(Node, bool)> = ps
         .iter()
-        .map(|p| (compile(p), matches!(p, Pred::Script(_))))
+        .map(|p| (compile(p, leaf), matches!(p, Pred::Script(_))))
         .collect();
     if ps.iter().all(is_pure) {
         nodes.sort_by_key(|(n, _)| rank(n));
@@ -113,15 +234,24 @@ fn rank(n: &Node) -> u32 {
 fn cost(n: &Node) -> u32 {
     match n {
         Node::Const(_) => 0,
-        Node::Str(t) => 2 + t.matcher.cost(),
-        Node::Field(_) => 12,
+        Node::Leaf(l) => match &l.test {
+            LeafTest::Str(t) => 2 + t.matcher.cost(),
+            LeafTest::Field(_) => 12,
+        },
         Node::Script(_) => 1_000,
         Node::Not(inner) => cost(inner),
         Node::And(ns) | Node::Or(ns) => ns.iter().map(cost).sum::<u32>().saturating_add(1),
     }
 }
 
-fn compile_field(ft: &FieldTest) -> Node {
+fn compile_leaf(ft: &FieldTest, memo: u32) -> Leaf {
+    Leaf {
+        memo,
+        test: compile_field(ft),
+    }
+}
+
+fn compile_field(ft: &FieldTest) -> LeafTest {
     use FieldType::*;
     let field = &ft.field;
     let (ignore_above, loose) = match field.ty {
@@ -131,26 +261,23 @@ fn compile_field(ft: &FieldTest) -> Node {
         // Version: `version_passes` compares the plain keyword string.
         Version => (None, None),
         Unmapped => (field.ignore_above, Some(ft.clone())),
-        _ => return Node::Field(Box::new(ft.clone())),
+        _ => return LeafTest::Field(ft.clone()),
     };
     match StrMatcher::new(&ft.test) {
-        Some(matcher) => Node::Str(Box::new(StrTest {
+        Some(matcher) => LeafTest::Str(StrTest {
             field: field.id,
             ignore_above,
             matcher,
             loose,
-        })),
-        None => Node::Field(Box::new(ft.clone())),
+        }),
+        None => LeafTest::Field(ft.clone()),
     }
 }
 
 fn eval(node: &Node, view: &mut View<'_, '_, '_>) -> Result<bool, EvalError> {
     match node {
         Node::Const(b) => Ok(*b),
-        Node::Str(t) => Ok(str_test(t, view)),
-        Node::Field(ft) => Ok(view
-            .range(ft.field.id)
-            .any(|i| crate::pred::value_passes(&ft.test, &ft.field, view.value(i)))),
+        Node::Leaf(l) => Ok(leaf(l, view)),
         Node::Script(e) => crate::script::filter(e, view.event()),
         Node::Not(inner) => eval(inner, view).map(|b| !b),
         Node::And(ns) => {
@@ -169,6 +296,29 @@ fn eval(node: &Node, view: &mut View<'_, '_, '_>) -> Result<bool, EvalError> {
             }
             Ok(false)
         }
+    }
+}
+
+/// The leaf's test, from the memo when it ran on this event already.
+#[inline]
+fn leaf(l: &Leaf, view: &mut View<'_, '_, '_>) -> bool {
+    if l.memo == NO_MEMO {
+        return leaf_test(&l.test, view);
+    }
+    if let Some(r) = view.memo(l.memo) {
+        return r;
+    }
+    let r = leaf_test(&l.test, view);
+    view.set_memo(l.memo, r);
+    r
+}
+
+fn leaf_test(t: &LeafTest, view: &mut View<'_, '_, '_>) -> bool {
+    match t {
+        LeafTest::Str(t) => str_test(t, view),
+        LeafTest::Field(ft) => view
+            .range(ft.field.id)
+            .any(|i| crate::pred::value_passes(&ft.test, &ft.field, view.value(i))),
     }
 }
 

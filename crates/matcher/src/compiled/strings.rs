@@ -121,7 +121,7 @@ enum Patterns {
     Few(Vec<Pattern>),
     /// Compiled on first use (most rules never reach most tests); the
     /// patterns stay as the fallback should the expression not compile.
-    Many(Vec<Pattern>, OnceLock<Option<regex::Regex>>),
+    Many(Vec<Pattern>, OnceLock<Option<regex::bytes::Regex>>),
 }
 
 /// Above this many general patterns one regular expression matches them all.
@@ -144,7 +144,7 @@ impl Patterns {
             Patterns::Empty => false,
             Patterns::Few(ps) => ps.iter().any(|p| p.matches_prefolded(text)),
             Patterns::Many(ps, re) => match re.get_or_init(|| alternation(ps)) {
-                Some(re) => re.is_match(text),
+                Some(re) => re.is_match(text.as_bytes()),
                 None => ps.iter().any(|p| p.matches_prefolded(text)),
             },
         }
@@ -165,25 +165,49 @@ impl Patterns {
 
 /// One regular expression matching a string exactly when one of the general
 /// patterns does (given the string of the patterns' case mode).
-fn alternation(patterns: &[Pattern]) -> Option<regex::Regex> {
-    let mut re = String::from(r"(?s)\A(?:");
+///
+/// It matches bytes without Unicode classes (much cheaper to build than a
+/// Unicode `.`): `*` is any run of bytes, `?` one UTF-8 encoded character,
+/// literals their UTF-8 bytes. On UTF-8 text this is the same: a run of
+/// bytes that a literal, a character or the end follows ends where a
+/// character does.
+fn alternation(patterns: &[Pattern]) -> Option<regex::bytes::Regex> {
+    let mut re = String::from(r"(?s-u)\A(?:");
     for (i, p) in patterns.iter().enumerate() {
         if i > 0 {
             re.push('|');
         }
         for part in p.general_parts()? {
             match part {
-                Part::Literal(l) => re.push_str(&regex::escape(l)),
+                Part::Literal(l) => push_literal_bytes(&mut re, l),
                 Part::AnyRun => re.push_str(".*"),
-                Part::AnyOne => re.push('.'),
+                Part::AnyOne => re.push_str(ONE_UTF8_CHAR),
             }
         }
     }
     re.push_str(r")\z");
-    regex::RegexBuilder::new(&re)
+    regex::bytes::RegexBuilder::new(&re)
+        .unicode(false)
         .size_limit(1 << 22)
         .build()
         .ok()
+}
+
+/// One UTF-8 encoded character (of valid UTF-8 text), as bytes.
+const ONE_UTF8_CHAR: &str =
+    r"(?:[\x00-\x7F]|[\xC0-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF7][\x80-\xBF]{3})";
+
+/// Appends `literal` matching its UTF-8 bytes (ASCII escaped as needed,
+/// other bytes as `\xHH`).
+fn push_literal_bytes(re: &mut String, literal: &str) {
+    for b in literal.bytes() {
+        if b.is_ascii() {
+            let mut buf = [0u8; 4];
+            re.push_str(&regex::escape(char::from(b).encode_utf8(&mut buf)));
+        } else {
+            re.push_str(&format!("\\x{b:02X}"));
+        }
+    }
 }
 
 /// The checks of one case mode, on the raw or the folded string.
@@ -368,5 +392,46 @@ fn number_term(n: event::Number) -> String {
     match n {
         event::Number::Int(i) => i.to_string(),
         event::Number::Float(f) => crate::java::double_to_string(f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_alternation_matches_as_the_patterns_one_by_one() {
+        let patterns: Vec<Pattern> = ["?b*", "*é?", "a*c*f", "4?2*", "*.(x)+?", "€?*\\\\?"]
+            .iter()
+            .map(|p| Pattern::new(p, false))
+            .collect();
+        let re = alternation(&patterns).expect("builds");
+        let mut matched = 0;
+        for v in [
+            "",
+            "ab",
+            "éb",
+            "€bx",
+            "xé",
+            "xéé",
+            "xé€",
+            "é",
+            "abcdef",
+            "a€c€f",
+            "4é2",
+            "4éé2",
+            "4",
+            "q.(x)+!",
+            "q.(x)+",
+            "q.(x)+€",
+            "€x\\y",
+            "€\\",
+            "€x\\\\y",
+        ] {
+            let want = patterns.iter().any(|p| p.matches_prefolded(v));
+            assert_eq!(re.is_match(v.as_bytes()), want, "{v}");
+            matched += usize::from(want);
+        }
+        assert_eq!(matched, 12);
     }
 }

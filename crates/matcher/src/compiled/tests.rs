@@ -169,3 +169,40 @@ fn edge_cases_decide_as_elasticsearch_indexes_them() {
         &mut s
     ));
 }
+
+#[test]
+fn shared_leaves_memoized_per_event_agree_with_the_reference_evaluator() {
+    let mut fx = fx();
+    let preds = preds(&mut fx);
+    // Each test twice (alone and negated) and once more inside an `or`:
+    // every leaf gets a memo slot, read back by the later predicates.
+    let forms: Vec<Pred> = preds
+        .iter()
+        .flat_map(|p| {
+            [
+                p.clone(),
+                Pred::not(p.clone()),
+                Pred::Or(vec![Pred::Const(false), p.clone()]),
+            ]
+        })
+        .collect();
+    let mut leaves = Leaves::default();
+    forms.iter().for_each(|p| leaves.count(p));
+    let compiled: Vec<CompiledPred> = forms.iter().map(|p| leaves.compile(p)).collect();
+    assert_eq!(leaves.slots as usize, preds.len());
+    let events = events(&fx);
+    let mut s = ViewScratch::default();
+    for _ in 0..2 {
+        for (i, ev) in events.iter().enumerate() {
+            let mut view = view::View::new(ev, &mut s);
+            for (p, c) in forms.iter().zip(&compiled) {
+                let want = crate::pred::eval(p, ev).expect("no script");
+                assert_eq!(
+                    c.eval(&mut view).expect("no script"),
+                    want,
+                    "{p:?} on event {i}"
+                );
+            }
+        }
+    }
+}

@@ -34,6 +34,8 @@ pub struct ViewScratch {
     text: Vec<Span>,
     folded: Vec<Span>,
     arena: String,
+    /// Per memo slot: `generation << 1 | result` of a shared field test.
+    memo: Vec<u64>,
 }
 
 /// An event with its field table and string caches.
@@ -48,6 +50,7 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
         s.generation = s.generation.wrapping_add(1);
         if s.generation == 0 {
             s.stamp.iter_mut().for_each(|x| *x = 0);
+            s.memo.iter_mut().for_each(|x| *x = 0);
             s.generation = 1;
         }
         let entries = event.entries();
@@ -91,6 +94,23 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
         }
     }
 
+    /// The result memoized in `slot` for this event.
+    #[inline]
+    pub fn memo(&self, slot: u32) -> Option<bool> {
+        let m = *self.s.memo.get(slot as usize)?;
+        (m >> 1 == u64::from(self.s.generation)).then_some(m & 1 == 1)
+    }
+
+    /// Memoizes `result` in `slot` for this event.
+    #[inline]
+    pub fn set_memo(&mut self, slot: u32, result: bool) {
+        let slot = slot as usize;
+        if slot >= self.s.memo.len() {
+            self.s.memo.resize(slot + 1, 0);
+        }
+        self.s.memo[slot] = u64::from(self.s.generation) << 1 | u64::from(result);
+    }
+
     /// The value of entry `i`.
     #[inline]
     pub fn value(&self, i: usize) -> &'e Value<'a> {
@@ -98,12 +118,20 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
     }
 
     /// The keyword string of entry `i` ([`Value::keyword`]).
-    #[inline]
+    #[inline(always)]
     pub fn text(&mut self, i: usize) -> &str {
-        let value = &self.event.entries()[i].1;
+        let value: &'e Value<'a> = &self.event.entries()[i].1;
         if let Value::Str(s) = value {
             return s;
         }
+        self.rendered(i)
+    }
+
+    /// [`View::text`] of a value that is not a string: rendered once per
+    /// event into the arena.
+    #[inline(never)]
+    fn rendered(&mut self, i: usize) -> &str {
+        let value = &self.event.entries()[i].1;
         let span = match self.s.text[i] {
             Span::Arena(a, b) => (a, b),
             _ => {

@@ -65,22 +65,35 @@ fn lower8(x: u64) -> u64 {
 /// A hash of `text` with ASCII letters lower-cased (FxHash-like).
 #[inline]
 pub fn hash_ascii_folded(text: &str) -> u64 {
+    hash_and_ascii(text).0
+}
+
+/// [`hash_ascii_folded`] of `text`, and whether `text` is ASCII (found in
+/// the same pass).
+#[inline]
+pub fn hash_and_ascii(text: &str) -> (u64, bool) {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let bytes = text.as_bytes();
     let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut high = 0u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
-        h = (h.rotate_left(26) ^ lower8(u64::from_le_bytes(w))).wrapping_mul(K);
+        let x = u64::from_le_bytes(w);
+        high |= x;
+        h = (h.rotate_left(26) ^ lower8(x)).wrapping_mul(K);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
         let mut w = [0u8; 8];
         w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(26) ^ lower8(u64::from_le_bytes(w))).wrapping_mul(K);
+        let x = u64::from_le_bytes(w);
+        high |= x;
+        h = (h.rotate_left(26) ^ lower8(x)).wrapping_mul(K);
     }
-    h
+    (h, high & HIGH == 0)
 }
 
 /// Exact values (case-sensitive or folded) → targets.
@@ -139,8 +152,14 @@ impl<T: Copy> ExactMap<T> {
 
     /// Calls `found` for each key `text` equals under `mode`.
     #[inline]
-    pub fn lookup(&self, text: &str, mode: Mode, mut found: impl FnMut(T)) {
-        let Some(&(start, len)) = self.buckets.get(&hash_ascii_folded(text)) else {
+    pub fn lookup(&self, text: &str, mode: Mode, found: impl FnMut(T)) {
+        self.lookup_hashed(hash_ascii_folded(text), text, mode, found);
+    }
+
+    /// [`ExactMap::lookup`] given `hash`, the [`hash_ascii_folded`] of `text`.
+    #[inline]
+    pub fn lookup_hashed(&self, hash: u64, text: &str, mode: Mode, mut found: impl FnMut(T)) {
+        let Some(&(start, len)) = self.buckets.get(&hash) else {
             return;
         };
         for (key, ci, t) in &self.entries[start as usize..(start + len) as usize] {
@@ -270,6 +289,16 @@ mod tests {
         assert_ne!(hash_ascii_folded("a"), hash_ascii_folded("b"));
         assert_ne!(hash_ascii_folded("@"), hash_ascii_folded("`"));
         assert_ne!(hash_ascii_folded("É"), hash_ascii_folded("é"));
+        for text in [
+            "",
+            "cmd.exe",
+            "C:\\Windows\\System32\\x.exe",
+            "été",
+            "abcdefgé",
+            "abcdefgh\u{7f}",
+        ] {
+            assert_eq!(hash_and_ascii(text).1, text.is_ascii(), "{text}");
+        }
         for b in 0u8..=255 {
             let x = lower8(u64::from(b));
             assert_eq!(x as u8, b.to_ascii_lowercase(), "{b}");

@@ -224,12 +224,9 @@ impl Prefilter {
         let lists = &self.lists;
         let mut mark = |l: ListId| lists[l as usize].mark(marked);
         let text = view.text(i);
-        let mode = if text.is_ascii() {
-            Mode::Both
-        } else {
-            Mode::Sensitive
-        };
-        index.exact.lookup(text, mode, &mut mark);
+        let (hash, ascii) = literals::hash_and_ascii(text);
+        let mode = if ascii { Mode::Both } else { Mode::Sensitive };
+        index.exact.lookup_hashed(hash, text, mode, &mut mark);
         if let Some(s) = &index.scanner {
             s.scan(text, mode, &mut mark);
         }
