@@ -99,6 +99,27 @@ pub(crate) struct Collector<'e> {
     sequences: Reorder<SeqKey, SeqItem>,
     replay: Reorder<ReplayKey, Replayable>,
     outgoing: Vec<Vec<Work>>,
+    /// Batches absorbed (for [`TRIM_EVERY`]).
+    batches: u64,
+}
+
+/// Batches between two returns of free heap memory to the system.
+const TRIM_EVERY: u64 = 8;
+
+/// Gives the allocator's free pages back to the system. Kept events live
+/// for very different times (a text freed after one batch sits next to one a
+/// partial sequence keeps for the whole input), so glibc's heaps fragment,
+/// and more so with one arena per thread: without this, peak RSS on 1M
+/// events and 2 threads was 187–198 MB; with it, 166 MB, for ≈ 1 s of
+/// system time. `malloc_trim` (glibc ≥ 2.8) returns free pages anywhere in
+/// every arena, not only at the top.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only inspects and releases the allocator's own
+    // free memory; it takes the arenas' locks and is safe to call at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 impl<'e> Collector<'e> {
@@ -120,6 +141,7 @@ impl<'e> Collector<'e> {
             sequences: Reorder::new(order_lanes, bounds(opts)),
             replay: Reorder::new(time_lanes, bounds(opts)),
             outgoing: (0..plan.shards).map(|_| Vec::new()).collect(),
+            batches: 0,
         }
     }
 
@@ -290,9 +312,13 @@ impl<'e> Collector<'e> {
     }
 
     /// Reports progress after each batch.
-    pub fn progress(&self) {
+    pub fn progress(&mut self) {
         if let Some(progress) = self.opts.progress {
             progress(self.report.events);
+        }
+        self.batches += 1;
+        if self.batches.is_multiple_of(TRIM_EVERY) {
+            release_free_memory();
         }
     }
 }
