@@ -27,7 +27,7 @@
 //!   what stays in memory per partial is its key and a few hundred bytes.
 
 use crate::alert::SourceDoc;
-use crate::sorted::RemoveOnDrop;
+use crate::sorted::{temp_file, RemoveOnDrop};
 use event::{Event, FieldId, Value};
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -40,9 +40,6 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 /// Default [`crate::RunOptions::held_memory`]: 16 MiB of event texts held by
 /// sequence and sample state before the oldest go to disk.
 pub const HELD_MEMORY: usize = 16 << 20;
-
-/// Temporary text files made by this process (for unique names).
-static TEXT_FILES: AtomicU64 = AtomicU64::new(0);
 
 /// The event texts a run retains: how many are alive, and where they live.
 #[derive(Debug)]
@@ -191,11 +188,9 @@ impl Spill {
 
 impl SpillFile {
     fn create(dir: &std::path::Path) -> io::Result<SpillFile> {
-        let n = TEXT_FILES.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("vigil-texts-{}-{n}.tmp", std::process::id()));
-        let out = BufWriter::new(File::create(&path)?);
-        let guard = RemoveOnDrop(path.clone());
-        let read = File::open(&path)?;
+        let (guard, out) = temp_file(dir, "texts")?;
+        let out = BufWriter::new(out);
+        let read = File::open(&guard.0)?;
         Ok(SpillFile {
             out,
             read,

@@ -19,14 +19,13 @@
 //! text), all length-prefixed little-endian.
 
 use crate::kept::{Source, TextStore};
-use crate::sorted::RemoveOnDrop;
+use crate::sorted::{temp_file, RemoveOnDrop};
 use matcher::sample::{Buckets, SampleState};
 use matcher::values::OrderedF64;
 use matcher::KeyValue;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Runs a rule keeps before merging them into one.
@@ -35,9 +34,6 @@ pub const MAX_RUNS: usize = 32;
 /// Held bytes a bucket is counted as (its key, lists and sources' fixed
 /// parts; the texts count against [`TextStore`]'s budget).
 const BUCKET_BYTES: usize = 1024;
-
-/// Temporary sample files made by this process (for unique names).
-static SAMPLE_FILES: AtomicU64 = AtomicU64::new(0);
 
 type Lists = Vec<Vec<(u64, Arc<Source>)>>;
 
@@ -139,10 +135,8 @@ impl<'p> SampleRule<'p> {
 }
 
 fn create_run(dir: &Path) -> io::Result<(RemoveOnDrop, BufWriter<File>)> {
-    let n = SAMPLE_FILES.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("vigil-samples-{}-{n}.run", std::process::id()));
-    let out = BufWriter::new(File::create(&path)?);
-    Ok((RemoveOnDrop(path), out))
+    let (path, out) = temp_file(dir, "samples")?;
+    Ok((path, BufWriter::new(out)))
 }
 
 /// The buckets of several runs and of memory, merged by key.
@@ -353,5 +347,69 @@ impl RunReader {
         let mut bytes = vec![0; n];
         self.0.read_exact(&mut bytes)?;
         String::from_utf8(bytes).map_err(io::Error::other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of key value, and a bucket's events with and without an
+    /// id, read back as written (the merge compares keys read back with keys
+    /// still in memory, so the round trip must be exact, order included).
+    #[test]
+    fn buckets_read_back_as_written() {
+        let store = Arc::new(TextStore::new(usize::MAX, None));
+        let key = vec![
+            KeyValue::Null,
+            KeyValue::Bool(true),
+            KeyValue::Int(-42),
+            KeyValue::Float(OrderedF64(-0.5)),
+            KeyValue::Date(1_700_000_000_123_456_789),
+            KeyValue::Ip(0xfe80_0000_0000_0000_0000_0000_0000_0001),
+            KeyValue::Str("h\u{e9}te \"1\"".into()),
+        ];
+        let source = |ordinal: u64, id: Option<&str>, text: &str| {
+            let id = id.map(Box::from);
+            Arc::new(Source::restored(
+                ordinal,
+                Arc::from("idx"),
+                id,
+                text.into(),
+                &store,
+            ))
+        };
+        let lists: Lists = vec![
+            vec![(3, source(3, Some("a"), r#"{"x":1}"#))],
+            vec![
+                (5, source(5, None, "{}")),
+                (9, source(9, Some("b"), r#"{"y":"\u00e9"}"#)),
+            ],
+        ];
+        let dir = std::env::temp_dir();
+        let (path, mut out) = create_run(&dir).unwrap();
+        write_bucket(&mut out, &key, &lists).unwrap();
+        write_bucket(&mut out, &key[..1], &vec![vec![]]).unwrap();
+        out.flush().unwrap();
+        let mut reader = RunReader(BufReader::new(File::open(&path.0).unwrap()));
+        let (got_key, got_lists) = reader.bucket(&store).unwrap().unwrap();
+        assert_eq!(got_key, key);
+        type Shape = Vec<Vec<(u64, u64, Option<String>, String)>>;
+        let shape = |l: &Lists| -> Shape {
+            l.iter()
+                .map(|list| {
+                    list.iter()
+                        .map(|(p, s)| {
+                            let id = s.id.as_deref().map(String::from);
+                            (*p, s.ordinal, id, s.text().unwrap().to_string())
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(shape(&got_lists), shape(&lists));
+        let (second, empty) = reader.bucket(&store).unwrap().unwrap();
+        assert_eq!((second, empty.len()), (vec![KeyValue::Null], 1));
+        assert!(reader.bucket(&store).unwrap().is_none());
     }
 }

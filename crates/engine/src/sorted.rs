@@ -29,8 +29,17 @@ use std::sync::Arc;
 /// Default [`crate::RunOptions::alert_memory`]: 8 MiB of alert documents.
 pub const ALERT_MEMORY: usize = 8 << 20;
 
-/// Temporary run files made by this process (for unique names).
-static RUN_FILES: AtomicU64 = AtomicU64::new(0);
+/// Temporary files made by this process (for unique names).
+static TEMP_FILES: AtomicU64 = AtomicU64::new(0);
+
+/// A new temporary file `vigil-{what}-{pid}-{n}.tmp` in `dir`, removed when
+/// the returned guard is dropped.
+pub(crate) fn temp_file(dir: &std::path::Path, what: &str) -> io::Result<(RemoveOnDrop, File)> {
+    let n = TEMP_FILES.fetch_add(1, AtomicOrdering::Relaxed);
+    let path = dir.join(format!("vigil-{what}-{}-{n}.tmp", std::process::id()));
+    let file = File::create(&path)?;
+    Ok((RemoveOnDrop(path), file))
+}
 
 /// The output order, then the input position; the document breaks ties.
 fn output_then_input(a: &Alert, b: &Alert) -> Ordering {
@@ -101,14 +110,11 @@ impl AlertStore {
 
     fn spill(&mut self) -> io::Result<()> {
         self.held.sort_by(output_then_input);
-        let n = RUN_FILES.fetch_add(1, AtomicOrdering::Relaxed);
-        let path = self
-            .dir
-            .join(format!("vigil-alerts-{}-{n}.run", std::process::id()));
+        let (path, out) = temp_file(&self.dir, "alerts")?;
         let file = RunFile {
-            path: Arc::new(RemoveOnDrop(path.clone())),
+            path: Arc::new(path),
         };
-        let mut out = BufWriter::new(File::create(&path)?);
+        let mut out = BufWriter::new(out);
         for a in &self.held {
             write_alert(&mut out, a)?;
         }
