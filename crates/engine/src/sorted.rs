@@ -179,7 +179,12 @@ impl SortedAlerts {
         }
         let mut held = self.held.iter();
         let mut held_head = held.next();
-        let mut emitted: FxHashMap<IdKey, ()> = FxHashMap::default();
+        // The last alert id written. Alerts with one id and one first input
+        // position come from the same rule and the same events, so they have
+        // the same original time: the merge order (time, rule, id, position)
+        // puts them side by side, and comparing with the last one written is
+        // enough to write one of them (no set of every id written).
+        let mut emitted: Option<IdKey> = None;
         loop {
             let best = heads
                 .iter()
@@ -209,13 +214,14 @@ impl SortedAlerts {
     fn emit(
         &self,
         a: &Alert,
-        emitted: &mut FxHashMap<IdKey, ()>,
+        emitted: &mut Option<IdKey>,
         f: &mut impl FnMut(&Alert) -> io::Result<()>,
     ) -> io::Result<()> {
         let key = id_key(&a.uuid);
-        if self.first.get(&key) != Some(&a.ordinal) || emitted.insert(key, ()).is_some() {
+        if self.first.get(&key) != Some(&a.ordinal) || *emitted == Some(key) {
             return Ok(());
         }
+        *emitted = Some(key);
         f(a)
     }
 
@@ -325,6 +331,32 @@ mod tests {
         let mut expected = order.clone();
         expected.sort_by(crate::multi::missing_last);
         assert_eq!(order, expected);
+    }
+
+    /// The same alert raised again (same id, same events: e.g. a sequence
+    /// found by two overlapping paths), in memory and in several runs, is
+    /// written once; its neighbours are kept.
+    #[test]
+    fn an_alert_raised_several_times_is_written_once() {
+        let twice = |n| alert(&uuid(n), Some(5), "a", 10);
+        let input = vec![
+            twice(2),
+            alert(&uuid(1), Some(5), "a", 3),
+            twice(2),
+            alert(&uuid(3), Some(5), "a", 4),
+            twice(2),
+        ];
+        for (budget, chunk) in [(usize::MAX, 5), (1, 1), (1, 2)] {
+            let got: Vec<String> = sorted(budget, input.clone(), chunk)
+                .into_iter()
+                .map(|a| a.uuid)
+                .collect();
+            assert_eq!(
+                got,
+                [uuid(1), uuid(2), uuid(3)],
+                "budget {budget}, chunk {chunk}"
+            );
+        }
     }
 
     #[test]
