@@ -338,6 +338,9 @@ impl<'e> Shard<'e> {
                 }
             }
             self.store_alerts();
+            // Finishing builds many alerts at once: free pages go back as
+            // they would while the input streamed.
+            crate::collect::release_free_memory();
         }
         self.out
     }
