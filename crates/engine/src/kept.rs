@@ -224,15 +224,8 @@ pub(crate) struct Source {
 
 impl Source {
     pub fn new(ordinal: u64, index: Arc<str>, event: &Event<'_>, store: &Arc<TextStore>) -> Source {
-        store.up();
-        Source {
-            ordinal,
-            index,
-            id: event.id.as_deref().map(Box::from),
-            text: Mutex::new(Text::Held(Arc::from(event.source))),
-            settled: AtomicBool::new(false),
-            store: store.clone(),
-        }
+        let id = event.id.as_deref().map(Box::from);
+        Source::held(ordinal, index, id, Arc::from(event.source), store)
     }
 
     /// A source read back from a temporary file.
@@ -243,12 +236,23 @@ impl Source {
         text: String,
         store: &Arc<TextStore>,
     ) -> Source {
+        Source::held(ordinal, index, id, Arc::from(text), store)
+    }
+
+    /// A source whose text is in memory, counted alive in `store`.
+    fn held(
+        ordinal: u64,
+        index: Arc<str>,
+        id: Option<Box<str>>,
+        text: Arc<str>,
+        store: &Arc<TextStore>,
+    ) -> Source {
         store.up();
         Source {
             ordinal,
             index,
             id,
-            text: Mutex::new(Text::Held(Arc::from(text))),
+            text: Mutex::new(Text::Held(text)),
             settled: AtomicBool::new(false),
             store: store.clone(),
         }
