@@ -93,6 +93,7 @@ pub fn run(args: &HuntArgs) -> ExitCode {
     opts.reorder_window = window;
     opts.held_memory = args.state_memory.saturating_mul(1 << 20);
     opts.spill_dir = args.temp_dir.clone();
+    opts.release_memory = crate::allocator::release_free_memory;
     if let Some(bytes) = args.reorder_hold {
         opts.reorder_hold = bytes;
     }

@@ -1,6 +1,7 @@
 //! The `vigil` binary: argument parsing and dispatch. Each command lives in its
 //! own module; library crates do the work.
 
+mod allocator;
 mod args;
 mod fields;
 mod hunt_cmd;

@@ -113,7 +113,7 @@ const TRIM_EVERY: u64 = 8;
 /// events and 2 threads was 187–198 MB; with it, 166 MB, for ≈ 1 s of
 /// system time. `malloc_trim` (glibc ≥ 2.8) returns free pages anywhere in
 /// every arena, not only at the top.
-pub(crate) fn release_free_memory() {
+pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only inspects and releases the allocator's own
     // free memory; it takes the arenas' locks and is safe to call at any time.
@@ -318,7 +318,7 @@ impl<'e> Collector<'e> {
         }
         self.batches += 1;
         if self.batches.is_multiple_of(TRIM_EVERY) {
-            release_free_memory();
+            (self.opts.release_memory)();
         }
     }
 }

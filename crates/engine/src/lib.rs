@@ -42,6 +42,7 @@ pub mod sorted;
 mod worker;
 
 pub use alerts::Alert;
+pub use collect::release_free_memory;
 pub use compile::{
     compile, compile_files, CompileOptions, CompiledRules, Problem, RuleCounts, RuleMeta,
 };

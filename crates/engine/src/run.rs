@@ -52,7 +52,7 @@
 
 use crate::alert::AlertContext;
 use crate::alerts::Alert;
-use crate::collect::{Collector, Sink};
+use crate::collect::{release_free_memory, Collector, Sink};
 use crate::compile::{CompiledRules, IndexFields, Problem, RuleCounts, RuleMeta};
 use crate::kept::{SpillReport, TextStore, HELD_MEMORY};
 use crate::read::{Batch, InputInfo, Reader};
@@ -138,6 +138,11 @@ pub struct RunOptions<'a> {
     /// Where spilled alerts and event texts go (default: the system's
     /// temporary directory).
     pub spill_dir: Option<PathBuf>,
+    /// Gives the allocator's free memory back to the system; called every few
+    /// batches and after each rule a shard finishes (default:
+    /// [`release_free_memory`], glibc's `malloc_trim`). A program with its
+    /// own global allocator passes that allocator's equivalent.
+    pub release_memory: fn(),
 }
 
 impl RunOptions<'_> {
@@ -161,6 +166,7 @@ impl RunOptions<'_> {
             alert_memory: ALERT_MEMORY,
             held_memory: HELD_MEMORY,
             spill_dir: None,
+            release_memory: release_free_memory,
         }
     }
 

@@ -340,7 +340,7 @@ impl<'e> Shard<'e> {
             self.store_alerts();
             // Finishing builds many alerts at once: free pages go back as
             // they would while the input streamed.
-            crate::collect::release_free_memory();
+            (self.opts.release_memory)();
         }
         self.out
     }

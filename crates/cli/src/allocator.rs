@@ -1,0 +1,47 @@
+//! The process's allocator: mimalloc, tuned for a bounded footprint, and the
+//! hook the engine calls to give free memory back.
+//!
+//! Why mimalloc: a hunt makes many small allocations with very different
+//! lifetimes (kept events, partial sequences, alert documents). With glibc's
+//! allocator, malloc and free took ≈ 10% of the instructions per event and
+//! the run 20–25% more CPU time (200k and 1M events, whole catalogue).
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_arena_eager_commit` and `mi_option_purge_delay` in mimalloc
+/// v2's `mimalloc.h` (`mi_option_e`; the Rust binding does not name them).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Tunes mimalloc for a bounded footprint: arenas commit memory as pages are
+/// used rather than all at once, and free pages go back to the system at
+/// once rather than after 10 ms. Measured on 1M events, 2 threads: peak RSS
+/// 219 MB with the defaults, 177 MB with these, for ≈ 2 s more system time.
+///
+/// It runs from the ELF `.init_array`, before Rust's runtime allocates:
+/// mimalloc reads `arena_eager_commit` when it creates its first arena, which
+/// a call from `main` would be too late for (measured: 198 MB instead of
+/// 174 MB on 1M events).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+extern "C" fn tune() {
+    // SAFETY: setting options before any thread starts; mimalloc reads them
+    // on use.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static TUNE_AT_START: extern "C" fn() = tune;
+
+/// Gives mimalloc's free memory back to the system (the engine calls it
+/// every few batches and as shards finish rules).
+pub(crate) fn release_free_memory() {
+    // SAFETY: `mi_collect` only frees the allocator's own unused pages; it is
+    // safe to call from any thread at any time.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
