@@ -20,6 +20,7 @@
 use event::input::{Next, RecordReader};
 use memchr::memmem::Finder;
 use std::io::BufRead;
+use std::sync::Mutex;
 
 /// Bytes of record text per batch before it is handed to a worker.
 const BATCH_BYTES: usize = 1 << 20;
@@ -59,13 +60,47 @@ impl Batch {
     fn new(seq: u64) -> Batch {
         Batch {
             seq,
-            text: String::new(),
+            text: String::with_capacity(BATCH_BYTES + BATCH_BYTES / 4),
             items: Vec::new(),
         }
     }
 
     fn is_full(&self, records: usize) -> bool {
         self.text.len() >= BATCH_BYTES || self.items.len() >= records
+    }
+}
+
+/// Batches done with, kept for their buffers: a batch's text is about a
+/// megabyte, which would otherwise be allocated, faulted in and freed again
+/// for every batch.
+#[derive(Default)]
+pub(crate) struct BatchPool {
+    spare: Mutex<Vec<Batch>>,
+}
+
+/// Batches a pool keeps at most.
+const POOL_SIZE: usize = 8;
+
+impl BatchPool {
+    /// Gives back a batch that has been processed.
+    pub fn give(&self, mut batch: Batch) {
+        batch.text.clear();
+        batch.items.clear();
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        if spare.len() < POOL_SIZE {
+            spare.push(batch);
+        }
+    }
+
+    fn take(&self, seq: u64) -> Batch {
+        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match spare {
+            Some(mut batch) => {
+                batch.seq = seq;
+                batch
+            }
+            None => Batch::new(seq),
+        }
     }
 }
 
@@ -93,6 +128,7 @@ pub(crate) struct Reader<'a> {
     seq: u64,
     errors: Vec<String>,
     finder: Finder<'static>,
+    pool: &'a BatchPool,
 }
 
 impl<'a> Reader<'a> {
@@ -100,6 +136,7 @@ impl<'a> Reader<'a> {
         readers: Vec<Box<dyn BufRead + Send>>,
         names: &'a [InputInfo],
         batch_records: usize,
+        pool: &'a BatchPool,
     ) -> Self {
         Reader {
             inputs: readers
@@ -117,6 +154,7 @@ impl<'a> Reader<'a> {
             seq: 0,
             errors: Vec::new(),
             finder: Finder::new(b"\"@timestamp\"").into_owned(),
+            pool,
         }
     }
 
@@ -127,7 +165,7 @@ impl<'a> Reader<'a> {
 
     /// The next batch, `None` at the end of every input.
     pub fn next_batch(&mut self) -> Option<Batch> {
-        let mut batch = Batch::new(self.seq);
+        let mut batch = self.pool.take(self.seq);
         while !batch.is_full(self.batch_records) {
             if !self.take_one(&mut batch) {
                 break;
@@ -318,7 +356,8 @@ mod tests {
         let a = "{\"@timestamp\":1,\"n\":\"a0\"}\n{\"@timestamp\":5,\"n\":\"a1\"}\n";
         let b = "{\"@timestamp\":2,\"n\":\"b0\"}\nnot json but a record\n{\"@timestamp\":3,\"n\":\"b2\"}\n";
         let (readers, names) = reader_over(&[a, b]);
-        let mut r = Reader::new(readers, &names, 100);
+        let pool = BatchPool::default();
+        let mut r = Reader::new(readers, &names, 100, &pool);
         let batch = r.next_batch().unwrap();
         let got: Vec<(u32, u64, String)> = records(&batch);
         let order: Vec<(u32, u64)> = got.iter().map(|(f, o, _)| (*f, *o)).collect();
@@ -332,7 +371,8 @@ mod tests {
     fn batches_are_numbered_and_bounded() {
         let a = "{}\n{}\n{}\n";
         let (readers, names) = reader_over(&[a]);
-        let mut r = Reader::new(readers, &names, 2);
+        let pool = BatchPool::default();
+        let mut r = Reader::new(readers, &names, 2, &pool);
         let b0 = r.next_batch().unwrap();
         let b1 = r.next_batch().unwrap();
         assert_eq!(
@@ -340,5 +380,20 @@ mod tests {
             (0, 2, 1, 1)
         );
         assert!(r.next_batch().is_none());
+    }
+
+    #[test]
+    fn a_batch_given_back_is_reused_empty() {
+        let a = "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n";
+        let (readers, names) = reader_over(&[a]);
+        let pool = BatchPool::default();
+        let mut r = Reader::new(readers, &names, 2, &pool);
+        let b0 = r.next_batch().unwrap();
+        let buffer = b0.text.as_ptr();
+        pool.give(b0);
+        let b1 = r.next_batch().unwrap();
+        // The same buffer, holding only the next batch's record.
+        assert_eq!(b1.text.as_ptr(), buffer);
+        assert_eq!((b1.seq, records(&b1)), (1, vec![(0, 2, "{\"n\":2}".to_string())]));
     }
 }

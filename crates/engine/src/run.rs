@@ -55,7 +55,7 @@ use crate::alerts::Alert;
 use crate::collect::{release_free_memory, Collector, Sink};
 use crate::compile::{CompiledRules, IndexFields, Problem, RuleCounts, RuleMeta};
 use crate::kept::{SpillReport, TextStore, HELD_MEMORY};
-use crate::read::{Batch, InputInfo, Reader};
+use crate::read::{Batch, BatchPool, InputInfo, Reader};
 use crate::shard::{Shard, ShardOut, ShardPlan, Work};
 use crate::sorted::{AlertStore, SortedAlerts, ALERT_MEMORY};
 use crate::worker::{BatchOut, Worker};
@@ -449,13 +449,15 @@ impl<'r> Run<'r> {
         readers: Vec<Box<dyn BufRead + Send>>,
         collector: &mut Collector<'_>,
     ) -> (Vec<ShardOut>, Vec<String>, u64) {
-        let mut reader = Reader::new(readers, self.names, self.opts.batch_records);
+        let pool = BatchPool::default();
+        let mut reader = Reader::new(readers, self.names, self.opts.batch_records, &pool);
         let mut worker = Worker::new(self.engine, self.opts, self.names, self.gauge);
         let mut sink = Inline {
             shards: vec![Shard::new(self.engine, self.opts, self.store, self.gauge)],
         };
         while let Some(batch) = reader.next_batch() {
             collector.absorb(worker.process(&batch), &mut sink);
+            pool.give(batch);
             collector.progress();
         }
         let at_end = self.gauge.live();
@@ -474,12 +476,13 @@ impl<'r> Run<'r> {
     ) -> (Vec<ShardOut>, Vec<String>, u64) {
         let (engine, opts, names, gauge, store) =
             (self.engine, self.opts, self.names, self.gauge, self.store);
+        let pool = &BatchPool::default();
         std::thread::scope(|scope| {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
             let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
             let batch_records = opts.batch_records;
             let reader = scope.spawn(move || {
-                let mut reader = Reader::new(readers, names, batch_records);
+                let mut reader = Reader::new(readers, names, batch_records, pool);
                 while let Some(batch) = reader.next_batch() {
                     if batch_tx.send(batch).is_err() {
                         break;
@@ -494,7 +497,9 @@ impl<'r> Run<'r> {
                 scope.spawn(move || {
                     let mut worker = Worker::new(engine, opts, names, gauge);
                     while let Some(batch) = next_batch(&rx) {
-                        if tx.send(worker.process(&batch)).is_err() {
+                        let out = worker.process(&batch);
+                        pool.give(batch);
+                        if tx.send(out).is_err() {
                             return;
                         }
                     }
