@@ -135,19 +135,32 @@ struct LazyInfo {
     cell: OnceLock<Result<RuleInfo, String>>,
 }
 
-/// zstd's fastest level: the catalogue compresses in a few milliseconds.
+/// zstd level 1: the catalogue's JSON compresses in ≈ 0.1 s of start-up to
+/// a fifth (level -5 took half the time and left 6 MB more).
 const INFO_LEVEL: i32 = 1;
 
-impl LazyInfo {
-    fn new(json: String, origin: AlertOrigin) -> std::io::Result<LazyInfo> {
+/// Compresses rules' JSON with one reused zstd context.
+#[derive(Default)]
+struct InfoPacker {
+    context: Option<zstd::bulk::Compressor<'static>>,
+}
+
+impl InfoPacker {
+    fn pack(&mut self, json: String, origin: AlertOrigin) -> std::io::Result<LazyInfo> {
+        let context = match &mut self.context {
+            Some(c) => c,
+            None => self.context.insert(zstd::bulk::Compressor::new(INFO_LEVEL)?),
+        };
         Ok(LazyInfo {
-            json: zstd::bulk::compress(json.as_bytes(), INFO_LEVEL)?.into_boxed_slice(),
+            json: context.compress(json.as_bytes())?.into_boxed_slice(),
             len: json.len(),
             origin,
             cell: OnceLock::new(),
         })
     }
+}
 
+impl LazyInfo {
     fn json(&self) -> Result<Vec<u8>, String> {
         zstd::bulk::decompress(&self.json, self.len).map_err(|e| e.to_string())
     }
@@ -278,6 +291,9 @@ struct Compiler<'o> {
     selectors: BTreeMap<String, Arc<dyn IndexSelector>>,
     /// (list_id, namespace_type) → rules referring to it, for one message per list.
     missing_lists: BTreeMap<(String, String), usize>,
+    /// One zstd context for every rule's JSON (a context per rule cost a
+    /// fifth of start-up in setting up its tables).
+    packer: InfoPacker,
 }
 
 impl<'o> Compiler<'o> {
@@ -298,6 +314,7 @@ impl<'o> Compiler<'o> {
             index_fields,
             out: Output::default(),
             file_problems: Vec::new(),
+            packer: InfoPacker::default(),
             selectors: BTreeMap::new(),
             missing_lists: BTreeMap::new(),
         }
@@ -339,6 +356,7 @@ impl<'o> Compiler<'o> {
             binder: &mut binder,
             problems: Vec::new(),
             missing_lists: &mut self.missing_lists,
+            packer: &mut self.packer,
         };
         let result = cx.compile();
         let problems = std::mem::take(&mut cx.problems);
@@ -415,6 +433,7 @@ struct RuleCx<'a, 'b, 's> {
     problems: Vec<Problem>,
     /// (list_id, namespace_type) → rules referring to it, for one message per list.
     missing_lists: &'b mut BTreeMap<(String, String), usize>,
+    packer: &'b mut InfoPacker,
 }
 
 /// Selector placeholder replaced by the shared one once the rule compiled.
@@ -658,7 +677,7 @@ impl RuleCx<'_, '_, '_> {
         let described = RuleInfo::from_rule_json_with_origin(&self.loaded.raw, origin)
             .map_err(|e| e.to_string())
             .and_then(|info| {
-                let lazy = LazyInfo::new(self.loaded.raw.to_string(), origin);
+                let lazy = self.packer.pack(self.loaded.raw.to_string(), origin);
                 Ok((info.uuid, lazy.map_err(|e| e.to_string())?))
             });
         match described {
