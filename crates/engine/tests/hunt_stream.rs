@@ -256,3 +256,27 @@ fn texts_and_sample_buckets_written_to_disk_give_the_same_alerts() {
     assert_eq!(per_rule(&reference, "stream-seq-until"), 1_088);
     assert_eq!(documents(&got), documents(&reference));
 }
+
+static RELEASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_release() {
+    RELEASES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+#[test]
+fn the_memory_release_hook_is_called_by_the_collector_and_the_shards() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let h = stream_hunt();
+    // One batch: only the shards, as they finish their rules, call the hook.
+    let mut opts = streaming(1);
+    opts.release_memory = count_release;
+    let small = timeline(10, 2);
+    h.engine.run(inputs(&[small]), &opts);
+    let after_small = RELEASES.load(SeqCst);
+    assert!(after_small >= 1, "{after_small}");
+    // 2,000 events in batches of 16: 125 batches, the collector calls it
+    // every 8 of them.
+    h.engine.run(inputs(&[timeline(2_000, 40)]), &opts);
+    let calls = RELEASES.load(SeqCst) - after_small;
+    assert!(calls >= 125 / 8 + after_small, "{calls}");
+}
