@@ -150,7 +150,9 @@ impl InfoPacker {
     fn pack(&mut self, json: String, origin: AlertOrigin) -> std::io::Result<LazyInfo> {
         let context = match &mut self.context {
             Some(c) => c,
-            None => self.context.insert(zstd::bulk::Compressor::new(INFO_LEVEL)?),
+            None => self
+                .context
+                .insert(zstd::bulk::Compressor::new(INFO_LEVEL)?),
         };
         Ok(LazyInfo {
             json: context.compress(json.as_bytes())?.into_boxed_slice(),

@@ -394,6 +394,9 @@ mod tests {
         let b1 = r.next_batch().unwrap();
         // The same buffer, holding only the next batch's record.
         assert_eq!(b1.text.as_ptr(), buffer);
-        assert_eq!((b1.seq, records(&b1)), (1, vec![(0, 2, "{\"n\":2}".to_string())]));
+        assert_eq!(
+            (b1.seq, records(&b1)),
+            (1, vec![(0, 2, "{\"n\":2}".to_string())])
+        );
     }
 }
