@@ -14,6 +14,9 @@
 
 /// Parses a date value; `None` when it is not a valid date.
 pub fn parse_date_nanos(s: &str) -> Option<i64> {
+    if let Some(t) = parse_canonical(s.as_bytes()) {
+        return t;
+    }
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -171,6 +174,42 @@ fn looks_like_epoch_millis(b: &[u8]) -> bool {
     }
     // `strict_date_optional_time` is tried first: `yyyy` (exactly four digits) is a year.
     !(b.len() == 4 && b.iter().all(u8::is_ascii_digit))
+}
+
+/// The form nearly every event's timestamps take, `yyyy-MM-ddTHH:mm:ss.SSSZ`,
+/// read without the general parser: `Some(result)` when `b` has that shape
+/// (the result is what [`parse_iso`] gives), `None` otherwise.
+fn parse_canonical(b: &[u8]) -> Option<Option<i64>> {
+    const SHAPE: &[u8; 24] = b"0000-00-00T00:00:00.000Z";
+    if b.len() != SHAPE.len() {
+        return None;
+    }
+    let mut digits = [0i64; 24];
+    for (i, (&c, &want)) in b.iter().zip(SHAPE).enumerate() {
+        match want {
+            b'0' if c.is_ascii_digit() => digits[i] = i64::from(c - b'0'),
+            b'0' => return None,
+            _ if c != want => return None,
+            _ => {}
+        }
+    }
+    let number =
+        |from: usize, len: usize| digits[from..from + len].iter().fold(0, |n, d| n * 10 + d);
+    let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2));
+    let (hour, minute, second, millis) =
+        (number(11, 2), number(14, 2), number(17, 2), number(20, 3));
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return Some(None);
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Some(None);
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(
+        secs.checked_mul(NANOS_PER_SEC)
+            .and_then(|n| n.checked_add(millis * NANOS_PER_MILLI)),
+    )
 }
 
 struct Cursor<'a> {
@@ -367,6 +406,51 @@ mod tests {
     use super::*;
 
     const S: i64 = 1_000_000_000;
+
+    #[test]
+    fn the_canonical_form_reads_as_the_general_parser_reads_it() {
+        // Every field over and past its range (month 13, day 0 and 31 of
+        // short months, 29 February of leap and common years, hour 24, …),
+        // against the general parser.
+        let mut checked = 0;
+        for year in [1969, 1970, 1999, 2000, 2023, 2024, 2100, 9999, 0] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for (h, m, sec, ms) in [
+                        (0, 0, 0, 0),
+                        (23, 59, 59, 999),
+                        (24, 0, 0, 1),
+                        (12, 60, 5, 7),
+                        (1, 2, 60, 3),
+                    ] {
+                        let text = format!(
+                            "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}.{ms:03}Z"
+                        );
+                        let general = parse_iso(text.as_bytes(), false);
+                        assert_eq!(parse_canonical(text.as_bytes()), Some(general), "{text}");
+                        assert_eq!(parse_date_nanos(&text), general, "{text}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 9 * 14 * 7 * 5);
+        assert_eq!(
+            parse_date_nanos("2024-05-01T00:00:00.006Z"),
+            Some(1_714_521_600 * S + 6_000_000)
+        );
+        // Other shapes are left to the general parser.
+        for other in [
+            "2024-05-01T00:00:00.006+01:00",
+            "2024-05-01T00:00:00Z",
+            "2024-05-01 00:00:00.006Z",
+            " 2024-05-01T00:00:00.006Z",
+            "2024-05-01T00:00:00.0061Z",
+            "2024-05-01T0a:00:00.006Z",
+        ] {
+            assert_eq!(parse_canonical(other.as_bytes()), None, "{other}");
+        }
+    }
 
     #[test]
     fn iso_forms() {
