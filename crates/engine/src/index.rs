@@ -31,17 +31,8 @@ pub fn event_index<'e>(
         part(fields.data_stream_dataset),
         part(fields.data_stream_namespace),
     ) {
-        (Some(t), Some(d), Some(n)) => {
-            // Joined by hand: `format!` cost ≈ 1,200 instructions per event.
-            let mut index = String::with_capacity(t.len() + d.len() + n.len() + 2);
-            for (i, part) in [t, d, n].iter().enumerate() {
-                if i > 0 {
-                    index.push('-');
-                }
-                index.push_str(part);
-            }
-            Some(Cow::Owned(index))
-        }
+        // `join`, not `format!` (which cost ≈ 1,200 instructions per event).
+        (Some(t), Some(d), Some(n)) => Some(Cow::Owned([t, d, n].join("-"))),
         _ => default.map(Cow::Borrowed),
     }
 }

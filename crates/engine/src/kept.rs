@@ -83,14 +83,14 @@ pub struct SpillReport {
 
 impl TextStore {
     /// A store that holds `budget` bytes of settled texts in memory, then
-    /// writes the oldest to a file in `dir` (default: the temporary directory).
-    pub fn new(budget: usize, dir: Option<PathBuf>) -> TextStore {
+    /// writes the oldest to a file in `dir`.
+    pub fn new(budget: usize, dir: PathBuf) -> TextStore {
         TextStore {
             live: AtomicU64::new(0),
             peak: AtomicU64::new(0),
             settled_bytes: AtomicU64::new(0),
             budget: budget as u64,
-            dir: dir.unwrap_or_else(std::env::temp_dir),
+            dir,
             spill: Mutex::new(Spill::default()),
         }
     }
@@ -560,7 +560,7 @@ mod tests {
         let other = reg.intern("other");
         let text = r#"{"process":{"name":"a\"b","pid":42,"args":["x","y"]},"other":"o"}"#;
         let event = parse_event(text, &reg).unwrap();
-        let gauge = Arc::new(TextStore::new(HELD_MEMORY, None));
+        let gauge = Arc::new(TextStore::new(HELD_MEMORY, std::env::temp_dir()));
         let mut keep = vec![false; reg.len()];
         for f in [name, pid, args] {
             keep[f.index()] = true;

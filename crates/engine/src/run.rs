@@ -170,6 +170,12 @@ impl RunOptions<'_> {
         }
     }
 
+    /// Where temporary files go: [`RunOptions::spill_dir`], else the
+    /// system's temporary directory.
+    pub fn temp_dir(&self) -> PathBuf {
+        self.spill_dir.clone().unwrap_or_else(std::env::temp_dir)
+    }
+
     pub(crate) fn admits(&self, t: i64) -> bool {
         self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
     }
@@ -362,9 +368,9 @@ impl Engine {
             })
             .collect();
         let readers: Vec<Box<dyn BufRead + Send>> = inputs.into_iter().map(|i| i.reader).collect();
-        let gauge = Arc::new(TextStore::new(opts.held_memory, opts.spill_dir.clone()));
+        let gauge = Arc::new(TextStore::new(opts.held_memory, opts.temp_dir()));
         let plan = ShardPlan::new(self, opts.mode, threads);
-        let store = Mutex::new(AlertStore::new(opts.alert_memory, opts.spill_dir.clone()));
+        let store = Mutex::new(AlertStore::new(opts.alert_memory, opts.temp_dir()));
         let run = Run {
             engine: self,
             opts,

@@ -359,7 +359,7 @@ mod tests {
     /// still in memory, so the round trip must be exact, order included).
     #[test]
     fn buckets_read_back_as_written() {
-        let store = Arc::new(TextStore::new(usize::MAX, None));
+        let store = Arc::new(TextStore::new(usize::MAX, std::env::temp_dir()));
         let key = vec![
             KeyValue::Null,
             KeyValue::Bool(true),

@@ -372,7 +372,7 @@ fn new_state<'e>(
         Plan::Sample(plan) => Some(RuleState::Sample(SampleRule::new(
             SampleState::new(plan, compiled.category_field, 1),
             opts.held_memory / 8,
-            opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
+            opts.temp_dir(),
         ))),
         Plan::Event(_) => None,
     }

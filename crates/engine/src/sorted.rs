@@ -81,10 +81,10 @@ pub(crate) struct AlertStore {
 }
 
 impl AlertStore {
-    pub fn new(budget: usize, dir: Option<PathBuf>) -> Self {
+    pub fn new(budget: usize, dir: PathBuf) -> Self {
         AlertStore {
             budget,
-            dir: dir.unwrap_or_else(std::env::temp_dir),
+            dir,
             held: Vec::new(),
             held_bytes: 0,
             runs: Vec::new(),
@@ -300,7 +300,7 @@ mod tests {
     }
 
     fn sorted(budget: usize, alerts: Vec<Alert>, chunk: usize) -> Vec<Alert> {
-        let mut store = AlertStore::new(budget, None);
+        let mut store = AlertStore::new(budget, std::env::temp_dir());
         for part in alerts.chunks(chunk) {
             store.add(part.to_vec());
         }
@@ -361,7 +361,7 @@ mod tests {
 
     #[test]
     fn run_files_are_removed() {
-        let mut store = AlertStore::new(1, None);
+        let mut store = AlertStore::new(1, std::env::temp_dir());
         store.add(vec![alert(&uuid(1), Some(1), "a", 1)]);
         let path = store.runs[0].path.0.clone();
         assert!(path.exists());
