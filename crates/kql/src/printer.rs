@@ -6,7 +6,7 @@
 //! that `\n` is a newline, so `not` is written `\u006eot`). Quoted literals
 //! escape `\` and `"`. Explicit parentheses are kept.
 
-use crate::ast::{Expr, Literal, LiteralValue, Query, Values, WildPart};
+use crate::ast::{Expr, Literal, LiteralValue, Query, RangeOp, Values, WildPart};
 use std::fmt::Write;
 
 /// The query as KQL text.
@@ -43,7 +43,14 @@ fn print_expr(out: &mut String, e: &Expr) {
             // in `not` followed by a space would read as the keyword.
             print_literal(out, field);
             out.push_str(op.as_str());
-            print_literal(out, value);
+            let mut text = String::new();
+            print_literal(&mut text, value);
+            // `<` then a value starting with `=` would read back as `<=`; the
+            // grammar allows spaces after the operator, so one keeps them apart.
+            if matches!(op, RangeOp::Lt | RangeOp::Gt) && text.starts_with('=') {
+                out.push(' ');
+            }
+            out.push_str(&text);
         }
         Expr::Nested { path, query, .. } => {
             print_literal(out, path);

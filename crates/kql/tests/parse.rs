@@ -228,6 +228,9 @@ fn printer_round_trips() {
         "f:a\u{a0}",
         // found by fuzzing: a value of only U+000B trims to an empty literal
         "!0!:\u{b}",
+        // found by fuzzing (CI, stop 11): `<` before a value starting with `=`
+        "\0< =\u{c}\0\0\0e and",
+        "f > =x",
         "*:*",
         "",
     ];
