@@ -59,6 +59,7 @@ pub fn run(args: &HuntArgs) -> ExitCode {
     };
     let value_lists = load_value_lists(&args.value_list, &mut reporter, &mut failed);
     let extra = load_exceptions(args, &reporter);
+    let threads = args.threads.unwrap_or(RunOptions::new(now).threads).max(1);
     let compiled = engine::compile_files(
         &args.rules,
         extra,
@@ -69,6 +70,7 @@ pub fn run(args: &HuntArgs) -> ExitCode {
             render: diag::RenderOptions {
                 color: reporter.color,
             },
+            threads,
         },
     );
     let (engine, counts, problems) = Engine::new(compiled);
@@ -82,7 +84,7 @@ pub fn run(args: &HuntArgs) -> ExitCode {
         }
     };
     let mut opts = RunOptions::new(now);
-    opts.threads = args.threads.unwrap_or(opts.threads).max(1);
+    opts.threads = threads;
     opts.since = since;
     opts.until = until;
     opts.mode = match (args.parse_only, args.replay) {

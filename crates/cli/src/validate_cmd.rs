@@ -16,7 +16,12 @@ use std::time::Instant;
 /// Runs `vigil validate`.
 pub fn run(args: &ValidateArgs) -> ExitCode {
     let started = Instant::now();
-    let mut report = rules::load_with(&args.paths, &LoadOptions::default());
+    // Files are read and parsed on all cores (the report does not depend on it).
+    let load = LoadOptions {
+        threads: 0,
+        ..LoadOptions::default()
+    };
+    let mut report = rules::load_with(&args.paths, &load);
     check_all_queries(&mut report);
     let missing: Vec<_> = args.paths.iter().filter(|p| !p.exists()).collect();
     let reporter = Reporter::new();

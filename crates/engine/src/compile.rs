@@ -54,6 +54,10 @@ pub struct CompileOptions<'a> {
     pub now_nanos: i64,
     /// How diagnostics are rendered (colours).
     pub render: RenderOptions,
+    /// Threads that read [`compile_files`]'s rule files and prepare their
+    /// alert metadata ahead of compiling (1: all on the calling thread). The
+    /// result does not depend on it.
+    pub threads: usize,
 }
 
 /// A message for the user about rules or exceptions.
@@ -267,14 +271,74 @@ pub fn compile_files(
     let mut compiler = Compiler::new(opts);
     compiler.add(&walked, &exceptions);
     let mut first_ids = HashMap::new();
-    for f in &files {
-        let mut r = LoadReport::default();
-        rules::load_file(f, &load, &mut r);
-        rules::check_duplicate_ids_across(&mut r, &mut first_ids);
-        compiler.add(&r, &exceptions);
-    }
+    crate::ordered::map_in_order(
+        &files,
+        opts.threads,
+        InfoPacker::default,
+        |f, packer| Prepared::load(f, &load, packer),
+        |mut prepared| {
+            rules::check_duplicate_ids_across(&mut prepared.report, &mut first_ids);
+            compiler.add_prepared(&prepared.report, prepared.described, &exceptions);
+        },
+    );
     compiler.add_files(&extra);
     compiler.finish()
+}
+
+/// A rule file loaded, with each runnable rule's alert description made
+/// ahead of compiling (on a loader thread; compiling only binds fields).
+struct Prepared {
+    report: LoadReport,
+    /// Per rule of the report: `Some` for the rules [`is_runnable`] picks.
+    described: Vec<Option<Described>>,
+}
+
+impl Prepared {
+    fn load(path: &std::path::Path, load: &LoadOptions, packer: &mut InfoPacker) -> Prepared {
+        let mut report = LoadReport::default();
+        rules::load_file(path, load, &mut report);
+        let described = report
+            .rules
+            .iter()
+            .map(|r| is_runnable(r).then(|| describe(r, packer)))
+            .collect();
+        Prepared { report, described }
+    }
+}
+
+/// A rule's alert uuid and its packed JSON for [`RuleMeta::info`], or why the
+/// rule cannot describe its alerts.
+type Described = Result<(String, LazyInfo), String>;
+
+/// Checks that `loaded` can describe its alerts (a rule that cannot is
+/// invalid) and packs its JSON; [`RuleMeta::info`] builds the description
+/// again on first use.
+fn describe(loaded: &LoadedRule, packer: &mut InfoPacker) -> Described {
+    let origin = if loaded.origin.format == Format::Toml && is_elastic_rule(&loaded.rule) {
+        AlertOrigin::Prebuilt
+    } else {
+        AlertOrigin::Custom
+    };
+    let info =
+        RuleInfo::from_rule_json_with_origin(&loaded.raw, origin).map_err(|e| e.to_string())?;
+    let lazy = packer
+        .pack(loaded.raw.to_string(), origin)
+        .map_err(|e| e.to_string())?;
+    Ok((info.uuid, lazy))
+}
+
+/// A rule without load errors, of a type and language vigil runs (it may
+/// still turn out invalid when its query compiles).
+fn is_runnable(loaded: &LoadedRule) -> bool {
+    !loaded.has_errors() && runs(&loaded.rule.rule_type, &loaded.rule.effective_language())
+}
+
+/// The rule types and query languages vigil runs.
+fn runs(rule_type: &RuleType, language: &Language) -> bool {
+    matches!(
+        (rule_type, language),
+        (RuleType::Query, Language::Kuery | Language::Lucene) | (RuleType::Eql, Language::Eql)
+    )
 }
 
 fn is_toml(path: &std::path::Path) -> bool {
@@ -340,17 +404,34 @@ impl<'o> Compiler<'o> {
 
     /// Compiles the live rules of `report` (exception lists from `exceptions`).
     fn add(&mut self, report: &LoadReport, exceptions: &ExceptionStore) {
+        self.add_prepared(report, Vec::new(), exceptions);
+    }
+
+    /// [`Compiler::add`] with the alert descriptions of some rules made
+    /// already (`described[i]` for `report.rules[i]`; the others are made here).
+    fn add_prepared(
+        &mut self,
+        report: &LoadReport,
+        described: Vec<Option<Described>>,
+        exceptions: &ExceptionStore,
+    ) {
         self.add_files(report);
         self.out.counts.deprecated += report.deprecated.len();
         for (k, v) in report.unsupported_by_type() {
             *self.out.counts.unsupported.entry(k).or_default() += v;
         }
+        let mut described = described.into_iter();
         for loaded in &report.rules {
-            self.add_rule(loaded, exceptions);
+            self.add_rule(loaded, described.next().flatten(), exceptions);
         }
     }
 
-    fn add_rule(&mut self, loaded: &LoadedRule, exceptions: &ExceptionStore) {
+    fn add_rule(
+        &mut self,
+        loaded: &LoadedRule,
+        described: Option<Described>,
+        exceptions: &ExceptionStore,
+    ) {
         let mut binder = Binder::new(self.opts.schema, &mut self.registry);
         let mut cx = RuleCx {
             loaded,
@@ -360,6 +441,7 @@ impl<'o> Compiler<'o> {
             problems: Vec::new(),
             missing_lists: &mut self.missing_lists,
             packer: &mut self.packer,
+            described,
         };
         let result = cx.compile();
         let problems = std::mem::take(&mut cx.problems);
@@ -437,6 +519,8 @@ struct RuleCx<'a, 'b, 's> {
     /// (list_id, namespace_type) → rules referring to it, for one message per list.
     missing_lists: &'b mut BTreeMap<(String, String), usize>,
     packer: &'b mut InfoPacker,
+    /// The rule's alert description when a loader thread made it already.
+    described: Option<Described>,
 }
 
 /// Selector placeholder replaced by the shared one once the rule compiled.
@@ -462,14 +546,12 @@ impl RuleCx<'_, '_, '_> {
             return Outcome::Invalid;
         }
         let language = rule.effective_language();
+        if !runs(&rule.rule_type, &language) {
+            return Outcome::Unsupported(format!("{} ({language})", rule.rule_type));
+        }
         let eql_options = self.eql_options();
-        let plan = match (&rule.rule_type, &language) {
-            (RuleType::Query, Language::Kuery | Language::Lucene)
-            | (RuleType::Eql, Language::Eql) => match self.query_plan(&language, &eql_options) {
-                Some(p) => p,
-                None => return Outcome::Invalid,
-            },
-            (t, l) => return Outcome::Unsupported(format!("{t} ({l})")),
+        let Some(plan) = self.query_plan(&language, &eql_options) else {
+            return Outcome::Invalid;
         };
         let Some(extra) = self.filters_and_exceptions() else {
             return Outcome::Invalid;
@@ -667,22 +749,12 @@ impl RuleCx<'_, '_, '_> {
         }
     }
 
-    /// The rule's alert uuid and its JSON for [`RuleMeta::info`]; checked
-    /// now (a rule that cannot describe its alerts is invalid), built again
-    /// on first use.
+    /// The rule's alert uuid and its JSON for [`RuleMeta::info`] ([`describe`]).
     fn rule_info(&mut self) -> Option<(String, LazyInfo)> {
-        let origin =
-            if self.loaded.origin.format == Format::Toml && is_elastic_rule(&self.loaded.rule) {
-                AlertOrigin::Prebuilt
-            } else {
-                AlertOrigin::Custom
-            };
-        let described = RuleInfo::from_rule_json_with_origin(&self.loaded.raw, origin)
-            .map_err(|e| e.to_string())
-            .and_then(|info| {
-                let lazy = self.packer.pack(self.loaded.raw.to_string(), origin);
-                Ok((info.uuid, lazy.map_err(|e| e.to_string())?))
-            });
+        let described = match self.described.take() {
+            Some(d) => d,
+            None => describe(self.loaded, self.packer),
+        };
         match described {
             Ok(described) => Some(described),
             Err(e) => {
@@ -781,6 +853,7 @@ mod tests {
                 value_lists: &lists,
                 now_nanos: 0,
                 render: RenderOptions::default(),
+                threads: 1,
             },
         )
     }

@@ -9,7 +9,8 @@
 //! - [`mod@compile`]: each live `query` / `eql` rule compiled with one shared
 //!   binder and registry, `filters` and `not(exceptions)` folded in, time,
 //!   ordering and schedule parameters bound; invalid and unsupported rules
-//!   counted and reported; [`compile_files`] does it one rule file at a time;
+//!   counted and reported; [`compile_files`] does it one rule file at a time
+//!   (files read and parsed ahead on loader threads, `ordered`);
 //! - [`run`]: the pipeline and its options ([`run::Mode`]); its stages:
 //!   `read` (inputs merged by time into batches), `worker` (parse, route,
 //!   match, single-event alerts, kept candidates), `collect` (batch order,
@@ -32,6 +33,7 @@ pub mod compile;
 pub mod index;
 mod kept;
 mod multi;
+mod ordered;
 mod read;
 mod reorder;
 pub mod replay;

@@ -296,13 +296,28 @@ fn compiling_file_by_file_equals_compiling_the_whole_report() {
         value_lists: &lists,
         now_nanos: nanos(NOW),
         render: Default::default(),
+        threads: 1,
     };
     let whole = engine::compile(&rules::load(&paths), &opts);
-    let streamed = engine::compile_files(&paths, rules::LoadReport::default(), &opts);
-    assert_eq!(streamed.counts, whole.counts);
-    assert_eq!(streamed.problems, whole.problems);
-    let ids =
-        |c: &engine::CompiledRules| c.meta.iter().map(|m| m.rule_id.clone()).collect::<Vec<_>>();
-    assert_eq!(ids(&streamed), ids(&whole));
-    assert_eq!(streamed.registry.len(), whole.registry.len());
+    // Files read ahead on loader threads give the same rules in the same order.
+    for threads in [1, 3] {
+        let opts = engine::CompileOptions { threads, ..opts };
+        let streamed = engine::compile_files(&paths, rules::LoadReport::default(), &opts);
+        assert_eq!(streamed.counts, whole.counts);
+        assert_eq!(streamed.problems, whole.problems);
+        let ids = |c: &engine::CompiledRules| {
+            c.meta
+                .iter()
+                .map(|m| (m.rule_id.clone(), m.uuid.clone(), m.file.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&streamed), ids(&whole), "threads {threads}");
+        let info = |c: &engine::CompiledRules, i: usize| {
+            serde_json::to_string(&c.meta[i].info().unwrap().params).unwrap()
+        };
+        for i in [0, whole.meta.len() / 2, whole.meta.len() - 1] {
+            assert_eq!(info(&streamed, i), info(&whole, i));
+        }
+        assert_eq!(streamed.registry.len(), whole.registry.len());
+    }
 }

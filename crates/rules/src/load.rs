@@ -28,9 +28,9 @@ pub struct LoadOptions {
     /// Rule types the engine runs; other live rules are reported as unsupported.
     pub supported_types: Vec<RuleType>,
     /// Threads reading and parsing files (0: one per available core, at most 8).
-    /// The report is the same whatever the number. Default 1: on a shared
-    /// 2-core machine more threads cost CPU (allocator contention) for no gain;
-    /// loading the whole catalogue takes ~250 ms of CPU in release builds.
+    /// The report is the same whatever the number. Default 1: with glibc's
+    /// allocator more threads cost CPU (contention) for little gain on a
+    /// 2-core machine; `vigil validate` (mimalloc) uses all cores.
     pub threads: usize,
 }
 

@@ -1,0 +1,193 @@
+//! Work on a list of items in parallel with the results consumed in list
+//! order, at most a window of results ahead of the consumer (so memory is
+//! bounded by the window, not by the list).
+//!
+//! Start-up uses it to read and parse rule files and prepare their alert
+//! metadata on several threads while the calling thread compiles them in load
+//! order (compiling binds fields in one shared registry, so it stays on one
+//! thread and its result does not depend on the thread count).
+
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
+
+/// How far workers may run ahead of the consumer, per worker.
+const AHEAD_PER_WORKER: usize = 4;
+
+/// Calls `work(item, state)` for every item on `threads` threads (each with
+/// its own `state` from `new_state`) and `consume(result)` on the calling
+/// thread, in item order. With `threads <= 1` everything runs in order on
+/// the calling thread.
+pub(crate) fn map_in_order<T, S, R>(
+    items: &[T],
+    threads: usize,
+    new_state: impl Fn() -> S + Sync,
+    work: impl Fn(&T, &mut S) -> R + Sync,
+    mut consume: impl FnMut(R),
+) where
+    T: Sync,
+    R: Send,
+{
+    let workers = threads.min(items.len());
+    if workers <= 1 {
+        let mut state = new_state();
+        for item in items {
+            consume(work(item, &mut state));
+        }
+        return;
+    }
+    let window = workers * AHEAD_PER_WORKER;
+    let gate = Gate::default();
+    let (send, receive) = mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let send = send.clone();
+            let (gate, new_state, work) = (&gate, &new_state, &work);
+            scope.spawn(move || {
+                // A worker that panics closes the gate, so that the others
+                // stop and the panic reaches the caller instead of a hang.
+                let _close_on_panic = CloseOnPanic(gate);
+                let mut state = new_state();
+                while let Some(i) = gate.claim(items.len(), window) {
+                    if send.send((i, work(&items[i], &mut state))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (i, result) in receive {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&next) {
+                consume(result);
+                next += 1;
+                gate.consumed(next);
+            }
+        }
+    });
+}
+
+/// Hands out item indexes no further than `window` past the consumer.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<Progress>,
+    moved: Condvar,
+}
+
+#[derive(Default)]
+struct Progress {
+    next: usize,
+    consumed: usize,
+    closed: bool,
+}
+
+struct CloseOnPanic<'g>(&'g Gate);
+
+impl Drop for CloseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .closed = true;
+            self.0.moved.notify_all();
+        }
+    }
+}
+
+impl Gate {
+    fn claim(&self, len: usize, window: usize) -> Option<usize> {
+        let mut p = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while !p.closed && p.next < len && p.next >= p.consumed + window {
+            p = self.moved.wait(p).unwrap_or_else(|e| e.into_inner());
+        }
+        (!p.closed && p.next < len).then(|| {
+            p.next += 1;
+            p.next - 1
+        })
+    }
+
+    fn consumed(&self, count: usize) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .consumed = count;
+        self.moved.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn results_come_in_item_order_whatever_the_thread_count() {
+        let items: Vec<u64> = (0..500).collect();
+        for threads in [1, 2, 3, 8, 1000] {
+            let mut out = Vec::new();
+            map_in_order(
+                &items,
+                threads,
+                || 0u64,
+                |&x, calls| {
+                    *calls += 1;
+                    // Uneven work, so that results arrive out of order.
+                    std::thread::sleep(std::time::Duration::from_micros((x * 7919) % 50));
+                    x * 2
+                },
+                |r| out.push(r),
+            );
+            let expected: Vec<u64> = items.iter().map(|x| x * 2).collect();
+            assert_eq!(out, expected, "threads {threads}");
+        }
+    }
+
+    #[test]
+    fn workers_stay_within_the_window_of_the_consumer() {
+        let items: Vec<usize> = (0..200).collect();
+        let started = AtomicUsize::new(0);
+        let mut consumed = 0;
+        let threads = 3;
+        map_in_order(
+            &items,
+            threads,
+            || (),
+            |&i, _| {
+                started.fetch_add(1, Ordering::SeqCst);
+                i
+            },
+            |i| {
+                // Item i is consumed only after items 0..i were, so at most
+                // the window past them can have started.
+                assert_eq!(i, consumed);
+                let ahead = started.load(Ordering::SeqCst) - consumed;
+                assert!(ahead <= threads * AHEAD_PER_WORKER, "{ahead} started ahead");
+                consumed += 1;
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            },
+        );
+        assert_eq!(consumed, items.len());
+    }
+
+    #[test]
+    fn a_panicking_worker_reaches_the_caller_instead_of_hanging() {
+        let items: Vec<usize> = (0..100).collect();
+        let result = std::panic::catch_unwind(|| {
+            map_in_order(
+                &items,
+                2,
+                || (),
+                |&i, _| {
+                    assert_ne!(i, 5, "item 5 fails");
+                    i
+                },
+                |_| {},
+            )
+        });
+        assert!(result.is_err());
+    }
+}
