@@ -55,7 +55,7 @@ pub fn hunt(rules: &[PathBuf], exceptions: &[PathBuf], value_lists: &[PathBuf]) 
             value_lists: &lists,
             now_nanos: nanos(NOW),
             render: Default::default(),
-            threads: 2,
+            threads: 1,
         },
     );
     let (engine, counts, problems) = Engine::new(compiled);

@@ -34,7 +34,7 @@ pub fn catalogue_rules() -> Catalogue {
             // 2024-05-01T00:00:00Z, the workload's clock start.
             now_nanos: 1_714_521_600_000_000_000,
             render: Default::default(),
-            threads: 2,
+            threads: 1,
         },
     );
     assert!(
