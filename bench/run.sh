@@ -85,7 +85,7 @@ log() { printf '%s\n' "$*" >&2; }
 # nothing evaluated.
 # ---------------------------------------------------------------------------
 ssh_query=""
-parse_only_cmd() { CMD=("$VIGIL" hunt --parse-only --rules "$rules_dir" "$1"); }
+parse_only_cmd() { CMD=("$VIGIL" hunt --parse-only --rules "$rules_dir" --rules "$bb_rules_dir" "$1"); }
 one_rule_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$ssh_rule" "$1"); }
 # Against Python eql: the same rule's query through `vigil query` (prints the
 # matching events, which compare_matches.py checks against Python's).
