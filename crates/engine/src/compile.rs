@@ -271,7 +271,7 @@ pub fn compile_files(
     let mut compiler = Compiler::new(opts);
     compiler.add(&walked, &exceptions);
     let mut first_ids = HashMap::new();
-    crate::ordered::map_in_order(
+    rules::ordered::map_in_order(
         &files,
         opts.threads,
         InfoPacker::default,

@@ -10,7 +10,7 @@
 //!   binder and registry, `filters` and `not(exceptions)` folded in, time,
 //!   ordering and schedule parameters bound; invalid and unsupported rules
 //!   counted and reported; [`compile_files`] does it one rule file at a time
-//!   (files read and parsed ahead on loader threads, `ordered`);
+//!   (files read and parsed ahead on loader threads, `rules::ordered`);
 //! - [`run`]: the pipeline and its options ([`run::Mode`]); its stages:
 //!   `read` (inputs merged by time into batches), `worker` (parse, route,
 //!   match, single-event alerts, kept candidates), `collect` (batch order,
@@ -33,7 +33,6 @@ pub mod compile;
 pub mod index;
 mod kept;
 mod multi;
-mod ordered;
 mod read;
 mod reorder;
 pub mod replay;

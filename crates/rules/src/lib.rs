@@ -13,6 +13,8 @@
 //! - [`exceptions`] models Kibana exception lists; [`lower_exceptions`] turns
 //!   the items that apply to a rule into an `ir::Pred` (true = excepted).
 //! - [`codes`] lists every diagnostic code.
+//! - [`ordered::map_in_order`] reads files on several threads and hands the
+//!   results over in file order (loading here, loading and packing in `engine`).
 
 pub mod codes;
 pub mod datemath;
@@ -23,6 +25,7 @@ mod load;
 mod loaded;
 mod lower;
 pub mod model;
+pub mod ordered;
 mod read;
 pub mod source;
 mod toml_doc;

@@ -173,31 +173,18 @@ pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> LoadReport {
             .min(8),
         n => n,
     };
-    // Chunks of consecutive files, merged back in order: deterministic output.
-    let chunk = files.len().div_ceil(threads.max(1)).max(64);
-    if files.len() <= chunk {
-        load_files(&files, opts, &mut report);
-    } else {
-        let parts: Vec<LoadReport> = std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut r = LoadReport::default();
-                        load_files(part, opts, &mut r);
-                        r
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for part in parts {
-            report.merge(part);
-        }
-    }
+    // Files merged back in order: the output does not depend on `threads`.
+    crate::ordered::map_in_order(
+        &files,
+        threads,
+        || (),
+        |file, _| {
+            let mut r = LoadReport::default();
+            load_file(file, opts, &mut r);
+            r
+        },
+        |part| report.merge(part),
+    );
     check_duplicate_ids(&mut report);
     report
 }
@@ -237,12 +224,6 @@ pub fn load_file(path: &Path, opts: &LoadOptions, report: &mut LoadReport) {
                 diagnostic: d,
             });
         }
-    }
-}
-
-fn load_files(files: &[PathBuf], opts: &LoadOptions, report: &mut LoadReport) {
-    for f in files {
-        load_file(f, opts, report);
     }
 }
 

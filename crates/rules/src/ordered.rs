@@ -2,10 +2,11 @@
 //! order, at most a window of results ahead of the consumer (so memory is
 //! bounded by the window, not by the list).
 //!
-//! Start-up uses it to read and parse rule files and prepare their alert
-//! metadata on several threads while the calling thread compiles them in load
-//! order (compiling binds fields in one shared registry, so it stays on one
-//! thread and its result does not depend on the thread count).
+//! [`crate::load_with`] reads and parses rule files with it; `engine`'s
+//! start-up also prepares their alert metadata on the worker threads while
+//! the calling thread compiles them in load order (compiling binds fields in
+//! one shared registry, so it stays on one thread and its result does not
+//! depend on the thread count).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc;
@@ -18,7 +19,7 @@ const AHEAD_PER_WORKER: usize = 4;
 /// its own `state` from `new_state`) and `consume(result)` on the calling
 /// thread, in item order. With `threads <= 1` everything runs in order on
 /// the calling thread.
-pub(crate) fn map_in_order<T, S, R>(
+pub fn map_in_order<T, S, R>(
     items: &[T],
     threads: usize,
     new_state: impl Fn() -> S + Sync,
