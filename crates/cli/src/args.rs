@@ -159,7 +159,7 @@ pub struct HuntArgs {
     /// Write alerts to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Threads that read the rules at start-up and match events (default: all cores).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
     /// Only events at or after this time (ISO 8601 or epoch milliseconds).
