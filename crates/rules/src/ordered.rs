@@ -46,7 +46,7 @@ pub fn map_in_order<T, S, R>(
             let (gate, new_state, work) = (&gate, &new_state, &work);
             scope.spawn(move || {
                 // A worker that panics closes the gate, so that the others
-                // stop and the panic reaches the caller instead of a hang.
+                // stop and the panic reaches the caller instead of hanging.
                 let _close_on_panic = CloseOnPanic(gate);
                 let mut state = new_state();
                 while let Some(i) = gate.claim(items.len(), window) {
@@ -57,6 +57,8 @@ pub fn map_in_order<T, S, R>(
             });
         }
         drop(send);
+        // So does a consumer that panics (workers may be waiting for it).
+        let _close_on_panic = CloseOnPanic(&gate);
         let mut waiting = BTreeMap::new();
         let mut next = 0;
         for (i, result) in receive {
@@ -174,21 +176,36 @@ mod tests {
         assert_eq!(consumed, items.len());
     }
 
+    /// Runs `f` on a thread: `Ok(true)` when it panicked, `Err` when it did
+    /// not finish within 30 s (a hang).
+    fn panics_without_hanging(f: fn()) -> Result<bool, mpsc::RecvTimeoutError> {
+        let (send, receive) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = send.send(std::panic::catch_unwind(f).is_err());
+        });
+        receive.recv_timeout(std::time::Duration::from_secs(30))
+    }
+
     #[test]
     fn a_panicking_worker_reaches_the_caller_instead_of_hanging() {
-        let items: Vec<usize> = (0..100).collect();
-        let result = std::panic::catch_unwind(|| {
-            map_in_order(
-                &items,
-                2,
-                || (),
-                |&i, _| {
-                    assert_ne!(i, 5, "item 5 fails");
-                    i
-                },
-                |_| {},
-            )
-        });
-        assert!(result.is_err());
+        let run = || {
+            let items: Vec<usize> = (0..100).collect();
+            let fail_on_5 = |&i: &usize, _: &mut ()| {
+                assert_ne!(i, 5, "item 5 fails");
+                i
+            };
+            map_in_order(&items, 2, || (), fail_on_5, |_| {});
+        };
+        assert_eq!(panics_without_hanging(run), Ok(true));
+    }
+
+    #[test]
+    fn a_panicking_consumer_reaches_the_caller_instead_of_hanging() {
+        let run = || {
+            let items: Vec<usize> = (0..100).collect();
+            let fail_on_3 = |i: usize| assert_ne!(i, 3, "item 3 fails");
+            map_in_order(&items, 2, || (), |&i, _| i, fail_on_3);
+        };
+        assert_eq!(panics_without_hanging(run), Ok(true));
     }
 }
