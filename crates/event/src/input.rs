@@ -191,7 +191,7 @@ impl<R: BufRead> RecordReader<R> {
     fn next_line(&mut self) -> io::Result<Next<'_>> {
         loop {
             self.buf.clear();
-            let n = self.reader.read_until(b'\n', &mut self.buf)?;
+            let n = read_line(&mut self.reader, &mut self.buf)?;
             if n == 0 {
                 return Ok(Next::End);
             }
@@ -207,7 +207,7 @@ impl<R: BufRead> RecordReader<R> {
             let line = self.line;
             let start = trimmed.as_ptr() as usize - self.buf.as_ptr() as usize;
             let len = trimmed.len();
-            return Ok(match std::str::from_utf8(&self.buf[start..start + len]) {
+            return Ok(match utf8(&self.buf[start..start + len]) {
                 Ok(text) => Next::Record(Record { line, text }),
                 Err(e) => Next::Bad(BadRecord {
                     line,
@@ -215,6 +215,46 @@ impl<R: BufRead> RecordReader<R> {
                 }),
             });
         }
+    }
+}
+
+/// `BufRead::read_until(b'\n')` with the `memchr` crate's vectorised search
+/// (std's searches a word at a time): appends the bytes up to and including
+/// the next newline to `buf`; the number of bytes read, 0 at the end.
+fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let (found, used) = {
+            let available = match reader.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            match memchr::memchr(b'\n', available) {
+                Some(i) => {
+                    buf.extend_from_slice(&available[..=i]);
+                    (true, i + 1)
+                }
+                None => {
+                    buf.extend_from_slice(available);
+                    (false, available.len())
+                }
+            }
+        };
+        reader.consume(used);
+        read += used;
+        if found || used == 0 {
+            return Ok(read);
+        }
+    }
+}
+
+/// `std::str::from_utf8` with a SIMD check first (std's error, with its
+/// position, only for text that is not UTF-8).
+fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
     }
 }
 

@@ -60,14 +60,13 @@ struct Leaf {
 /// No memo slot: the test occurs once.
 const NO_MEMO: u32 = u32::MAX;
 
-/// Always behind an `Arc` (one allocation per distinct test): variant sizes
-/// do not matter.
-#[allow(clippy::large_enum_variant)]
+/// Kept small (the big parts boxed): a leaf's memo slot and the start of its
+/// test share a cache line or two, the hot path reads little else.
 #[derive(Debug)]
 enum LeafTest {
     Str(StrTest),
     /// The reference per-value test on the field's values.
-    Field(FieldTest),
+    Field(Box<FieldTest>),
 }
 
 /// A term-level test on a field whose values are indexed as keywords.
@@ -79,7 +78,7 @@ struct StrTest {
     matcher: StrMatcher,
     /// On an unmapped field, a non-string value is not a keyword: if the
     /// field holds one, the reference test decides.
-    loose: Option<FieldTest>,
+    loose: Option<Box<FieldTest>>,
 }
 
 impl CompiledPred {
@@ -260,8 +259,8 @@ fn compile_field(ft: &FieldTest) -> LeafTest {
         }
         // Version: `version_passes` compares the plain keyword string.
         Version => (None, None),
-        Unmapped => (field.ignore_above, Some(ft.clone())),
-        _ => return LeafTest::Field(ft.clone()),
+        Unmapped => (field.ignore_above, Some(Box::new(ft.clone()))),
+        _ => return LeafTest::Field(Box::new(ft.clone())),
     };
     match StrMatcher::new(&ft.test) {
         Some(matcher) => LeafTest::Str(StrTest {
@@ -270,7 +269,7 @@ fn compile_field(ft: &FieldTest) -> LeafTest {
             matcher,
             loose,
         }),
-        None => LeafTest::Field(ft.clone()),
+        None => LeafTest::Field(Box::new(ft.clone())),
     }
 }
 

@@ -16,12 +16,67 @@ use ir::{Test, TextMode};
 use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
 
+/// Strings stored one after another in one allocation, each after its
+/// length (4 bytes, little-endian), read in order: a test of a few short
+/// literals reads one or two cache lines instead of one per literal.
+#[derive(Debug, Default)]
+struct Packed {
+    bytes: Box<[u8]>,
+    count: u32,
+}
+
+impl Packed {
+    /// `strings` sorted and without repeats.
+    fn new(mut strings: Vec<String>) -> Packed {
+        strings.sort();
+        strings.dedup();
+        let mut bytes = Vec::with_capacity(strings.iter().map(|s| 4 + s.len()).sum());
+        for s in &strings {
+            bytes.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(s.as_bytes());
+        }
+        Packed {
+            bytes: bytes.into(),
+            count: strings.len() as u32,
+        }
+    }
+
+    #[inline]
+    fn iter(&self) -> PackedIter<'_> {
+        PackedIter { rest: &self.bytes }
+    }
+
+    fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+struct PackedIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for PackedIter<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (len, rest) = self.rest.split_first_chunk::<4>()?;
+        let (item, rest) = rest.split_at(u32::from_le_bytes(*len) as usize);
+        self.rest = rest;
+        Some(item)
+    }
+}
+
 /// Exact terms: a short list is scanned, a long one hashed.
 #[derive(Debug, Default)]
 enum TermSet {
     #[default]
     Empty,
-    Few(Vec<Box<str>>),
+    Few(Packed),
     Many(FxHashSet<Box<str>>),
 }
 
@@ -34,7 +89,7 @@ impl TermSet {
         terms.dedup();
         match terms.len() {
             0 => TermSet::Empty,
-            n if n <= FEW_TERMS => TermSet::Few(terms.into_iter().map(Into::into).collect()),
+            n if n <= FEW_TERMS => TermSet::Few(Packed::new(terms)),
             _ => TermSet::Many(terms.into_iter().map(Into::into).collect()),
         }
     }
@@ -43,7 +98,7 @@ impl TermSet {
     fn contains(&self, text: &str) -> bool {
         match self {
             TermSet::Empty => false,
-            TermSet::Few(v) => v.iter().any(|t| **t == *text),
+            TermSet::Few(v) => v.iter().any(|t| t == text.as_bytes()),
             TermSet::Many(s) => s.contains(text),
         }
     }
@@ -211,32 +266,41 @@ fn push_literal_bytes(re: &mut String, literal: &str) {
 }
 
 /// The checks of one case mode, on the raw or the folded string.
+// `repr(C)`: the parts in this order, the first tested first.
+#[repr(C)]
 #[derive(Debug, Default)]
 struct Checks {
+    /// Which of the parts below hold something ([`EXACT`] …): `pass` reads
+    /// only those (each part is a cache line or more away).
+    parts: u8,
     exact: TermSet,
-    prefixes: Vec<Box<str>>,
-    suffixes: Vec<Box<str>>,
+    prefixes: Packed,
+    suffixes: Packed,
     substrings: Substrings,
     /// General wildcard patterns, given the string of this mode.
     patterns: Patterns,
 }
 
+const EXACT: u8 = 1;
+const PREFIXES: u8 = 2;
+const SUFFIXES: u8 = 4;
+const SUBSTRINGS: u8 = 8;
+const PATTERNS: u8 = 16;
+
 impl Checks {
     fn is_empty(&self) -> bool {
-        self.exact.is_empty()
-            && self.prefixes.is_empty()
-            && self.suffixes.is_empty()
-            && matches!(self.substrings, Substrings::Empty)
-            && self.patterns.is_empty()
+        self.parts == 0
     }
 
     #[inline]
     fn pass(&self, text: &str) -> bool {
-        self.exact.contains(text)
-            || self.prefixes.iter().any(|p| text.starts_with(&**p))
-            || self.suffixes.iter().any(|s| text.ends_with(&**s))
-            || self.substrings.found_in(text)
-            || self.patterns.matches(text)
+        let has = |part: u8| self.parts & part != 0;
+        let bytes = text.as_bytes();
+        (has(EXACT) && self.exact.contains(text))
+            || (has(PREFIXES) && self.prefixes.iter().any(|p| bytes.starts_with(p)))
+            || (has(SUFFIXES) && self.suffixes.iter().any(|s| bytes.ends_with(s)))
+            || (has(SUBSTRINGS) && self.substrings.found_in(text))
+            || (has(PATTERNS) && self.patterns.matches(text))
     }
 
     fn cost(&self) -> u32 {
@@ -266,18 +330,26 @@ struct ChecksBuilder {
 
 impl ChecksBuilder {
     fn build(self) -> Checks {
-        let boxed = |mut v: Vec<String>| -> Vec<Box<str>> {
-            v.sort();
-            v.dedup();
-            v.into_iter().map(Into::into).collect()
-        };
-        Checks {
+        let mut checks = Checks {
+            parts: 0,
             exact: TermSet::build(self.exact),
-            prefixes: boxed(self.prefixes),
-            suffixes: boxed(self.suffixes),
+            prefixes: Packed::new(self.prefixes),
+            suffixes: Packed::new(self.suffixes),
             substrings: Substrings::build(self.substrings),
             patterns: Patterns::build(self.patterns),
+        };
+        for (part, present) in [
+            (EXACT, !checks.exact.is_empty()),
+            (PREFIXES, !checks.prefixes.is_empty()),
+            (SUFFIXES, !checks.suffixes.is_empty()),
+            (SUBSTRINGS, !matches!(checks.substrings, Substrings::Empty)),
+            (PATTERNS, !checks.patterns.is_empty()),
+        ] {
+            if present {
+                checks.parts |= part;
+            }
         }
+        checks
     }
 }
 
@@ -286,9 +358,11 @@ impl ChecksBuilder {
 pub struct StrMatcher {
     /// Every indexed string passes (`exists`, the pattern `*`).
     any: bool,
-    raw: Checks,
-    folded: Checks,
-    regexes: Vec<LuceneRegex>,
+    /// The checks of each case mode, boxed: a leaf stays a cache line or two
+    /// (its test reads the flags, then only the checks it has).
+    raw: Option<Box<Checks>>,
+    folded: Option<Box<Checks>>,
+    regexes: Box<[LuceneRegex]>,
 }
 
 impl StrMatcher {
@@ -317,7 +391,7 @@ impl StrMatcher {
                     m.any |= add_pattern(p, &mut raw, &mut folded);
                 }
             }
-            Test::Regexes(rs) => m.regexes = rs.clone(),
+            Test::Regexes(rs) => m.regexes = rs.clone().into(),
             Test::Numbers(ns) => raw.exact.extend(ns.iter().map(|n| number_term(*n))),
             Test::Bool(b) => raw.exact.push(b.to_string()),
             Test::IpNets(nets) => {
@@ -336,8 +410,9 @@ impl StrMatcher {
             },
             Test::Range { .. } => return None,
         }
-        m.raw = raw.build();
-        m.folded = folded.build();
+        let boxed = |c: Checks| (!c.is_empty()).then(|| Box::new(c));
+        m.raw = boxed(raw.build());
+        m.folded = boxed(folded.build());
         Some(m)
     }
 
@@ -347,28 +422,35 @@ impl StrMatcher {
         if self.any {
             return true;
         }
-        if !self.raw.is_empty() || !self.regexes.is_empty() {
+        if self.raw.is_some() || !self.regexes.is_empty() {
             let text = view.text(i);
-            if self.raw.pass(text) || self.regexes.iter().any(|r| r.is_match(text)) {
+            if self.raw.as_ref().is_some_and(|c| c.pass(text))
+                || self.regexes.iter().any(|r| r.is_match(text))
+            {
                 return true;
             }
         }
-        !self.folded.is_empty() && self.folded.pass(view.folded(i))
+        self.folded.as_ref().is_some_and(|c| c.pass(view.folded(i)))
     }
 
     /// A rough cost of one check (for ordering `and` / `or` children).
     pub fn cost(&self) -> u32 {
-        1 + self.raw.cost() + self.folded.cost() + 30 * self.regexes.len() as u32
+        let cost = |c: &Option<Box<Checks>>| c.as_ref().map_or(0, |c| c.cost());
+        1 + cost(&self.raw) + cost(&self.folded) + 30 * self.regexes.len() as u32
     }
 
     /// Number of exact terms (raw and folded), for statistics.
     pub fn exact_terms(&self) -> usize {
-        self.raw.exact.len() + self.folded.exact.len()
+        self.checks().map(|c| c.exact.len()).sum()
     }
 
     /// Number of substrings searched, for statistics.
     pub fn substrings(&self) -> usize {
-        self.raw.substrings.len() + self.folded.substrings.len()
+        self.checks().map(|c| c.substrings.len()).sum()
+    }
+
+    fn checks(&self) -> impl Iterator<Item = &Checks> {
+        self.raw.iter().chain(self.folded.iter()).map(|c| &**c)
     }
 }
 
@@ -433,5 +515,24 @@ mod tests {
             matched += usize::from(want);
         }
         assert_eq!(matched, 12);
+    }
+
+    #[test]
+    fn packed_strings_come_back_sorted_without_repeats() {
+        let long = "x".repeat(70_000);
+        let strings = vec![
+            "b".to_string(),
+            String::new(),
+            long.clone(),
+            "b".to_string(),
+            "é".to_string(),
+        ];
+        let packed = Packed::new(strings);
+        let back: Vec<&[u8]> = packed.iter().collect();
+        let want: Vec<&[u8]> = vec![b"", b"b", long.as_bytes(), "é".as_bytes()];
+        assert_eq!(back, want);
+        assert_eq!(packed.len(), 4);
+        assert!(Packed::new(vec![]).is_empty());
+        assert_eq!(Packed::new(vec![]).iter().count(), 0);
     }
 }
