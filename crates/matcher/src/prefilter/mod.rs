@@ -102,7 +102,8 @@ struct FieldIndex {
     exists: Option<ListId>,
     loose: Option<ListId>,
     exact: ExactMap<ListId>,
-    scanner: Option<Scanner<ListId>>,
+    /// Boxed: the index stays small, the scanner is read only when present.
+    scanner: Option<Box<Scanner<ListId>>>,
 }
 
 impl FieldIndex {
@@ -365,7 +366,7 @@ impl Builder {
                         }
                     }
                 }
-                scanner
+                scanner.map(Box::new)
             };
             fields.push(FieldIndex {
                 exists: fb.exists,
