@@ -27,10 +27,10 @@ enum Span {
 /// Reusable per-worker buffers behind [`View`].
 #[derive(Debug, Default)]
 pub struct ViewScratch {
-    /// Event counter; `stamp[f] == generation` when `range[f]` is current.
+    /// Event counter; `fields[f].0 == generation` when the range
+    /// `fields[f].1..fields[f].2` is current (one entry, one cache line).
     generation: u32,
-    stamp: Vec<u32>,
-    range: Vec<(u32, u32)>,
+    fields: Vec<(u32, u32, u32)>,
     text: Vec<Span>,
     folded: Vec<Span>,
     arena: String,
@@ -49,7 +49,7 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
     pub fn new(event: &'e Event<'a>, s: &'s mut ViewScratch) -> Self {
         s.generation = s.generation.wrapping_add(1);
         if s.generation == 0 {
-            s.stamp.iter_mut().for_each(|x| *x = 0);
+            s.fields.iter_mut().for_each(|x| x.0 = 0);
             s.memo.iter_mut().for_each(|x| *x = 0);
             s.generation = 1;
         }
@@ -62,12 +62,10 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
                 i += 1;
             }
             let f = field.index();
-            if f >= s.stamp.len() {
-                s.stamp.resize(f + 1, 0);
-                s.range.resize(f + 1, (0, 0));
+            if f >= s.fields.len() {
+                s.fields.resize(f + 1, (0, 0, 0));
             }
-            s.stamp[f] = s.generation;
-            s.range[f] = (start as u32, i as u32);
+            s.fields[f] = (s.generation, start as u32, i as u32);
         }
         s.text.clear();
         s.text.resize(entries.len(), Span::Unset);
@@ -85,11 +83,8 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
     #[inline]
     pub fn range(&self, field: FieldId) -> Range<usize> {
         let f = field.index();
-        match self.s.stamp.get(f) {
-            Some(&g) if g == self.s.generation => {
-                let (a, b) = self.s.range[f];
-                a as usize..b as usize
-            }
+        match self.s.fields.get(f) {
+            Some(&(g, a, b)) if g == self.s.generation => a as usize..b as usize,
             _ => 0..0,
         }
     }
