@@ -26,7 +26,7 @@ struct Packed {
 }
 
 impl Packed {
-    /// `strings` sorted and without repeats.
+    /// Packs `strings`, sorted and without repeats.
     fn new(mut strings: Vec<String>) -> Packed {
         strings.sort();
         strings.dedup();
