@@ -88,8 +88,9 @@ ssh_query=""
 parse_only_cmd() { CMD=("$VIGIL" hunt --parse-only --rules "$rules_dir" --rules "$bb_rules_dir" "$1"); }
 one_rule_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$ssh_rule" "$1"); }
 # Against Python eql: the same rule's query through `vigil query` (prints the
-# matching events, which compare_matches.py checks against Python's).
-query_rule_cmd() { CMD=("$VIGIL" query --format ndjson "$ssh_query" "$1"); }
+# matching events, which compare_matches.py checks against Python's), on one
+# thread (Python's engine uses one) unless a thread count is given.
+query_rule_cmd() { CMD=("$VIGIL" query --threads "${2:-1}" --format ndjson "$ssh_query" "$1"); }
 catalogue_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$rules_dir" --rules "$bb_rules_dir" "$1"); }
 # Start-up alone: the catalogue read and compiled, an empty input.
 startup_cmd() { CMD=("$VIGIL" hunt --format ndjson --rules "$rules_dir" --rules "$bb_rules_dir" "$1"); }
@@ -275,6 +276,9 @@ python_section() {
     f="$(workload_file "$n")"
     log "running Python eql over $f …"
     py="$("$here/python_eql.sh" --rule "$ssh_rule" "$f" --matches "$out_dir/python_matches.tsv")"
+    query_rule_cmd "$f" "$(nproc)"
+    measure "$f"
+    local wall_all="$WALL"
     query_rule_cmd "$f"
     measure "$f"
     "${CMD[@]}" >"$out_dir/vigil_matches.ndjson"
@@ -284,11 +288,13 @@ python_section() {
     if python3 "$here/compare_matches.py" "$out_dir/python_matches.tsv" "$out_dir/vigil_matches.ndjson" >&2; then
         same="yes"
     fi
-    python3 - "$py" "$WALL" "$vig_matches" "$same" "$n" <<'PY'
+    python3 - "$py" "$WALL" "$vig_matches" "$same" "$n" "$wall_all" "$(nproc)" <<'PY'
 import json, sys
 py = json.loads(sys.argv[1]); wall = float(sys.argv[2]); vm = int(sys.argv[3]); same = sys.argv[4]
+wall_all = float(sys.argv[6]); cores = int(sys.argv[7])
 n = py["events"]
 v_eps = n / wall
+v_all = n / wall_all
 print("## Python eql vs vigil (one rule, end to end, 1 thread)\n")
 print(f"Rule: {py['rule_name']} ({py['rule_id']}); {n:,} events; {py['engine']}, Python {py['python']}.\n")
 print("| engine | what | events/s | MB/s | matches |")
@@ -296,7 +302,9 @@ print("|---|---|---:|---:|---:|")
 print(f"| Python eql | JSON parse + match | {py['end_to_end_events_per_second']:,} | {py['end_to_end_mb_per_second']} | {py['matches']} |")
 print(f"| Python eql | match only (pre-parsed, {py['match_only_events']:,} events) | {py['match_only_events_per_second']:,} | | {py['match_only_matches']} |")
 print(f"| vigil query | end to end | {v_eps:,.0f} | {py['bytes']/1e6/wall:,.1f} | {vm} |")
-print(f"\nvigil / Python eql end to end: **{v_eps / py['end_to_end_events_per_second']:.1f}×**; same matching events: **{same}**.\n")
+print(f"| vigil query --threads {cores} | end to end, all cores | {v_all:,.0f} | {py['bytes']/1e6/wall_all:,.1f} | {vm} |")
+print(f"\nvigil / Python eql end to end, 1 thread: **{v_eps / py['end_to_end_events_per_second']:.1f}×**; "
+      f"all {cores} cores: {v_all / py['end_to_end_events_per_second']:.1f}×; same matching events: **{same}**.\n")
 PY
 }
 

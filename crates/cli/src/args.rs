@@ -30,6 +30,7 @@ pub enum Command {
         vigil query 'sequence by host.id [process where true] [network where true]' events.ndjson.gz\n  \
         vigil query --language kql 'event.category:process and process.args:\"-dump\"' events.ndjson\n  \
         vigil query --check 'process where process.name == '\n  \
+        vigil query --threads 1 'file where file.name : \"*.ps1\"' big-export/\n  \
         cat events.ndjson | vigil query --format ndjson 'any where true' -")]
     Query(QueryArgs),
     /// Run detection rules over event files and print the alerts Elastic Security would raise.
@@ -99,6 +100,9 @@ pub struct QueryArgs {
     /// Parse and type-check the query only; read no input.
     #[arg(long)]
     pub check: bool,
+    /// Threads that parse and filter the events (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
     #[command(flatten)]
     pub common: QueryOptions,
     /// Exit with status 1 when anything matched.

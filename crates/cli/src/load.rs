@@ -182,11 +182,14 @@ pub struct Filtered {
 
 /// Reads every record of `files` once, parsing it with `registry`, and keeps
 /// (owned) only the records `keep` accepts: memory grows with the matches, not
-/// with the input. Malformed records are reported and counted.
+/// with the input. Malformed records are reported and counted. With more than
+/// one thread, batches of records are parsed and filtered side by side; what
+/// is kept and reported, and in what order, does not depend on the threads.
 pub fn read_filtered(
     files: &[String],
     registry: &FieldRegistry,
-    keep: &dyn Fn(&Event<'_>) -> bool,
+    keep: &(dyn Fn(&Event<'_>) -> bool + Sync),
+    threads: usize,
     reporter: &mut Reporter,
 ) -> Filtered {
     let mut out = Filtered {
@@ -194,55 +197,292 @@ pub fn read_filtered(
         records: 0,
         io_failed: false,
     };
+    if threads > 1 {
+        out.io_failed = std::thread::scope(|scope| {
+            let mut filter = ParallelFilter::start(scope, threads, registry, keep);
+            let io_failed = read_each(files, reporter, |reader, name, reporter| {
+                filter.read_file(reader, name, &mut out, reporter)
+            });
+            filter.finish(&mut out, reporter);
+            io_failed
+        });
+        return out;
+    }
     let mut parser = Parser::new();
     out.io_failed = read_each(files, reporter, |reader, name, reporter| {
-        filter_file(
-            reader,
-            name,
-            registry,
-            keep,
-            &mut parser,
-            &mut out,
-            reporter,
-        )
+        let mut reader = RecordReader::new(reader);
+        loop {
+            match reader.next_record()? {
+                Next::Record(r) => {
+                    let ordinal = out.records;
+                    out.records += 1;
+                    let kept = filter_record(&mut parser, registry, keep, r.text)
+                        .map_err(|e| reporter.malformed(name, r.line, &e));
+                    if let Ok(Some(text)) = kept {
+                        out.docs.push(Doc {
+                            file: name.clone(),
+                            line: r.line,
+                            ordinal,
+                            text,
+                        });
+                    }
+                }
+                Next::Bad(b) | Next::BadDocument(b) => reporter.malformed(name, b.line, &b.reason),
+                Next::End => return Ok(()),
+            }
+        }
     });
     out
 }
 
-fn filter_file(
-    reader: Box<dyn std::io::BufRead + Send>,
-    name: &Arc<str>,
-    registry: &FieldRegistry,
-    keep: &dyn Fn(&Event<'_>) -> bool,
+/// Parses one record: its text if `keep` accepts it, or the parse error.
+fn filter_record(
     parser: &mut Parser,
-    out: &mut Filtered,
-    reporter: &mut Reporter,
-) -> std::io::Result<()> {
-    let mut reader = RecordReader::new(reader);
-    loop {
-        match reader.next_record()? {
-            Next::Record(r) => {
-                let ordinal = out.records;
-                out.records += 1;
-                match parser.parse(r.text, registry) {
-                    Ok(event) => {
-                        if keep(&event) {
-                            out.docs.push(Doc {
-                                file: name.clone(),
-                                line: r.line,
-                                ordinal,
-                                text: r.text.to_string(),
-                            });
-                        }
-                        parser.recycle(event);
-                    }
-                    Err(e) => reporter.malformed(name, r.line, &e.to_string()),
-                }
-            }
-            Next::Bad(b) | Next::BadDocument(b) => reporter.malformed(name, b.line, &b.reason),
-            Next::End => return Ok(()),
+    registry: &FieldRegistry,
+    keep: &(dyn Fn(&Event<'_>) -> bool + Sync),
+    text: &str,
+) -> Result<Option<String>, String> {
+    let event = parser.parse(text, registry).map_err(|e| e.to_string())?;
+    let kept = keep(&event).then(|| text.to_string());
+    parser.recycle(event);
+    Ok(kept)
+}
+
+/// Record text per batch handed to a filtering thread.
+const BATCH_BYTES: usize = 1 << 20;
+/// Records per batch at most.
+const BATCH_RECORDS: usize = 4096;
+
+/// Consecutive records of one input, for one filtering thread.
+struct Batch {
+    seq: u64,
+    file: Arc<str>,
+    text: String,
+    items: Vec<BatchItem>,
+}
+
+impl Batch {
+    /// A batch with no buffers.
+    fn empty() -> Batch {
+        Batch {
+            seq: 0,
+            file: Arc::from(""),
+            text: String::new(),
+            items: Vec::new(),
         }
     }
+}
+
+enum BatchItem {
+    Record {
+        line: u64,
+        ordinal: u64,
+        start: usize,
+        end: usize,
+    },
+    Bad {
+        line: u64,
+        reason: String,
+    },
+}
+
+/// What a thread made of a batch: the records kept, and the malformed ones
+/// (line, reason) in input order.
+struct BatchResult {
+    seq: u64,
+    file: Arc<str>,
+    docs: Vec<Doc>,
+    malformed: Vec<(u64, String)>,
+    /// The batch, emptied, for its buffers: a megabyte allocated afresh
+    /// for every batch costs the page faults of a new mapping.
+    spare: Batch,
+}
+
+/// Threads parsing and filtering batches; the reading thread sends them
+/// and takes the results back in batch order.
+struct ParallelFilter {
+    jobs: Option<std::sync::mpsc::SyncSender<Batch>>,
+    results: std::sync::mpsc::Receiver<BatchResult>,
+    /// Results that arrived before an earlier batch's.
+    waiting: std::collections::BTreeMap<u64, BatchResult>,
+    /// Emptied batches, for reuse.
+    spare: Vec<Batch>,
+    sent: u64,
+    taken: u64,
+}
+
+impl ParallelFilter {
+    fn start<'scope, 'env: 'scope>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        threads: usize,
+        registry: &'env FieldRegistry,
+        keep: &'env (dyn Fn(&Event<'_>) -> bool + Sync),
+    ) -> ParallelFilter {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Batch>(2 * threads);
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        let (done, results) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let (queue, done) = (queue.clone(), done.clone());
+            scope.spawn(move || {
+                let mut parser = Parser::new();
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(batch) = next else { return };
+                    if done
+                        .send(filter_batch(&mut parser, registry, keep, batch))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+        ParallelFilter {
+            jobs: Some(jobs),
+            results,
+            waiting: Default::default(),
+            spare: Vec::new(),
+            sent: 0,
+            taken: 0,
+        }
+    }
+
+    /// Reads one input into batches; a batch read before an I/O error is
+    /// still filtered.
+    fn read_file(
+        &mut self,
+        reader: Box<dyn std::io::BufRead + Send>,
+        name: &Arc<str>,
+        out: &mut Filtered,
+        reporter: &mut Reporter,
+    ) -> std::io::Result<()> {
+        let mut reader = RecordReader::new(reader);
+        let mut batch = self.new_batch(name);
+        let result = loop {
+            let next = match reader.next_record() {
+                Ok(next) => next,
+                Err(e) => break Err(e),
+            };
+            match next {
+                Next::Record(r) => {
+                    let start = batch.text.len();
+                    batch.text.push_str(r.text);
+                    batch.items.push(BatchItem::Record {
+                        line: r.line,
+                        ordinal: out.records,
+                        start,
+                        end: batch.text.len(),
+                    });
+                    out.records += 1;
+                }
+                Next::Bad(b) | Next::BadDocument(b) => batch.items.push(BatchItem::Bad {
+                    line: b.line,
+                    reason: b.reason,
+                }),
+                Next::End => break Ok(()),
+            }
+            if batch.text.len() >= BATCH_BYTES || batch.items.len() >= BATCH_RECORDS {
+                let full = std::mem::replace(&mut batch, self.new_batch(name));
+                self.send(full, out, reporter);
+            }
+        };
+        if !batch.items.is_empty() {
+            self.send(batch, out, reporter);
+        }
+        result
+    }
+
+    fn new_batch(&mut self, file: &Arc<str>) -> Batch {
+        let seq = self.sent;
+        self.sent += 1;
+        match self.spare.pop() {
+            Some(mut batch) => {
+                batch.seq = seq;
+                batch.file = file.clone();
+                batch
+            }
+            None => Batch {
+                seq,
+                file: file.clone(),
+                text: String::with_capacity(BATCH_BYTES + BATCH_BYTES / 4),
+                items: Vec::new(),
+            },
+        }
+    }
+
+    /// Hands `batch` to a thread (waiting while they are all busy), taking in
+    /// the results that are ready.
+    fn send(&mut self, batch: Batch, out: &mut Filtered, reporter: &mut Reporter) {
+        if let Some(jobs) = &self.jobs {
+            // The threads only stop once `jobs` is dropped.
+            let _ = jobs.send(batch);
+        }
+        while let Ok(result) = self.results.try_recv() {
+            self.take(result, out, reporter);
+        }
+    }
+
+    /// Waits for every batch sent, then lets the threads end.
+    fn finish(mut self, out: &mut Filtered, reporter: &mut Reporter) {
+        self.jobs = None;
+        while let Ok(result) = self.results.recv() {
+            self.take(result, out, reporter);
+        }
+    }
+
+    /// Takes in a thread's result, and every waiting one it makes next.
+    fn take(&mut self, mut result: BatchResult, out: &mut Filtered, reporter: &mut Reporter) {
+        let spare = std::mem::replace(&mut result.spare, Batch::empty());
+        if self.spare.len() < 4 {
+            self.spare.push(spare);
+        }
+        self.waiting.insert(result.seq, result);
+        while let Some(next) = self.waiting.remove(&self.taken) {
+            for (line, reason) in &next.malformed {
+                reporter.malformed(&next.file, *line, reason);
+            }
+            out.docs.extend(next.docs);
+            self.taken += 1;
+        }
+    }
+}
+
+fn filter_batch(
+    parser: &mut Parser,
+    registry: &FieldRegistry,
+    keep: &(dyn Fn(&Event<'_>) -> bool + Sync),
+    mut batch: Batch,
+) -> BatchResult {
+    let mut out = BatchResult {
+        seq: batch.seq,
+        file: batch.file.clone(),
+        docs: Vec::new(),
+        malformed: Vec::new(),
+        spare: Batch::empty(),
+    };
+    for item in batch.items.drain(..) {
+        match item {
+            BatchItem::Record {
+                line,
+                ordinal,
+                start,
+                end,
+            } => match filter_record(parser, registry, keep, &batch.text[start..end]) {
+                Ok(Some(text)) => out.docs.push(Doc {
+                    file: batch.file.clone(),
+                    line,
+                    ordinal,
+                    text,
+                }),
+                Ok(None) => {}
+                Err(reason) => out.malformed.push((line, reason)),
+            },
+            BatchItem::Bad { line, reason } => out.malformed.push((line, reason)),
+        }
+    }
+    batch.text.clear();
+    out.spare = batch;
+    out
 }
 
 /// A parsed document, with its position in the input.

@@ -82,6 +82,66 @@ fn malformed_lines_are_reported_and_skipped() {
     );
 }
 
+/// `--threads` changes how fast, never what: the same results and the same
+/// malformed-record warnings in the same order, over inputs of several
+/// batches (4,096 records each) with bad lines in both files.
+#[test]
+fn threads_give_the_one_thread_results_and_warnings() {
+    let dir = std::env::temp_dir().join(format!("vigil-query-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut paths = Vec::new();
+    let mut matching = 0;
+    for (file, count) in [("a.ndjson", 9_000u32), ("b.ndjson", 5_000)] {
+        let mut text = String::new();
+        for i in 0..count {
+            match i % 997 {
+                13 => text.push_str("{\"event\":\n"),
+                500 => text.push_str("not json\n"),
+                _ => {
+                    matching += usize::from(i % 7 == 3);
+                    text.push_str(&format!(
+                    "{{\"@timestamp\":\"2024-05-01T00:00:{:02}Z\",\"event\":{{\"id\":\"{file}-{i}\",\"category\":\"process\"}},\"process\":{{\"pid\":{}}}}}\n",
+                    i % 60,
+                    i % 7
+                ))
+                }
+            }
+        }
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        paths.push(path.display().to_string());
+    }
+    let query = "process where process.pid == 3";
+    let run = |threads: &str| {
+        vigil(
+            &[
+                "query", "--format", "ndjson", "-j", threads, query, &paths[0], &paths[1],
+            ],
+            None,
+        )
+    };
+    let one = run("1");
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert_eq!(ids(&one).len(), matching);
+    assert!(ids(&one)[0].starts_with("a.ndjson-"));
+    assert!(stderr(&one).contains("a.ndjson:14: malformed event skipped"));
+    for threads in ["2", "3", "8"] {
+        let many = run(threads);
+        assert_eq!(many.status.code(), Some(0));
+        assert_eq!(
+            stdout(&many),
+            stdout(&one),
+            "results with {threads} threads"
+        );
+        assert_eq!(
+            stderr(&many),
+            stderr(&one),
+            "warnings with {threads} threads"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn invalid_queries_exit_2_with_a_located_diagnostic() {
     let o = vigil(
