@@ -22,6 +22,9 @@
 #                       or pass --install to do it now)
 #   --install           create bench/.venv with Python eql first (implies --python)
 #   --python-size N     workload size for the Python comparison (default: the smallest)
+#   --python-rounds N   interleaved Python / `vigil query --threads 1` pairs after
+#                       it, each giving a ratio (default 3; 0 = none): on a
+#                       shared machine the two engines drift apart between runs
 #   --callgrind         also count instructions with valgrind (10k events)
 #   --verify            also check that every injected scenario fires its rule
 #                       (vigil query per rule over 50k events, attack rate 0.01)
@@ -53,6 +56,7 @@ reps=3
 python=0
 install=0
 python_size=""
+python_rounds=3
 callgrind=0
 verify=0
 build=1
@@ -66,6 +70,7 @@ while [[ $# -gt 0 ]]; do
         --python) python=1; shift ;;
         --install) install=1; python=1; shift ;;
         --python-size) python_size="$2"; shift 2 ;;
+        --python-rounds) python_rounds="$2"; shift 2 ;;
         --callgrind) callgrind=1; shift ;;
         --verify) verify=1; shift ;;
         --no-build) build=0; shift ;;
@@ -305,6 +310,30 @@ print(f"| vigil query | end to end | {v_eps:,.0f} | {py['bytes']/1e6/wall:,.1f} 
 print(f"| vigil query --threads {cores} | end to end, all cores | {v_all:,.0f} | {py['bytes']/1e6/wall_all:,.1f} | {vm} |")
 print(f"\nvigil / Python eql end to end, 1 thread: **{v_eps / py['end_to_end_events_per_second']:.1f}×**; "
       f"all {cores} cores: {v_all / py['end_to_end_events_per_second']:.1f}×; same matching events: **{same}**.\n")
+PY
+    python_rounds_line "$f" "$n"
+}
+
+# Interleaved pairs: Python eql end to end, then `vigil query --threads 1`, one
+# timed run each, so that both see the machine in the same state.
+python_rounds_line() {
+    local f="$1" n="$2" r p py_eps t0 t1 ratios=()
+    [[ $python_rounds -gt 0 ]] || return 0
+    log "interleaving $python_rounds Python / vigil query rounds …"
+    query_rule_cmd "$f"
+    for ((r = 1; r <= python_rounds; r++)); do
+        p="$("$here/python_eql.sh" --rule "$ssh_rule" "$f" --match-limit 0 2>/dev/null)"
+        py_eps=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["end_to_end_events_per_second"])' "$p")
+        t0=$(date +%s.%N)
+        "${CMD[@]}" >/dev/null 2>&1
+        t1=$(date +%s.%N)
+        ratios+=("$(python3 -c "print(f'{$n / ($t1 - $t0) / $py_eps:.1f}')")")
+    done
+    python3 - "${ratios[@]}" <<'PY'
+import statistics, sys
+r = [float(x) for x in sys.argv[1:]]
+print(f"Interleaved pairs (Python eql, then `vigil query --threads 1`, one run each): "
+      f"{', '.join(f'{x:.1f}×' for x in r)}; median **{statistics.median(r):.1f}×**.\n")
 PY
 }
 
