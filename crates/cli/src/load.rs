@@ -386,23 +386,22 @@ impl ParallelFilter {
                 self.send(full, out, reporter);
             }
         };
-        if !batch.items.is_empty() {
+        if batch.items.is_empty() {
+            self.spare.push(batch);
+        } else {
             self.send(batch, out, reporter);
         }
         result
     }
 
     fn new_batch(&mut self, file: &Arc<str>) -> Batch {
-        let seq = self.sent;
-        self.sent += 1;
         match self.spare.pop() {
             Some(mut batch) => {
-                batch.seq = seq;
                 batch.file = file.clone();
                 batch
             }
             None => Batch {
-                seq,
+                seq: 0,
                 file: file.clone(),
                 text: String::with_capacity(BATCH_BYTES + BATCH_BYTES / 4),
                 items: Vec::new(),
@@ -410,9 +409,13 @@ impl ParallelFilter {
         }
     }
 
-    /// Hands `batch` to a thread (waiting while they are all busy), taking in
-    /// the results that are ready.
-    fn send(&mut self, batch: Batch, out: &mut Filtered, reporter: &mut Reporter) {
+    /// Numbers `batch` and hands it to a thread (waiting while they are all
+    /// busy), taking in the results that are ready. Batches are numbered as
+    /// they are sent, so that the numbers have no gaps (results are taken in
+    /// that order).
+    fn send(&mut self, mut batch: Batch, out: &mut Filtered, reporter: &mut Reporter) {
+        batch.seq = self.sent;
+        self.sent += 1;
         if let Some(jobs) = &self.jobs {
             // The threads only stop once `jobs` is dropped.
             let _ = jobs.send(batch);

@@ -84,19 +84,26 @@ fn malformed_lines_are_reported_and_skipped() {
 
 /// `--threads` changes how fast, never what: the same results and the same
 /// malformed-record warnings in the same order, over inputs of several
-/// batches (4,096 records each) with bad lines in both files.
+/// batches (4,096 records each) with bad lines, an empty file, and a file of
+/// exactly two batches.
 #[test]
 fn threads_give_the_one_thread_results_and_warnings() {
     let dir = std::env::temp_dir().join(format!("vigil-query-threads-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut paths = Vec::new();
     let mut matching = 0;
-    for (file, count) in [("a.ndjson", 9_000u32), ("b.ndjson", 5_000)] {
+    let files = [
+        ("a.ndjson", 9_000u32),
+        ("empty.ndjson", 0),
+        ("c.ndjson", 8_192),
+        ("b.ndjson", 5_000),
+    ];
+    for (file, count) in files {
         let mut text = String::new();
         for i in 0..count {
             match i % 997 {
-                13 => text.push_str("{\"event\":\n"),
-                500 => text.push_str("not json\n"),
+                13 if file != "c.ndjson" => text.push_str("{\"event\":\n"),
+                500 if file != "c.ndjson" => text.push_str("not json\n"),
                 _ => {
                     matching += usize::from(i % 7 == 3);
                     text.push_str(&format!(
@@ -113,17 +120,15 @@ fn threads_give_the_one_thread_results_and_warnings() {
     }
     let query = "process where process.pid == 3";
     let run = |threads: &str| {
-        vigil(
-            &[
-                "query", "--format", "ndjson", "-j", threads, query, &paths[0], &paths[1],
-            ],
-            None,
-        )
+        let mut args = vec!["query", "--format", "ndjson", "-j", threads, query];
+        args.extend(paths.iter().map(String::as_str));
+        vigil(&args, None)
     };
     let one = run("1");
     assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
     assert_eq!(ids(&one).len(), matching);
     assert!(ids(&one)[0].starts_with("a.ndjson-"));
+    assert!(ids(&one).last().unwrap().starts_with("b.ndjson-"));
     assert!(stderr(&one).contains("a.ndjson:14: malformed event skipped"));
     for threads in ["2", "3", "8"] {
         let many = run(threads);
