@@ -221,7 +221,7 @@ impl<R: BufRead> RecordReader<R> {
 /// `BufRead::read_until(b'\n')` with the `memchr` crate's vectorised search
 /// (std's searches a word at a time): appends the bytes up to and including
 /// the next newline to `buf`; the number of bytes read, 0 at the end.
-fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
+pub fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
     let mut read = 0;
     loop {
         let (found, used) = {
@@ -251,7 +251,7 @@ fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<usize>
 
 /// `std::str::from_utf8` with a SIMD check first (std's error, with its
 /// position, only for text that is not UTF-8).
-fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+pub fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
     match simdutf8::basic::from_utf8(bytes) {
         Ok(text) => Ok(text),
         Err(_) => std::str::from_utf8(bytes),
