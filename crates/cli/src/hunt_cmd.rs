@@ -14,6 +14,7 @@
 //! 1 with `--fail-on-match` when alerts were raised; else 0.
 
 use crate::args::{AlertFormat, HuntArgs};
+use crate::output;
 use crate::query_cmd::{now_nanos, EXIT_ERROR, EXIT_MATCHES, EXIT_OK};
 use crate::report::{self, Reporter};
 use engine::{
@@ -382,8 +383,8 @@ fn write_alerts(args: &HuntArgs, alerts: &SortedAlerts, tally: &mut Tally) -> io
             _ => AlertFormat::Ndjson,
         });
     let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(io::BufWriter::new(std::fs::File::create(path)?)),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+        Some(path) => Box::new(output::buffered(std::fs::File::create(path)?)),
+        None => Box::new(output::buffered(io::stdout().lock())),
     };
     match format {
         AlertFormat::Ndjson => alerts.for_each(|a| {

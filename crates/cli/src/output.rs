@@ -6,6 +6,17 @@ use event::{FieldRegistry, Value};
 use serde_json::value::RawValue;
 use std::io::{self, Write};
 
+/// Bytes of output buffered before a write. Results and alerts are written
+/// at the end of a run, each a long line (an alert is some 17 KB): with
+/// `BufWriter`'s default 8 KiB every line went through to the line-buffered
+/// stdout on its own, a search for its newline and a system call or two each.
+const OUTPUT_BUFFER: usize = 1 << 20;
+
+/// `out` behind a buffer of [`OUTPUT_BUFFER`] bytes.
+pub fn buffered<W: Write>(out: W) -> io::BufWriter<W> {
+    io::BufWriter::with_capacity(OUTPUT_BUFFER, out)
+}
+
 /// A sequence or sample match: its join keys and its events (None = a
 /// missing-event step).
 pub struct Group<'a> {

@@ -360,7 +360,7 @@ fn write_results(
     default_index: Option<&str>,
 ) -> std::io::Result<()> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = output::buffered(stdout.lock());
     match format {
         Format::Ndjson => output::write_ndjson(&mut out, results)?,
         Format::Json => output::write_json(

@@ -114,7 +114,9 @@ impl AlertStore {
         let file = RunFile {
             path: Arc::new(path),
         };
-        let mut out = BufWriter::new(out);
+        // Alerts are long lines (≈ 17 KB): the default 8 KiB buffer would let
+        // each go to the file in a write of its own.
+        let mut out = BufWriter::with_capacity(1 << 20, out);
         for a in &self.held {
             write_alert(&mut out, a)?;
         }
