@@ -261,18 +261,6 @@ struct Batch {
     items: Vec<BatchItem>,
 }
 
-impl Batch {
-    /// A batch with no buffers.
-    fn empty() -> Batch {
-        Batch {
-            seq: 0,
-            file: Arc::from(""),
-            text: String::new(),
-            items: Vec::new(),
-        }
-    }
-}
-
 enum BatchItem {
     Record {
         line: u64,
@@ -289,13 +277,12 @@ enum BatchItem {
 /// What a thread made of a batch: the records kept, and the malformed ones
 /// (line, reason) in input order.
 struct BatchResult {
-    seq: u64,
-    file: Arc<str>,
+    /// The batch, emptied (its number and file kept), for its buffers: a
+    /// megabyte allocated afresh for every batch costs the page faults of a
+    /// new mapping.
+    batch: Batch,
     docs: Vec<Doc>,
     malformed: Vec<(u64, String)>,
-    /// The batch, emptied, for its buffers: a megabyte allocated afresh
-    /// for every batch costs the page faults of a new mapping.
-    spare: Batch,
 }
 
 /// Threads parsing and filtering batches; the reading thread sends them
@@ -434,17 +421,16 @@ impl ParallelFilter {
     }
 
     /// Takes in a thread's result, and every waiting one it makes next.
-    fn take(&mut self, mut result: BatchResult, out: &mut Filtered, reporter: &mut Reporter) {
-        let spare = std::mem::replace(&mut result.spare, Batch::empty());
-        if self.spare.len() < 4 {
-            self.spare.push(spare);
-        }
-        self.waiting.insert(result.seq, result);
+    fn take(&mut self, result: BatchResult, out: &mut Filtered, reporter: &mut Reporter) {
+        self.waiting.insert(result.batch.seq, result);
         while let Some(next) = self.waiting.remove(&self.taken) {
             for (line, reason) in &next.malformed {
-                reporter.malformed(&next.file, *line, reason);
+                reporter.malformed(&next.batch.file, *line, reason);
             }
             out.docs.extend(next.docs);
+            if self.spare.len() < 4 {
+                self.spare.push(next.batch);
+            }
             self.taken += 1;
         }
     }
@@ -456,13 +442,8 @@ fn filter_batch(
     keep: &(dyn Fn(&Event<'_>) -> bool + Sync),
     mut batch: Batch,
 ) -> BatchResult {
-    let mut out = BatchResult {
-        seq: batch.seq,
-        file: batch.file.clone(),
-        docs: Vec::new(),
-        malformed: Vec::new(),
-        spare: Batch::empty(),
-    };
+    let mut docs = Vec::new();
+    let mut malformed = Vec::new();
     for item in batch.items.drain(..) {
         match item {
             BatchItem::Record {
@@ -471,21 +452,24 @@ fn filter_batch(
                 start,
                 end,
             } => match filter_record(parser, registry, keep, &batch.text[start..end]) {
-                Ok(Some(text)) => out.docs.push(Doc {
+                Ok(Some(text)) => docs.push(Doc {
                     file: batch.file.clone(),
                     line,
                     ordinal,
                     text,
                 }),
                 Ok(None) => {}
-                Err(reason) => out.malformed.push((line, reason)),
+                Err(reason) => malformed.push((line, reason)),
             },
-            BatchItem::Bad { line, reason } => out.malformed.push((line, reason)),
+            BatchItem::Bad { line, reason } => malformed.push((line, reason)),
         }
     }
     batch.text.clear();
-    out.spare = batch;
-    out
+    BatchResult {
+        batch,
+        docs,
+        malformed,
+    }
 }
 
 /// A parsed document, with its position in the input.
