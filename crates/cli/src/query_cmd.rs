@@ -144,7 +144,7 @@ pub fn run(args: &QueryArgs) -> ExitCode {
         let plan = &compiled.plan;
         let category = compiled.category.id;
         let keep = |e: &event::Event<'_>| may_take_part(plan, category, e);
-        let threads = args.threads.unwrap_or_else(all_cores).max(1);
+        let threads = args.threads.unwrap_or_else(report::all_cores).max(1);
         let read = load::read_filtered(&args.files, &registry, &keep, threads, &mut reporter);
         (read.docs, read.io_failed)
     };
@@ -204,11 +204,6 @@ pub fn run(args: &QueryArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_OK)
     }
-}
-
-/// The machine's cores (1 if unknown).
-fn all_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Whether an event can be part of a result: it matches the event query, or

@@ -86,6 +86,11 @@ pub fn stderr_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
+/// The machine's cores (1 if unknown).
+pub fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Whether stdout is a terminal (default output format).
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()

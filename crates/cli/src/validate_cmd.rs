@@ -55,10 +55,7 @@ fn check_all_queries(report: &mut rules::LoadReport) {
         .iter_mut()
         .chain(report.unsupported.iter_mut())
         .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
+    let threads = crate::report::all_cores().min(8);
     let chunk = all.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         for part in all.chunks_mut(chunk) {
