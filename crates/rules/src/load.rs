@@ -177,8 +177,7 @@ pub fn load_with(paths: &[PathBuf], opts: &LoadOptions) -> LoadReport {
     crate::ordered::map_in_order(
         &files,
         threads,
-        || (),
-        |file, _| {
+        |file| {
             let mut r = LoadReport::default();
             load_file(file, opts, &mut r);
             r

@@ -15,15 +15,13 @@ use std::sync::{Condvar, Mutex};
 /// How far workers may run ahead of the consumer, per worker.
 const AHEAD_PER_WORKER: usize = 4;
 
-/// Calls `work(item, state)` for every item on `threads` threads (each with
-/// its own `state` from `new_state`) and `consume(result)` on the calling
-/// thread, in item order. With `threads <= 1` everything runs in order on
-/// the calling thread.
-pub fn map_in_order<T, S, R>(
+/// Calls `work(item)` for every item on `threads` threads and
+/// `consume(result)` on the calling thread, in item order. With
+/// `threads <= 1` everything runs in order on the calling thread.
+pub fn map_in_order<T, R>(
     items: &[T],
     threads: usize,
-    new_state: impl Fn() -> S + Sync,
-    work: impl Fn(&T, &mut S) -> R + Sync,
+    work: impl Fn(&T) -> R + Sync,
     mut consume: impl FnMut(R),
 ) where
     T: Sync,
@@ -31,9 +29,8 @@ pub fn map_in_order<T, S, R>(
 {
     let workers = threads.min(items.len());
     if workers <= 1 {
-        let mut state = new_state();
         for item in items {
-            consume(work(item, &mut state));
+            consume(work(item));
         }
         return;
     }
@@ -43,14 +40,13 @@ pub fn map_in_order<T, S, R>(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let send = send.clone();
-            let (gate, new_state, work) = (&gate, &new_state, &work);
+            let (gate, work) = (&gate, &work);
             scope.spawn(move || {
                 // A worker that panics closes the gate, so that the others
                 // stop and the panic reaches the caller instead of hanging.
                 let _close_on_panic = CloseOnPanic(gate);
-                let mut state = new_state();
                 while let Some(i) = gate.claim(items.len(), window) {
-                    if send.send((i, work(&items[i], &mut state))).is_err() {
+                    if send.send((i, work(&items[i]))).is_err() {
                         return;
                     }
                 }
@@ -135,9 +131,7 @@ mod tests {
             map_in_order(
                 &items,
                 threads,
-                || 0u64,
-                |&x, calls| {
-                    *calls += 1;
+                |&x| {
                     // Uneven work, so that results arrive out of order.
                     std::thread::sleep(std::time::Duration::from_micros((x * 7919) % 50));
                     x * 2
@@ -158,8 +152,7 @@ mod tests {
         map_in_order(
             &items,
             threads,
-            || (),
-            |&i, _| {
+            |&i| {
                 started.fetch_add(1, Ordering::SeqCst);
                 i
             },
@@ -190,11 +183,11 @@ mod tests {
     fn a_panicking_worker_reaches_the_caller_instead_of_hanging() {
         let run = || {
             let items: Vec<usize> = (0..100).collect();
-            let fail_on_5 = |&i: &usize, _: &mut ()| {
+            let fail_on_5 = |&i: &usize| {
                 assert_ne!(i, 5, "item 5 fails");
                 i
             };
-            map_in_order(&items, 2, || (), fail_on_5, |_| {});
+            map_in_order(&items, 2, fail_on_5, |_| {});
         };
         assert_eq!(panics_without_hanging(run), Ok(true));
     }
@@ -204,7 +197,7 @@ mod tests {
         let run = || {
             let items: Vec<usize> = (0..100).collect();
             let fail_on_3 = |i: usize| assert_ne!(i, 3, "item 3 fails");
-            map_in_order(&items, 2, || (), |&i, _| i, fail_on_3);
+            map_in_order(&items, 2, |&i| i, fail_on_3);
         };
         assert_eq!(panics_without_hanging(run), Ok(true));
     }
