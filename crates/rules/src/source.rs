@@ -44,9 +44,11 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    // memchr: every rule's query position is computed at load, and the query
+    // usually comes at the end of its file (a byte loop cost 2 % of start-up).
+    let before = &text.as_bytes()[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
     LineCol {
         line,
         column: text[line_start..offset].chars().count() + 1,

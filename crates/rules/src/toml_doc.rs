@@ -5,9 +5,10 @@
 //! shape a Kibana JSON rule has, so that one rule reader serves both formats.
 
 use crate::codes;
-use crate::source::{join, NodeSpan, SpanIndex};
+use crate::source::{NodeSpan, SpanIndex};
 use diag::{Diagnostic, Span};
 use serde_json::{Map, Value};
+use std::fmt::Write;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -23,7 +24,7 @@ pub struct ParsedDoc {
 pub fn parse_toml(text: &str) -> Result<ParsedDoc, Diagnostic> {
     let doc = DeTable::parse(text).map_err(|e| syntax_error(&e, text))?;
     let mut spans = SpanIndex::default();
-    let value = table_to_json(doc.get_ref(), "", &mut spans, 0);
+    let value = table_to_json(doc.get_ref(), &mut String::new(), &mut spans, 0);
     Ok(ParsedDoc { value, spans })
 }
 
@@ -52,25 +53,53 @@ fn span_of<T>(s: &Spanned<T>) -> Span {
 /// TOML nesting beyond this is not converted (the parser has its own limit).
 const MAX_DEPTH: usize = 128;
 
-fn table_to_json(table: &DeTable<'_>, path: &str, spans: &mut SpanIndex, depth: usize) -> Value {
+/// The document as JSON; `path` is the table's path, used as a buffer for
+/// its children's (one allocation per node, for its [`SpanIndex`] key).
+fn table_to_json(
+    table: &DeTable<'_>,
+    path: &mut String,
+    spans: &mut SpanIndex,
+    depth: usize,
+) -> Value {
     let mut obj = Map::new();
     for (key, value) in table.iter() {
-        let child = join(path, &escape_key(key.get_ref()));
-        let v = value_to_json(value, &child, Some(span_of(key)), spans, depth + 1);
+        let segment = escape_key(key.get_ref());
+        let v = with_segment(
+            path,
+            |p| p.push_str(&segment),
+            |path| value_to_json(value, path, Some(span_of(key)), spans, depth + 1),
+        );
         obj.insert(key.get_ref().to_string(), v);
     }
     Value::Object(obj)
 }
 
+/// Runs `f` with a segment (written by `push`) appended to `path`
+/// (`/`-separated), then restores it.
+fn with_segment<T>(
+    path: &mut String,
+    push: impl FnOnce(&mut String),
+    f: impl FnOnce(&mut String) -> T,
+) -> T {
+    let len = path.len();
+    if len > 0 {
+        path.push('/');
+    }
+    push(path);
+    let out = f(path);
+    path.truncate(len);
+    out
+}
+
 fn value_to_json(
     v: &Spanned<DeValue<'_>>,
-    path: &str,
+    path: &mut String,
     key_span: Option<Span>,
     spans: &mut SpanIndex,
     depth: usize,
 ) -> Value {
     spans.insert(
-        path.to_string(),
+        path.clone(),
         NodeSpan {
             key: key_span,
             value: span_of(v),
@@ -97,7 +126,14 @@ fn value_to_json(
         DeValue::Array(a) => Value::Array(
             a.iter()
                 .enumerate()
-                .map(|(i, e)| value_to_json(e, &join(path, &i.to_string()), None, spans, depth + 1))
+                .map(|(i, e)| {
+                    let index = |p: &mut String| {
+                        let _ = write!(p, "{i}");
+                    };
+                    with_segment(path, index, |path| {
+                        value_to_json(e, path, None, spans, depth + 1)
+                    })
+                })
                 .collect(),
         ),
         DeValue::Table(t) => table_to_json(t, path, spans, depth),
