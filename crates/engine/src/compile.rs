@@ -296,20 +296,19 @@ type Described = Result<(String, LazyInfo), String>;
 
 /// Checks that `loaded` can describe its alerts (a rule that cannot is
 /// invalid) and packs its JSON; [`RuleMeta::info`] builds the description
-/// again on first use.
+/// on first use.
 fn describe(loaded: &LoadedRule) -> Described {
     let origin = if loaded.origin.format == Format::Toml && is_elastic_rule(&loaded.rule) {
         AlertOrigin::Prebuilt
     } else {
         AlertOrigin::Custom
     };
-    let info =
-        RuleInfo::from_rule_json_with_origin(&loaded.raw, origin).map_err(|e| e.to_string())?;
+    let uuid = RuleInfo::uuid_of(&loaded.raw).map_err(|e| e.to_string())?;
     // Sized ahead: a catalogue rule's JSON is 7 KB on average, and growing
     // the text from serde_json's 128 bytes cost more than writing it.
     let mut json = Vec::with_capacity(16 * 1024);
     serde_json::to_writer(&mut json, &loaded.raw).map_err(|e| e.to_string())?;
-    Ok((info.uuid, LazyInfo::pack(&json, origin)))
+    Ok((uuid, LazyInfo::pack(&json, origin)))
 }
 
 /// A rule without load errors, of a type and language vigil runs (it may

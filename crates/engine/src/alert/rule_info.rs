@@ -85,14 +85,10 @@ impl RuleInfo {
         rule: &Value,
         origin: RuleOrigin,
     ) -> Result<RuleInfo, AlertError> {
-        let input = rule.as_object().ok_or(AlertError::RuleNotObject)?;
+        let (input, uuid) = checked_with_uuid(rule)?;
         let rule_id = required_string(input, "rule_id")?;
         let name = required_string(input, "name")?;
         let rule_type = required_string(input, "type")?;
-        let uuid = match string(input, "id") {
-            Some(id) => id,
-            None => Uuid::new_v5(&rule_uuid_namespace(), rule_id.as_bytes()).to_string(),
-        };
         let mut params = common_params(input, &rule_id, origin);
         type_specific_params(input, &rule_type, &mut params);
         let indices = match params.get("index") {
@@ -125,6 +121,13 @@ impl RuleInfo {
             params,
             fragments: FragmentCache::default(),
         })
+    }
+
+    /// The `kibana.alert.rule.uuid` of the rule [`RuleInfo::from_rule_json`]
+    /// would build, or the error it would give, without building the rest
+    /// (a whole catalogue is checked at start-up; few of its rules alert).
+    pub fn uuid_of(rule: &Value) -> Result<String, AlertError> {
+        checked_with_uuid(rule).map(|(_, uuid)| uuid)
     }
 
     /// Sets the index patterns the rule searched (`kibana.alert.rule.indices`), e.g.
@@ -181,6 +184,24 @@ impl RuleInfo {
         };
         format!("siem.{id}")
     }
+}
+
+/// The rule as an object with the fields every alert needs, and its uuid:
+/// its `id`, or the v5 uuid Kibana derives from its `rule_id`.
+fn checked_with_uuid(rule: &Value) -> Result<(&Map<String, Value>, String), AlertError> {
+    let input = rule.as_object().ok_or(AlertError::RuleNotObject)?;
+    let rule_id = input.get("rule_id").and_then(Value::as_str);
+    let rule_id = rule_id.ok_or(AlertError::MissingRuleField("rule_id"))?;
+    for key in ["name", "type"] {
+        if !input.get(key).is_some_and(Value::is_string) {
+            return Err(AlertError::MissingRuleField(key));
+        }
+    }
+    let uuid = match string(input, "id") {
+        Some(id) => id,
+        None => Uuid::new_v5(&rule_uuid_namespace(), rule_id.as_bytes()).to_string(),
+    };
+    Ok((input, uuid))
 }
 
 fn string(input: &Map<String, Value>, key: &str) -> Option<String> {
@@ -456,6 +477,49 @@ fn normalize_threshold(params: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Start-up checks each rule with `uuid_of` alone; the full description
+    /// is built when the rule first alerts, so both must agree on every rule.
+    #[test]
+    fn uuid_of_gives_the_uuid_or_the_error_of_the_full_description() {
+        let base = json!({"rule_id": "r-1", "name": "n", "type": "query"});
+        let with = |key: &str, value: Value| {
+            let mut rule = base.clone();
+            rule[key] = value;
+            rule
+        };
+        let without = |key: &str| {
+            let mut rule = base.clone();
+            rule.as_object_mut().unwrap().remove(key);
+            rule
+        };
+        let cases = [
+            base.clone(),
+            with("id", json!("3f1c0a52-0000-4000-8000-000000000001")),
+            with("id", json!(7)),
+            with("name", json!(1)),
+            with("type", Value::Null),
+            with("rule_id", json!(["r"])),
+            without("rule_id"),
+            without("name"),
+            without("type"),
+            json!("not an object"),
+        ];
+        for rule in cases {
+            let full = RuleInfo::from_rule_json(&rule).map(|info| info.uuid);
+            let quick = RuleInfo::uuid_of(&rule);
+            assert_eq!(format!("{quick:?}"), format!("{full:?}"), "{rule}");
+        }
+        // Kibana's v5 uuid of the rule_id when no `id` is given.
+        assert_eq!(
+            RuleInfo::uuid_of(&base).unwrap(),
+            Uuid::new_v5(&rule_uuid_namespace(), b"r-1").to_string()
+        );
+        assert_eq!(
+            RuleInfo::uuid_of(&without("name")).unwrap_err().to_string(),
+            AlertError::MissingRuleField("name").to_string()
+        );
+    }
 
     #[test]
     fn defaults_are_filled_as_kibana_does_on_create() {
