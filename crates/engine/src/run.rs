@@ -11,7 +11,7 @@
 //!   (`read`); channels are bounded, so what is in flight is a few
 //!   batches per thread.
 //! - A worker parses each record once (its own [`event::json::Parser`], which
-//!   recycles the previous record's event, with the shared registry: only
+//!   recycles the events of the records before, with the shared registry: only
 //!   fields some rule reads are materialised), derives its index
 //!   ([`crate::index`]), evaluates the [`RuleSet`] and builds the alerts of
 //!   single-event rules right away; stage candidates of sequence and sample

@@ -128,8 +128,9 @@ pub struct Parser {
     scratch: Scratch,
     /// Sort keys of the entries being ordered (see [`sort_by_field`]).
     keys: Vec<u64>,
-    /// Entries of a recycled event, empty, kept for their capacity.
-    spare: Vec<(FieldId, Value<'static>)>,
+    /// Entries of recycled events, empty, kept for their capacity (several
+    /// events may be alive at once).
+    spares: Vec<Vec<(FieldId, Value<'static>)>>,
 }
 
 impl Parser {
@@ -144,7 +145,7 @@ impl Parser {
         registry: &FieldRegistry,
     ) -> Result<Event<'a>, ParseError> {
         check_start(text)?;
-        let mut entries = reuse(std::mem::take(&mut self.spare));
+        let mut entries = reuse(self.spares.pop().unwrap_or_default());
         if entries.capacity() == 0 {
             // A first parse: room for a typical event's values at once.
             entries.reserve(32);
@@ -171,7 +172,7 @@ impl Parser {
                 })
             }
             Err(malformed) => {
-                self.spare = reuse(entries);
+                self.spares.push(reuse(entries));
                 Err(explain(text, registry, malformed))
             }
         }
@@ -196,11 +197,14 @@ impl Parser {
                 self.scratch.keep(s);
             }
         }
-        if entries.capacity() > self.spare.capacity() {
-            self.spare = reuse(entries);
+        if self.spares.len() < MAX_SPARES {
+            self.spares.push(reuse(entries));
         }
     }
 }
+
+/// Recycled entry vectors kept at most (a worker holds a few events at once).
+const MAX_SPARES: usize = 64;
 
 /// Sorts `entries` by field, keeping document order within a field, as
 /// `sort_by_key` would: sorting 8-byte keys (field, position) and then moving
@@ -398,6 +402,34 @@ mod tests {
         let second = parser.parse(&text, &r).unwrap();
         assert_eq!(second.entries().as_ptr(), storage);
         assert_eq!(second.entries(), &[(r.get("a").unwrap(), Value::Int(9))]);
+    }
+
+    /// A worker parses a few records before it evaluates them: events alive
+    /// together each get their own storage, and all of it is reused.
+    #[test]
+    fn events_alive_together_have_their_own_entries_and_are_all_recycled() {
+        let r = reg(&["a"]);
+        let mut parser = Parser::new();
+        let texts = [r#"{"a":"x\u0041"}"#, r#"{"a":2}"#, r#"{"a":[3,4]}"#];
+        let events: Vec<Event<'_>> = texts.iter().map(|t| parser.parse(t, &r).unwrap()).collect();
+        let a = r.get("a").unwrap();
+        assert_eq!(events[0].entries(), &[(a, Value::Str("xA".into()))]);
+        assert_eq!(events[1].entries(), &[(a, Value::Int(2))]);
+        assert_eq!(
+            events[2].entries(),
+            &[(a, Value::Int(3)), (a, Value::Int(4))]
+        );
+        for e in events {
+            parser.recycle(e);
+        }
+        // All three vectors are kept (not only one), and parsing takes them.
+        assert_eq!(parser.spares.len(), 3);
+        let again: Vec<Event<'_>> = texts.iter().map(|t| parser.parse(t, &r).unwrap()).collect();
+        assert_eq!(parser.spares.len(), 0);
+        assert_eq!(
+            again[2].entries(),
+            &[(a, Value::Int(3)), (a, Value::Int(4))]
+        );
     }
 
     #[test]
