@@ -29,9 +29,6 @@ use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
 use crate::run::{Engine, InputIssue, Mode, RunOptions, SHOWN};
 use crate::shard::SeqRule;
-
-/// Records parsed together before they are evaluated one by one.
-const STAGE: usize = 16;
 use crate::sorted::{id_key, IdKey};
 use event::json::Parser;
 use event::Event;
@@ -40,6 +37,9 @@ use matcher::KeyValue;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::sync::Arc;
+
+/// Records parsed together before they are evaluated one by one.
+const STAGE: usize = 16;
 
 /// Distinct index strings shared per worker before the cache is cleared.
 const MAX_CACHED_INDICES: usize = 4096;
@@ -149,43 +149,61 @@ impl<'e> Worker<'e> {
         };
         let mut parsed = Vec::with_capacity(STAGE);
         for chunk in batch.items.chunks(STAGE) {
-            for item in chunk {
-                match item {
-                    Item::Bad { file, line, reason } => out.malformed.push(InputIssue {
-                        file: self.inputs[*file as usize].name.clone(),
-                        line: *line,
-                        message: reason.clone(),
-                    }),
-                    Item::Record {
-                        file,
-                        line,
-                        ordinal,
-                        start,
-                        end,
-                    } => {
-                        let at = At {
-                            file: *file,
-                            line: *line,
-                            ordinal: *ordinal,
-                        };
-                        let text = &batch.text[*start..*end];
-                        match self.parser.parse(text, self.engine.registry()) {
-                            Ok(event) => parsed.push((event, at)),
-                            Err(e) => out.malformed.push(InputIssue {
-                                file: self.inputs[at.file as usize].name.clone(),
-                                line: at.line,
-                                message: e.to_string(),
-                            }),
-                        }
-                    }
-                }
-            }
+            self.parse_records(chunk, &batch.text, &mut parsed, &mut out);
             for (event, at) in parsed.drain(..) {
                 self.event(&event, at, &mut out);
                 self.parser.recycle(event);
             }
         }
         out
+    }
+
+    /// Parses the records of `items` into `parsed`; bad lines and records
+    /// that do not parse go to `out.malformed`, in order.
+    fn parse_records<'t>(
+        &mut self,
+        items: &[Item],
+        text: &'t str,
+        parsed: &mut Vec<(Event<'t>, At)>,
+        out: &mut BatchOut,
+    ) {
+        for item in items {
+            let (at, record) = match item {
+                Item::Bad { file, line, reason } => {
+                    out.malformed.push(self.issue(*file, *line, reason.clone()));
+                    continue;
+                }
+                Item::Record {
+                    file,
+                    line,
+                    ordinal,
+                    start,
+                    end,
+                } => {
+                    let at = At {
+                        file: *file,
+                        line: *line,
+                        ordinal: *ordinal,
+                    };
+                    (at, &text[*start..*end])
+                }
+            };
+            match self.parser.parse(record, self.engine.registry()) {
+                Ok(event) => parsed.push((event, at)),
+                Err(e) => out
+                    .malformed
+                    .push(self.issue(at.file, at.line, e.to_string())),
+            }
+        }
+    }
+
+    /// A malformed record of input `file` at `line`.
+    fn issue(&self, file: u32, line: u64, message: String) -> InputIssue {
+        InputIssue {
+            file: self.inputs[file as usize].name.clone(),
+            line,
+            message,
+        }
     }
 
     /// Indexes and evaluates one parsed record.
