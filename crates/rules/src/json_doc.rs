@@ -3,9 +3,10 @@
 //! value in a [`SpanIndex`], so rule diagnostics point into the file.
 
 use crate::codes;
-use crate::source::{join, NodeSpan, SpanIndex};
+use crate::source::{with_segment, NodeSpan, SpanIndex};
 use crate::toml_doc::{escape_key, ParsedDoc};
 use diag::{Diagnostic, Span};
+use std::fmt::Write;
 
 /// Deeper documents are rejected (serde_json's own limit is 128).
 const MAX_DEPTH: usize = 128;
@@ -25,7 +26,7 @@ pub fn parse_json(text: &str, base: usize) -> Result<ParsedDoc, Diagnostic> {
     scanner.skip_ws();
     // A document serde_json accepted always scans; a scanner failure only
     // means fewer spans, never a wrong value.
-    let _ = scanner.value("", None, 0);
+    let _ = scanner.value(&mut String::new(), None, 0);
     Ok(ParsedDoc { value, spans })
 }
 
@@ -78,7 +79,7 @@ impl Scanner<'_, '_> {
         Span::new(self.base + start, self.base + end)
     }
 
-    fn value(&mut self, path: &str, key: Option<Span>, depth: usize) -> Option<()> {
+    fn value(&mut self, path: &mut String, key: Option<Span>, depth: usize) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -102,11 +103,11 @@ impl Scanner<'_, '_> {
         }
         let span = self.span(start, self.pos);
         self.spans
-            .insert(path.to_string(), NodeSpan { key, value: span });
+            .insert(path.clone(), NodeSpan { key, value: span });
         Some(())
     }
 
-    fn object(&mut self, path: &str, depth: usize) -> Option<()> {
+    fn object(&mut self, path: &mut String, depth: usize) -> Option<()> {
         self.pos += 1;
         loop {
             self.skip_ws();
@@ -137,12 +138,16 @@ impl Scanner<'_, '_> {
             }
             self.pos += 1;
             self.skip_ws();
-            let child = join(path, &escape_key(&key));
-            self.value(&child, Some(key_span), depth + 1)?;
+            let segment = escape_key(&key);
+            with_segment(
+                path,
+                |p| p.push_str(&segment),
+                |path| self.value(path, Some(key_span), depth + 1),
+            )?;
         }
     }
 
-    fn array(&mut self, path: &str, depth: usize) -> Option<()> {
+    fn array(&mut self, path: &mut String, depth: usize) -> Option<()> {
         self.pos += 1;
         let mut index = 0usize;
         loop {
@@ -158,8 +163,10 @@ impl Scanner<'_, '_> {
                 }
                 _ => {}
             }
-            let child = join(path, &index.to_string());
-            self.value(&child, None, depth + 1)?;
+            let push_index = |p: &mut String| {
+                let _ = write!(p, "{index}");
+            };
+            with_segment(path, push_index, |path| self.value(path, None, depth + 1))?;
             index += 1;
         }
     }

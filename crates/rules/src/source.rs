@@ -102,6 +102,24 @@ pub fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// Runs `f` with a segment (written by `push`) appended to `path` as
+/// [`join`] would, then restores `path`: the parsers building a
+/// [`SpanIndex`] keep one path buffer instead of a string per node.
+pub(crate) fn with_segment<T>(
+    path: &mut String,
+    push: impl FnOnce(&mut String),
+    f: impl FnOnce(&mut String) -> T,
+) -> T {
+    let len = path.len();
+    if len > 0 {
+        path.push('/');
+    }
+    push(path);
+    let out = f(path);
+    path.truncate(len);
+    out
+}
+
 /// How one run of decoded bytes maps back to the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Segment {

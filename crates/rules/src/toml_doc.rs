@@ -5,7 +5,7 @@
 //! shape a Kibana JSON rule has, so that one rule reader serves both formats.
 
 use crate::codes;
-use crate::source::{NodeSpan, SpanIndex};
+use crate::source::{with_segment, NodeSpan, SpanIndex};
 use diag::{Diagnostic, Span};
 use serde_json::{Map, Value};
 use std::fmt::Write;
@@ -72,23 +72,6 @@ fn table_to_json(
         obj.insert(key.get_ref().to_string(), v);
     }
     Value::Object(obj)
-}
-
-/// Runs `f` with a segment (written by `push`) appended to `path`
-/// (`/`-separated), then restores it.
-fn with_segment<T>(
-    path: &mut String,
-    push: impl FnOnce(&mut String),
-    f: impl FnOnce(&mut String) -> T,
-) -> T {
-    let len = path.len();
-    if len > 0 {
-        path.push('/');
-    }
-    push(path);
-    let out = f(path);
-    path.truncate(len);
-    out
 }
 
 fn value_to_json(
