@@ -172,6 +172,10 @@ pub struct SequenceEngine<'p, T = usize> {
     first_positive: usize,
     last_positive: usize,
     keys: FxHashMap<Vec<KeyValue>, KeyState<T>>,
+    /// Per stage: how many keys hold a partial in that stage's slot. A stage
+    /// whose previous slot is empty everywhere cannot advance, and its join
+    /// keys need not be read.
+    open: Vec<u32>,
     pending: Pending<T>,
     pushed: u64,
     since_sweep: usize,
@@ -211,6 +215,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             .iter()
             .rposition(|s| !s.missing)
             .unwrap_or(usize::MAX);
+        let stage_count = stages.len();
         SequenceEngine {
             stages,
             queries,
@@ -220,6 +225,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             first_positive,
             last_positive,
             keys: FxHashMap::default(),
+            open: vec![0; stage_count],
             pending: Pending::default(),
             pushed: 0,
             since_sweep: 0,
@@ -315,6 +321,15 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             self.apply_until(event);
         }
         self.maybe_sweep(ts);
+        debug_assert!(self.open_counts_agree());
+    }
+
+    /// The per-stage open counts equal the slots that hold a partial.
+    fn open_counts_agree(&self) -> bool {
+        (0..self.stages.len()).all(|k| {
+            let held = self.keys.values().filter(|s| s.slots[k].is_some()).count();
+            held == self.open[k] as usize
+        })
     }
 
     /// Ends the stream: sequences waiting on trailing missing stages complete
@@ -412,6 +427,9 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         out: &mut Vec<SequenceMatch<T>>,
     ) {
         let p = self.previous_positive(k);
+        if self.open[p] == 0 {
+            return;
+        }
         let tuples = self.tuples_of(self.stages[k].keys, event);
         for key in tuples.iter() {
             let Some(state) = self.keys.get_mut(key) else {
@@ -420,6 +438,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             let Some(mut partial) = state.slots[p].take() else {
                 continue;
             };
+            self.open[p] -= 1;
             if self.maxspan > 0 && ts.saturating_sub(partial.start) > self.maxspan {
                 continue;
             }
@@ -439,7 +458,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             if k == self.last_positive {
                 self.complete(key.to_vec(), partial, seq, out);
             } else {
-                state.slots[k] = Some(partial);
+                fill_slot(&mut state.slots[k], &mut self.open[k], partial);
             }
         }
         self.give_back(tuples);
@@ -480,7 +499,7 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             if f == self.last_positive {
                 self.complete(key.to_vec(), partial, seq, out);
             } else if let Some(state) = self.keys.get_mut(key) {
-                state.slots[f] = Some(partial);
+                fill_slot(&mut state.slots[f], &mut self.open[f], partial);
             }
         }
         self.give_back(tuples);
@@ -536,7 +555,9 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         let tuples = self.tuples_of(keys, event);
         for key in tuples.iter() {
             if let Some(state) = self.keys.get_mut(key) {
-                state.slots.iter_mut().for_each(|s| *s = None);
+                for (slot, open) in state.slots.iter_mut().zip(self.open.iter_mut()) {
+                    empty_slot(slot, open);
+                }
             }
         }
         self.give_back(tuples);
@@ -663,10 +684,11 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
         self.since_sweep = 0;
         let maxspan = self.maxspan;
         let old = |t: i64| now.saturating_sub(t) > maxspan;
+        let open = &mut self.open;
         self.keys.retain(|_, state| {
-            for slot in state.slots.iter_mut() {
+            for (slot, open) in state.slots.iter_mut().zip(open.iter_mut()) {
                 if slot.as_ref().is_some_and(|p| old(p.start)) {
-                    *slot = None;
+                    empty_slot(slot, open);
                 }
             }
             for tracker in state.missing.iter_mut() {
@@ -677,6 +699,20 @@ impl<'p, T: Clone> SequenceEngine<'p, T> {
             !state.is_empty()
         });
         self.next_sweep = self.keys.len().max(1024);
+    }
+}
+
+/// Puts `partial` in a stage slot, counting the slot as open if it was empty.
+fn fill_slot<T>(slot: &mut Option<Partial<T>>, open: &mut u32, partial: Partial<T>) {
+    if slot.replace(partial).is_none() {
+        *open += 1;
+    }
+}
+
+/// Empties a stage slot, counting it as no longer open if it held a partial.
+fn empty_slot<T>(slot: &mut Option<Partial<T>>, open: &mut u32) {
+    if slot.take().is_some() {
+        *open -= 1;
     }
 }
 
