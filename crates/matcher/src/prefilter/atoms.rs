@@ -23,9 +23,12 @@
 //!   they compare the term with;
 //! - `Exists`, and a wildcard without any literal: the field has a value;
 //! - `And`: every child's sets, each necessary on its own (the rule set keeps
-//!   the cheapest few and requires all of them); `Or`: the union of each
-//!   child's cheapest set, only when every child has one; `Const(false)`:
-//!   the empty set (never holds); `Not` and scripts: none.
+//!   the cheapest few and requires all of them); `Or`, only when every child
+//!   has a set: the union of each child's cheapest set, and likewise of each
+//!   child's second and third cheapest (a child with fewer gives its last
+//!   again), each necessary on its own since whichever child holds has all
+//!   its sets holding; `Const(false)`: the empty set (never holds); `Not`
+//!   and scripts: none.
 //!
 //! On an unmapped field the evaluator compares a string value as a keyword
 //! but a number or boolean as such (`"0123"` equals the number 123), so atoms
@@ -170,8 +173,11 @@ fn choose(sets: Vec<Necessary>) -> Vec<Necessary> {
 }
 
 /// Independent necessary sets of `pred`: each holds (one of its atoms does)
-/// on every event where `pred` is true. `And`: every child's sets; `Or`: one
-/// set, the union of each child's cheapest (only when every child has one).
+/// on every event where `pred` is true. `And`: every child's sets; `Or` (only
+/// when every child has a set): for `j` below [`MAX_SETS`], the union of each
+/// child's `j`-th cheapest set (its last when it has fewer), without repeats.
+/// An `or` of branches with common values in their cheapest sets (`bash`)
+/// then also gets a set of their rarer literals.
 pub fn necessary(pred: &Pred) -> Vec<Necessary> {
     match pred {
         Pred::Const(true) | Pred::Not(_) | Pred::Script(_) => Vec::new(),
@@ -179,9 +185,26 @@ pub fn necessary(pred: &Pred) -> Vec<Necessary> {
         Pred::Field(ft) => of_test(&ft.field, &ft.test).into_iter().collect(),
         Pred::And(ps) => ps.iter().flat_map(necessary).collect(),
         Pred::Or(ps) => {
-            let best: Option<Vec<Necessary>> =
-                ps.iter().map(|p| cheapest(necessary(p), 1).pop()).collect();
-            best.and_then(Necessary::union).into_iter().collect()
+            let per_child: Option<Vec<Vec<Necessary>>> = ps
+                .iter()
+                .map(|p| Some(cheapest(necessary(p), MAX_SETS)).filter(|s| !s.is_empty()))
+                .collect();
+            let Some(per_child) = per_child else {
+                return Vec::new();
+            };
+            let widest = per_child.iter().map(Vec::len).max().unwrap_or(0);
+            let mut out: Vec<Necessary> = Vec::new();
+            for j in 0..widest {
+                let choice = per_child
+                    .iter()
+                    .map(|sets| sets[j.min(sets.len() - 1)].clone());
+                if let Some(set) = Necessary::union(choice) {
+                    if !out.contains(&set) {
+                        out.push(set);
+                    }
+                }
+            }
+            out
         }
     }
 }

@@ -228,21 +228,32 @@ fn and_keeps_every_child_set_or_unions_and_not_gives_none() {
     assert!(necessary(&Pred::Const(true)).is_empty());
     // `false` never holds: an empty set.
     assert_eq!(flat(&fx, &necessary(&Pred::Const(false))), vec![vec![]]);
-    // An `or` of `and`s takes each branch's cheapest set.
+    // An `or` of `and`s: one set from each branch's cheapest sets, then
+    // one from their second cheapest (a branch with one set gives it again).
+    // Each is necessary: any set of the branch that holds is in the union.
     let or = Pred::Or(vec![
         Pred::And(vec![
             terms(&kw, &["x"], false),
             wild(&low, &["*zzzz*"], false),
         ]),
-        b,
+        b.clone(),
     ]);
     assert_eq!(
         flat(&fx, &necessary(&or)),
-        vec![vec![
-            lit("kw", Shape::Exact, "x", false),
-            lit("low", Shape::Exact, "b", false)
-        ]]
+        vec![
+            vec![
+                lit("kw", Shape::Exact, "x", false),
+                lit("low", Shape::Exact, "b", false)
+            ],
+            vec![
+                lit("low", Shape::Contains, "zzzz", false),
+                lit("low", Shape::Exact, "b", false)
+            ]
+        ]
     );
+    // Branches with one set each give one set.
+    let or = Pred::Or(vec![a, b]);
+    assert_eq!(flat(&fx, &necessary(&or)).len(), 1);
 }
 
 #[test]
