@@ -20,6 +20,7 @@ use super::source_fields::MAX_SOURCE_DEPTH;
 use super::AlertError;
 use rustc_hash::FxHashSet;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Deepest path (in segments) Kibana's flattening is allowed here.
@@ -32,24 +33,19 @@ pub(crate) type Skip = fn(&str) -> bool;
 /// Top-level keys for which `skip` holds are left out of the pairs (a single
 /// object is returned whole); the caller vouches that their leaves share no
 /// path with other leaves and that it overwrites whatever they would give.
+///
+/// Kibana folds `objectPairIntersection` over the objects, flattening and
+/// rebuilding the running result at every step. Here each object is
+/// normalized once and the fold runs on the trees; the running result keeps
+/// what its rebuilt form would give: the paths it would write flat (dotted
+/// in both inputs) and, through [`Normalized::drop_skipped`], the keys `skip`
+/// would drop when it is read again. The pairwise fold is kept in the tests
+/// as the reference.
 pub(crate) fn object_array_intersection(
     objects: &[Map<String, Value>],
     skip: Skip,
 ) -> Result<Option<Map<String, Value>>, AlertError> {
-    let Some((first, rest)) = objects.split_first() else {
-        return Ok(None);
-    };
-    let Some((second, rest)) = rest.split_first() else {
-        return Ok(Some(first.clone()));
-    };
-    let mut acc = pair_intersection(first, second, skip)?;
-    for object in rest {
-        acc = match acc {
-            Some(a) => pair_intersection(&a, object, skip)?,
-            None => None,
-        };
-    }
-    Ok(acc)
+    fold(objects, skip)
 }
 
 /// `objectPairIntersection`; `None` when nothing is shared.
@@ -57,47 +53,68 @@ pub(crate) fn object_pair_intersection(
     a: &Map<String, Value>,
     b: &Map<String, Value>,
 ) -> Result<Option<Map<String, Value>>, AlertError> {
-    pair_intersection(a, b, |_| false)
+    fold([a, b], |_| false)
 }
 
-fn pair_intersection(
-    a: &Map<String, Value>,
-    b: &Map<String, Value>,
+fn fold<'a>(
+    objects: impl IntoIterator<Item = &'a Map<String, Value>>,
     skip: Skip,
 ) -> Result<Option<Map<String, Value>>, AlertError> {
-    let a = Normalized::of(a, skip)?;
-    let b = Normalized::of(b, skip)?;
-    let common = intersect(&a.tree, &b.tree, 0)?;
-    if common.is_empty() {
+    let mut objects = objects.into_iter();
+    let Some(first) = objects.next() else {
         return Ok(None);
+    };
+    let Some(second) = objects.next() else {
+        return Ok(Some(first.clone()));
+    };
+    let mut acc = Normalized::of(first, skip)?.intersect(&Normalized::of(second, skip)?, skip)?;
+    for object in objects {
+        if acc.tree.is_empty() {
+            return Ok(None);
+        }
+        acc.drop_skipped(skip);
+        acc = acc.intersect(&Normalized::of(object, skip)?, skip)?;
     }
-    let mut flat = Vec::new();
-    let mut path = String::new();
-    let both_dotted = |path: &str| a.dotted.contains(path) && b.dotted.contains(path);
-    let mut result = with_notation(common, &mut path, true, &both_dotted, &mut flat);
-    result.extend(flat);
-    Ok(Some(result))
+    Ok((!acc.tree.is_empty()).then(|| acc.into_map()))
 }
 
-/// A node of a normalized (nested-only) tree over borrowed leaves.
+/// A node of a normalized (nested-only) tree over borrowed leaves (owned
+/// where an intersection made a new array). `dotted`: the node's path had a
+/// leaf under a dotted key (Kibana's `dotted` set holds the path; a later
+/// object or leaf there does not take it out); for an intersection, the leaf
+/// is written flat.
+#[derive(Debug)]
 enum Node<'a> {
-    Leaf(&'a Value),
-    Object(Tree<'a>),
+    Leaf { value: Cow<'a, Value>, dotted: bool },
+    Object { tree: Tree<'a>, dotted: bool },
+}
+
+impl Node<'_> {
+    fn dotted(&self) -> bool {
+        match self {
+            Node::Leaf { dotted, .. } | Node::Object { dotted, .. } => *dotted,
+        }
+    }
 }
 
 type Tree<'a> = BTreeMap<&'a str, Node<'a>>;
 
-/// An object in nested form, and the paths whose leaf came under a dotted key.
+/// An object in nested form; for an intersection, whether reading it again
+/// would drop some flat leaf (see [`Normalized::drop_skipped`]).
 struct Normalized<'a> {
     tree: Tree<'a>,
-    dotted: FxHashSet<String>,
+    flat_skipped: bool,
+    /// Dotted paths whose node a later leaf replaced with its subtree (rare):
+    /// a node made there again is dotted.
+    lost: FxHashSet<String>,
 }
 
 impl<'a> Normalized<'a> {
     fn of(object: &'a Map<String, Value>, skip: Skip) -> Result<Normalized<'a>, AlertError> {
         let mut normalized = Normalized {
             tree: Tree::new(),
-            dotted: FxHashSet::default(),
+            flat_skipped: false,
+            lost: FxHashSet::default(),
         };
         normalized.visit(object, &mut Vec::new(), skip)?;
         Ok(normalized)
@@ -121,10 +138,7 @@ impl<'a> Normalized<'a> {
                 continue;
             }
             prefix.extend(key.split('.'));
-            if key.contains('.') {
-                self.dotted.insert(prefix.join("."));
-            }
-            set_leaf(&mut self.tree, prefix, value);
+            self.set_leaf(prefix, value, key.contains('.'));
             prefix.truncate(base);
         }
         for (key, value) in object.iter().rev() {
@@ -136,92 +150,232 @@ impl<'a> Normalized<'a> {
         }
         Ok(())
     }
-}
 
-/// lodash `set` of a leaf along `path`, replacing non-object intermediates.
-fn set_leaf<'a>(tree: &mut Tree<'a>, path: &[&'a str], leaf: &'a Value) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut current = tree;
-    for segment in parents {
-        let slot = current
-            .entry(segment)
-            .or_insert_with(|| Node::Object(Tree::new()));
-        if !matches!(slot, Node::Object(_)) {
-            *slot = Node::Object(Tree::new());
+    /// The intersection of two normalized objects: its tree, whose common
+    /// leaves dotted in both are marked to be written flat
+    /// (`applyNotationPreference`).
+    fn intersect(self, other: &Normalized<'a>, skip: Skip) -> Result<Normalized<'a>, AlertError> {
+        let mut cx = Intersect {
+            path: Vec::new(),
+            skip,
+            flat_skipped: false,
+        };
+        let tree = cx.trees(self.tree, &other.tree)?;
+        Ok(Normalized {
+            tree,
+            flat_skipped: cx.flat_skipped,
+            lost: FxHashSet::default(),
+        })
+    }
+
+    /// lodash `set` of a leaf along `path`, replacing non-object
+    /// intermediates; a path once dotted stays so.
+    fn set_leaf(&mut self, path: &[&'a str], leaf: &'a Value, dotted: bool) {
+        let Some((last, parents)) = path.split_last() else {
+            return;
+        };
+        let lost = &mut self.lost;
+        let was_lost = |depth: usize, lost: &FxHashSet<String>| {
+            !lost.is_empty() && lost.contains(&path[..=depth].join("."))
+        };
+        let mut current = &mut self.tree;
+        for (depth, segment) in parents.iter().enumerate() {
+            let slot = current.entry(segment).or_insert_with(|| Node::Object {
+                tree: Tree::new(),
+                dotted: was_lost(depth, lost),
+            });
+            if let Node::Leaf { dotted, .. } = slot {
+                *slot = Node::Object {
+                    tree: Tree::new(),
+                    dotted: *dotted,
+                };
+            }
+            let Node::Object { tree: next, .. } = slot else {
+                return;
+            };
+            current = next;
         }
-        let Node::Object(next) = slot else { return };
-        current = next;
+        let dotted = match current.get(last) {
+            Some(Node::Leaf { dotted: was, .. }) => dotted || *was,
+            Some(Node::Object { tree, dotted: was }) => {
+                let mut at = path.join(".");
+                remember_dotted(tree, &mut at, lost);
+                dotted || *was
+            }
+            None => dotted || was_lost(parents.len(), lost),
+        };
+        current.insert(
+            last,
+            Node::Leaf {
+                value: Cow::Borrowed(leaf),
+                dotted,
+            },
+        );
     }
-    current.insert(last, Node::Leaf(leaf));
+
+    /// What reading the intersection again (as Kibana's next pair does) drops:
+    /// the top-level keys `skip` holds for, a flat leaf's key being its whole
+    /// path, a nested leaf's its first segment.
+    fn drop_skipped(&mut self, skip: Skip) {
+        if !self.flat_skipped && !self.tree.keys().any(|k| skip(k)) {
+            return;
+        }
+        self.tree.retain(|key, node| {
+            let nested_dropped = skip(key);
+            let mut path = (*key).to_string();
+            let drop = |path: &str, flat: bool| if flat { skip(path) } else { nested_dropped };
+            keep_leaves(node, &mut path, &drop)
+        });
+        self.flat_skipped = false;
+    }
+
+    /// The nested object, with the flat leaves under their whole path.
+    fn into_map(self) -> Map<String, Value> {
+        let mut flat = Vec::new();
+        let mut path = String::new();
+        let mut result = with_notation(self.tree, &mut path, true, &mut flat);
+        result.extend(flat);
+        result
+    }
 }
 
-/// The intersection of two normalized trees, as a nested object.
-fn intersect(a: &Tree<'_>, b: &Tree<'_>, depth: usize) -> Result<Map<String, Value>, AlertError> {
-    if depth > MAX_PATH {
-        return Err(AlertError::TooDeep);
+/// Keeps the leaves of `node` (at `path`) that `drop` spares (given the path
+/// and whether the leaf is flat); false when nothing is left.
+fn keep_leaves(node: &mut Node<'_>, path: &mut String, drop: &dyn Fn(&str, bool) -> bool) -> bool {
+    match node {
+        Node::Leaf { dotted, .. } => !drop(path, *dotted),
+        Node::Object { tree, .. } => {
+            tree.retain(|key, child| {
+                let len = path.len();
+                path.push('.');
+                path.push_str(key);
+                let kept = keep_leaves(child, path, drop);
+                path.truncate(len);
+                kept
+            });
+            !tree.is_empty()
+        }
     }
-    let mut out = Map::new();
-    for (key, a_node) in a {
-        let Some(b_node) = b.get(key) else { continue };
-        match (a_node, b_node) {
-            (Node::Object(a_inner), Node::Object(b_inner)) => {
-                let inner = intersect(a_inner, b_inner, depth + 1)?;
-                if !inner.is_empty() {
-                    out.insert((*key).to_string(), Value::Object(inner));
+}
+
+/// Adds the dotted paths of `tree` (at `path`) to `lost`.
+fn remember_dotted(tree: &Tree<'_>, path: &mut String, lost: &mut FxHashSet<String>) {
+    for (key, node) in tree {
+        let len = path.len();
+        path.push('.');
+        path.push_str(key);
+        if node.dotted() {
+            lost.insert(path.clone());
+        }
+        if let Node::Object { tree, .. } = node {
+            remember_dotted(tree, path, lost);
+        }
+        path.truncate(len);
+    }
+}
+
+/// One intersection of two trees: the path walked, and whether a leaf it
+/// writes flat has a path `skip` holds for.
+struct Intersect<'a> {
+    path: Vec<&'a str>,
+    skip: Skip,
+    flat_skipped: bool,
+}
+
+impl<'a> Intersect<'a> {
+    /// The common part of two normalized trees (equal primitives kept; the
+    /// lodash intersection when either side is an array; objects recursed,
+    /// empty ones pruned).
+    fn trees(&mut self, a: Tree<'a>, b: &Tree<'a>) -> Result<Tree<'a>, AlertError> {
+        if self.path.len() > MAX_PATH {
+            return Err(AlertError::TooDeep);
+        }
+        let mut out = Tree::new();
+        for (key, a_node) in a {
+            let Some(b_node) = b.get(key) else { continue };
+            let dotted = a_node.dotted() && b_node.dotted();
+            self.path.push(key);
+            let common = match (a_node, b_node) {
+                (Node::Object { tree: a_inner, .. }, Node::Object { tree: b_inner, .. }) => {
+                    let inner = self.trees(a_inner, b_inner)?;
+                    (!inner.is_empty()).then_some(Node::Object {
+                        tree: inner,
+                        dotted: false,
+                    })
                 }
+                (Node::Leaf { value: x, .. }, Node::Leaf { value: y, .. })
+                    if js_strict_equal(&x, y) =>
+                {
+                    Some(self.leaf(x, dotted))
+                }
+                (a_node, b_node) if is_array(&a_node) || is_array(b_node) => {
+                    let common = lodash_intersection(as_array(&a_node), as_array(b_node));
+                    Some(self.leaf(Cow::Owned(Value::Array(common)), dotted))
+                }
+                _ => None,
+            };
+            self.path.pop();
+            if let Some(node) = common {
+                out.insert(key, node);
             }
-            (Node::Leaf(x), Node::Leaf(y)) if js_strict_equal(x, y) => {
-                out.insert((*key).to_string(), (*x).clone());
-            }
-            (Node::Leaf(Value::Array(_)), _) | (_, Node::Leaf(Value::Array(_))) => {
-                let common = lodash_intersection(as_array(a_node), as_array(b_node));
-                out.insert((*key).to_string(), Value::Array(common));
-            }
-            _ => {}
         }
+        Ok(out)
     }
-    Ok(out)
+
+    /// A common leaf at the current path, flat when dotted in both inputs.
+    fn leaf(&mut self, value: Cow<'a, Value>, dotted: bool) -> Node<'a> {
+        if dotted && !self.flat_skipped {
+            self.flat_skipped = (self.skip)(&self.path.join("."));
+        }
+        Node::Leaf { value, dotted }
+    }
+}
+
+fn is_array(node: &Node<'_>) -> bool {
+    matches!(node, Node::Leaf { value, .. } if value.is_array())
 }
 
 /// A node as lodash sees it in `intersection`: an array's items, a primitive
 /// alone; an object never equals anything, so it contributes nothing.
-fn as_array<'v>(node: &Node<'v>) -> &'v [Value] {
+fn as_array<'n>(node: &'n Node<'_>) -> &'n [Value] {
     match node {
-        Node::Leaf(Value::Array(items)) => items,
-        Node::Leaf(value) => std::slice::from_ref(*value),
-        Node::Object(_) => &[],
+        Node::Leaf { value, .. } => match value.as_ref() {
+            Value::Array(items) => items,
+            value => std::slice::from_ref(value),
+        },
+        Node::Object { .. } => &[],
     }
 }
 
 /// `applyNotationPreference`: the common tree's leaves nested, except those
-/// dotted in both inputs, which go to `flat` under their whole path. The tree's
-/// keys hold no dots, so flat and nested keys never meet.
+/// dotted in both inputs, which go to `flat` under their whole path. The
+/// tree's keys hold no dots, so flat and nested keys never meet.
 fn with_notation(
-    tree: Map<String, Value>,
+    tree: Tree<'_>,
     path: &mut String,
     top_level: bool,
-    both_dotted: &dyn Fn(&str) -> bool,
     flat: &mut Vec<(String, Value)>,
 ) -> Map<String, Value> {
     let mut nested = Map::new();
-    for (key, value) in tree {
+    for (key, node) in tree {
         let len = path.len();
         if !top_level {
             path.push('.');
         }
-        path.push_str(&key);
-        match value {
-            Value::Object(inner) => {
-                let inner = with_notation(inner, path, false, both_dotted, flat);
+        path.push_str(key);
+        match node {
+            Node::Object { tree: inner, .. } => {
+                let inner = with_notation(inner, path, false, flat);
                 if !inner.is_empty() {
-                    nested.insert(key, Value::Object(inner));
+                    nested.insert(key.to_string(), Value::Object(inner));
                 }
             }
-            leaf if both_dotted(path) => flat.push((path.clone(), leaf)),
-            leaf => {
-                nested.insert(key, leaf);
+            Node::Leaf {
+                value,
+                dotted: true,
+            } => flat.push((path.clone(), value.into_owned())),
+            Node::Leaf { value, .. } => {
+                nested.insert(key.to_string(), value.into_owned());
             }
         }
         path.truncate(len);
@@ -306,6 +460,194 @@ mod tests {
             pair(a, b),
             Some(json!({"c": {"arr": [1, 2], "f1": 1, "f6": null, "n": {"f1": 1}}}))
         );
+    }
+
+    /// Kibana's fold: each pair's result flattened and rebuilt for the next.
+    fn pairwise(objects: &[Map<String, Value>], skip: Skip) -> Option<Map<String, Value>> {
+        let pair = |a: &Map<String, Value>, b: &Map<String, Value>| {
+            let common = Normalized::of(a, skip)
+                .unwrap()
+                .intersect(&Normalized::of(b, skip).unwrap(), skip)
+                .unwrap();
+            (!common.tree.is_empty()).then(|| common.into_map())
+        };
+        let (first, rest) = objects.split_first()?;
+        let Some((second, rest)) = rest.split_first() else {
+            return Some(first.clone());
+        };
+        let mut acc = pair(first, second);
+        for object in rest {
+            acc = pair(&acc?, object);
+        }
+        acc
+    }
+
+    fn objects(values: &[Value]) -> Vec<Map<String, Value>> {
+        values
+            .iter()
+            .map(|v| v.as_object().unwrap().clone())
+            .collect()
+    }
+
+    fn kibana_keys(key: &str) -> bool {
+        key == "@timestamp" || key.starts_with("kibana.")
+    }
+
+    #[test]
+    fn the_tree_fold_gives_the_pairwise_fold() {
+        let cases: Vec<Vec<Value>> = vec![
+            // Notations mixed across the fold; a flat leaf stays flat only
+            // while every object so far had it dotted.
+            vec![
+                json!({"user.id": "u", "a.b": 1, "c": {"d": 2}}),
+                json!({"user.id": "u", "a": {"b": 1}, "c.d": 2}),
+                json!({"user.id": "u", "a.b": 1, "c.d": 2}),
+            ],
+            // Conflicting notations inside one object (a later leaf wins).
+            vec![
+                json!({"a": 1, "a.b": 2, "x": {"y.z": 3}}),
+                json!({"a": {"b": 2}, "x.y": {"z": 3}}),
+                json!({"a.b": 2, "x": {"y": {"z": 3}}}),
+            ],
+            // Arrays meet objects and primitives; empty intersections stay.
+            vec![
+                json!({"a": [1, 2], "b": {"c": 1}, "d": [1]}),
+                json!({"a": {"x": 1}, "b": [1], "d": 1}),
+                json!({"a": [], "b": [1], "d": [1, 2]}),
+                json!({"a": [3], "b": [2], "d": [1]}),
+            ],
+            // Keys the caller skips, at the top and once written flat again.
+            vec![
+                json!({"kibana": {"alert.rule.x": 1}, "@timestamp.x": 2, "k": 3}),
+                json!({"kibana": {"alert.rule.x": 1}, "@timestamp.x": 2, "k": 3}),
+                json!({"kibana.alert.rule.x": 1, "@timestamp": {"x": 2}, "k": 3}),
+            ],
+            vec![
+                json!({"kibana": {"alert.rule.x": 1}, "k": 3}),
+                json!({"kibana": {"alert.rule.x": 1}, "k": 3}),
+                json!({"kibana": {"alert.rule.x": 1}, "k": 3}),
+            ],
+            // A dotted leaf replaced by an object (only leaves written flat
+            // count as dotted for the next pair), which then meets an array.
+            vec![
+                json!({"a.b": 1, "a": {"b": {"c": 2}}}),
+                json!({"a.b": 1, "a": {"b": {"c": 2}}}),
+                json!({"a.b": [2]}),
+            ],
+            // Nothing shared part way through.
+            vec![json!({"a": 1}), json!({"a": 2}), json!({"a": 2})],
+        ];
+        for case in &cases {
+            let objects = objects(case);
+            for skip in [kibana_keys as Skip, |_: &str| false] {
+                for n in 0..=objects.len() {
+                    assert_eq!(
+                        object_array_intersection(&objects[..n], skip).unwrap(),
+                        pairwise(&objects[..n], skip),
+                        "{case:?} ({n} objects)"
+                    );
+                }
+            }
+        }
+    }
+
+    /// xorshift: random objects without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+
+        /// Keys that nest into each other in both notations, and keys the
+        /// shell skips.
+        fn object(&mut self, depth: u32) -> Map<String, Value> {
+            const KEYS: &[&str] = &[
+                "a",
+                "b",
+                "c",
+                "a.b",
+                "b.a",
+                "a.c",
+                "b.c",
+                "a.b.c",
+                "a.b.c.d",
+                "b.c.a",
+                "kibana",
+                "kibana.x",
+                "kibana.alert.original_event.x",
+                "@timestamp",
+                "@timestamp.x",
+            ];
+            let mut m = Map::new();
+            for _ in 0..self.below(5) {
+                let key = KEYS[self.below(KEYS.len() as u64) as usize];
+                let value = match self.below(if depth > 2 { 4 } else { 6 }) {
+                    0 => json!(self.below(3)),
+                    1 => json!(format!("s{}", self.below(2))),
+                    2 => Value::Null,
+                    3 => Value::Array((0..self.below(3)).map(|_| json!(self.below(3))).collect()),
+                    _ => Value::Object(self.object(depth + 1)),
+                };
+                m.insert(key.to_string(), value);
+            }
+            m
+        }
+    }
+
+    #[test]
+    fn the_tree_fold_gives_the_pairwise_fold_on_random_objects() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut shared = 0;
+        for _ in 0..20_000 {
+            let base = rng.object(0);
+            let n = 1 + rng.below(5) as usize;
+            let objects: Vec<Map<String, Value>> = (0..n)
+                .map(|_| {
+                    let mut o = base.clone();
+                    if rng.below(2) == 0 {
+                        o.extend(rng.object(0));
+                    }
+                    o
+                })
+                .collect();
+            for skip in [kibana_keys as Skip, |_: &str| false] {
+                let folded = object_array_intersection(&objects, skip).unwrap();
+                assert_eq!(folded, pairwise(&objects, skip), "{objects:?}");
+                shared += usize::from(folded.is_some());
+            }
+        }
+        assert!(shared > 20_000, "{shared}");
+    }
+
+    #[test]
+    fn the_tree_fold_gives_the_pairwise_fold_on_real_events() {
+        // Integration documents, each file's in order (neighbours share
+        // most fields), as sequences of 2 to 8 events.
+        let mut events: Vec<Map<String, Value>> = Vec::new();
+        for name in ["endpoint", "system", "windows_sysmon", "auditd_manager"] {
+            let path = testkit::corpus().join(format!("events/{name}.ndjson"));
+            let text = std::fs::read_to_string(path).unwrap();
+            events.extend(text.lines().filter_map(|l| serde_json::from_str(l).ok()));
+        }
+        assert!(events.len() > 20);
+        let mut compared = 0;
+        for start in 0..events.len() {
+            for n in [2, 3, 5, 8] {
+                let Some(group) = events.get(start..start + n) else {
+                    continue;
+                };
+                assert_eq!(
+                    object_array_intersection(group, kibana_keys).unwrap(),
+                    pairwise(group, kibana_keys),
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 60);
     }
 
     #[test]
