@@ -101,11 +101,15 @@ impl Walk {
             self.removed.push((path.clone(), value.clone()));
             return Ok(None);
         }
+        // The proper prefixes of the path that end where the key starts are
+        // kept objects (checked on the way down); only a dotted key adds
+        // prefixes to check.
+        let check_prefixes = key.contains('.');
         if let Value::Array(items) = value {
-            let kept = self.array(items, path, depth + 1)?;
+            let kept = self.array(items, path, check_prefixes, depth + 1)?;
             return Ok((!kept.is_empty()).then_some(Value::Array(kept)));
         }
-        if !is_ecs_compliant(value, path) {
+        if !is_ecs_compliant(value, path, check_prefixes) {
             self.removed.push((path.clone(), value.clone()));
             return Ok(None);
         }
@@ -121,6 +125,7 @@ impl Walk {
         &mut self,
         items: &[Value],
         path: &mut String,
+        check_prefixes: bool,
         depth: usize,
     ) -> Result<Vec<Value>, AlertError> {
         if depth > MAX_SOURCE_DEPTH {
@@ -130,12 +135,12 @@ impl Walk {
         for item in items {
             match item {
                 Value::Array(inner) => {
-                    let inner = self.array(inner, path, depth + 1)?;
+                    let inner = self.array(inner, path, check_prefixes, depth + 1)?;
                     if !inner.is_empty() {
                         kept.push(Value::Array(inner));
                     }
                 }
-                item if !is_ecs_compliant(item, path) => {
+                item if !is_ecs_compliant(item, path, check_prefixes) => {
                     self.removed.push((path.clone(), item.clone()))
                 }
                 Value::Object(inner) => {
@@ -164,10 +169,12 @@ impl Walk {
     }
 }
 
-/// `computeIsEcsCompliant`.
-fn is_ecs_compliant(value: &Value, path: &str) -> bool {
+/// `computeIsEcsCompliant`. `check_prefixes`: the path's proper prefixes
+/// are not all known to be kept objects (a kept object's path is no ECS
+/// field or an object-like one, which is what this checks of a prefix).
+fn is_ecs_compliant(value: &Value, path: &str, check_prefixes: bool) -> bool {
     let map = ecs_field_map();
-    if path.contains('.') && !dotted_parents_are_objects(path) {
+    if check_prefixes && path.contains('.') && !dotted_parents_are_objects(path) {
         return false;
     }
     let ecs = map.path(path);
@@ -286,6 +293,108 @@ mod tests {
             run(json!({"kibana.test": "v", "kibana_test_prefix": "v", "signal": {"x": 1}}));
         assert_eq!(result, json!({"kibana_test_prefix": "v"}));
         assert_eq!(removed.len(), 2);
+    }
+
+    /// Every path kept in `value` (at `path`), objects and leaves.
+    fn kept_paths(value: &Value, path: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    out.push(p.clone());
+                    kept_paths(v, &p, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| kept_paths(v, path, out)),
+            _ => {}
+        }
+    }
+
+    /// The walk checks the prefixes of a path only where a dotted key adds
+    /// some; the others are kept objects. Then no kept path may fail the
+    /// prefix check (it would have been removed with every prefix checked).
+    #[test]
+    fn kept_paths_pass_the_prefix_check_with_prefixes_checked_only_for_dotted_keys() {
+        let keys = [
+            "agent",
+            "name",
+            "agent.name",
+            "build",
+            "original",
+            "agent.build",
+            "process",
+            "parent",
+            "pid",
+            "process.parent",
+            "parent.pid",
+            "args",
+            "host",
+            "os",
+            "host.os",
+            "type",
+            "os.type",
+            "x",
+            "x.y",
+            "threat",
+            "enrichments",
+            "indicator.port",
+            "@timestamp",
+            "event",
+            "event.kind",
+            // Dotted keys running through keyword and long fields.
+            "name.x",
+            "agent.name.x",
+            "pid.x",
+            "parent.pid.x",
+            "os.type.x",
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut below = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        fn doc(below: &mut dyn FnMut(usize) -> usize, keys: &[&str], depth: u32) -> Value {
+            let mut m = Map::new();
+            for _ in 0..below(4) {
+                let value = match below(if depth > 2 { 3 } else { 5 }) {
+                    0 => json!("v"),
+                    1 => json!(7),
+                    2 => json!(["a", {"pid": 1}]),
+                    _ => doc(below, keys, depth + 1),
+                };
+                m.insert(keys[below(keys.len())].to_string(), value);
+            }
+            Value::Object(m)
+        }
+        let mut docs: Vec<Value> = (0..3000).map(|_| doc(&mut below, &keys, 0)).collect();
+        for name in [
+            "endpoint",
+            "system",
+            "windows_sysmon",
+            "auditd_manager",
+            "cloud",
+        ] {
+            let path = testkit::corpus().join(format!("events/{name}.ndjson"));
+            let text = std::fs::read_to_string(path).unwrap();
+            docs.extend(text.lines().filter_map(|l| serde_json::from_str(l).ok()));
+        }
+        let mut checked = 0;
+        for d in &docs {
+            let (result, _) = run(d.clone());
+            let mut paths = Vec::new();
+            kept_paths(&result, "", &mut paths);
+            for p in paths {
+                assert!(dotted_parents_are_objects(&p), "{p} in {d}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 5000, "{checked}");
     }
 
     #[test]
