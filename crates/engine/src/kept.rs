@@ -436,15 +436,28 @@ pub(crate) struct Candidate {
     /// in field order.
     fields: Box<[(FieldId, Packed)]>,
     keys: usize,
+    /// Only the join keys were packed ([`Candidate::event`] is not for it).
+    keys_only: bool,
     extra: Box<str>,
 }
 
+/// What [`Candidate::pack`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pack {
+    /// Every kept field.
+    All,
+    /// The join keys: enough for sequence rules whose stages the worker
+    /// matched already (they read nothing else).
+    KeysOnly,
+}
+
 impl Candidate {
-    /// Packs the values of `event` whose field `fields` keeps, join keys
-    /// first; `buffers` are reused from event to event.
+    /// Packs the values of `event` whose field `fields` keeps (or only its
+    /// join keys), join keys first; `buffers` are reused from event to event.
     pub fn pack(
         event: &Event<'_>,
         fields: &KeptFields,
+        what: Pack,
         buffers: &mut PackBuffers,
         source: Arc<Source>,
     ) -> Candidate {
@@ -456,6 +469,7 @@ impl Candidate {
             let into = match fields.class(*f) {
                 Class::Dropped => continue,
                 Class::Key => &mut *keys,
+                Class::Kept if what == Pack::KeysOnly => continue,
                 Class::Kept => &mut *others,
             };
             into.push((*f, pack_value(v, event.source, &mut extra)));
@@ -469,12 +483,17 @@ impl Candidate {
             source,
             fields: packed.into_boxed_slice(),
             keys,
+            keys_only: what == Pack::KeysOnly,
             extra: extra.into_boxed_str(),
         }
     }
 
     /// The kept fields as an event (strings borrowed from the candidate).
     pub fn event(&self) -> Event<'_> {
+        debug_assert!(
+            !self.keys_only,
+            "a candidate packed with its join keys only"
+        );
         self.event_of(self.fields.iter())
     }
 
@@ -569,7 +588,13 @@ mod tests {
         let mut keys = vec![false; reg.len()];
         keys[pid.index()] = true;
         let fields = KeptFields::new(&keep, &keys);
-        let cand = Candidate::pack(&event, &fields, &mut PackBuffers::default(), source);
+        let cand = Candidate::pack(
+            &event,
+            &fields,
+            Pack::All,
+            &mut PackBuffers::default(),
+            source,
+        );
         let view = cand.event();
         assert_eq!(view.first(name).and_then(|v| v.as_str()), Some("a\"b"));
         assert_eq!(

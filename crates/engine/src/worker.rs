@@ -23,7 +23,7 @@ use crate::alert::ids::event_alert_id;
 use crate::alert::{AlertContext, SourceDoc};
 use crate::alerts::{event_alert, source_doc, Alert};
 use crate::index::{document_id, event_index};
-use crate::kept::{Candidate, KeptFields, PackBuffers, Source, TextStore};
+use crate::kept::{Candidate, KeptFields, Pack, PackBuffers, Source, TextStore};
 use crate::multi::Entry;
 use crate::read::{Batch, InputInfo, Item};
 use crate::replay::EventMatch;
@@ -367,9 +367,20 @@ impl<'e> Worker<'e> {
         }
         let index = self.shared_index(hit.index);
         let source = Arc::new(Source::new(hit.at.ordinal, index, hit.event, self.gauge));
+        // Sequence rules whose stages are known read only join keys (the
+        // shard's `key_event`); sample rules and replays read every field.
+        let stages_known = |&(rule, _, stages): &(RuleIdx, i64, Option<StageHits>)| {
+            stages.is_some() && self.engine.ruleset().shape(rule) == RuleShape::Sequence
+        };
+        let what = if self.opts.mode != Mode::Replay && admitted.iter().all(stages_known) {
+            Pack::KeysOnly
+        } else {
+            Pack::All
+        };
         let cand = Arc::new(Candidate::pack(
             hit.event,
             &self.kept_fields,
+            what,
             &mut self.packing.borrow_mut(),
             source,
         ));
