@@ -11,9 +11,11 @@
 //! an array; objects recursed, empty ones pruned), and writes each common leaf
 //! back flat when both inputs had it under a dotted key, nested otherwise.
 //!
-//! Here the trees borrow the inputs' keys and values (nothing is cloned but
-//! the common leaves); the leaves are set in Kibana's order, so conflicting
-//! notations (`{"a": 1, "a.b": 2}`) resolve as they do there.
+//! Here the trees borrow the inputs' keys and values (the common leaves are
+//! cloned once, into the result; arrays the intersection makes are owned);
+//! the leaves are set in Kibana's order, so conflicting notations
+//! (`{"a": 1, "a.b": 2}`) resolve as they do there. Whether a path came under
+//! a dotted key (Kibana keeps a set of such paths) is a flag on its node.
 
 use super::js::{js_strict_equal, lodash_intersection};
 use super::source_fields::MAX_SOURCE_DEPTH;
