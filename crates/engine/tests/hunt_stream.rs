@@ -280,3 +280,46 @@ fn the_memory_release_hook_is_called_by_the_collector_and_the_shards() {
     let calls = RELEASES.load(SeqCst) - after_small;
     assert!(calls >= 125 / 8 + after_small, "{calls}");
 }
+
+/// A sequence of more distinct stages than the worker records stage hits
+/// for (`MAX_MASKED_QUERIES`): the shard evaluates its stages itself, on every
+/// field the rule reads, so the worker must keep them all for it (an event
+/// that only masked sequences take packs its join keys alone).
+#[test]
+fn a_sequence_of_more_stages_than_the_worker_masks_reads_every_field() {
+    let stages = matcher::ruleset::MAX_MASKED_QUERIES + 1;
+    let query: String = (0..stages)
+        .map(|i| format!(r#" [process where process.name == \"p{i}\"]"#))
+        .collect();
+    let rules = format!(
+        r#"{{"rule_id":"long-seq","name":"Long sequence","description":"d","type":"eql","language":"eql","query":"sequence by host.name{query}","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"]}}
+{{"rule_id":"short-seq","name":"Short sequence","description":"d","type":"eql","language":"eql","query":"sequence by host.name [process where process.name == \"p0\"] [process where process.name == \"p1\"]","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"]}}
+"#
+    );
+    let dir = std::env::temp_dir().join(format!("vigil-long-seq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.ndjson");
+    std::fs::write(&path, rules).unwrap();
+    let h = hunt(&[path], &[], &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(h.problems.is_empty(), "{:?}", h.problems);
+    let names: Vec<String> = (0..stages).map(|i| format!("p{i}")).collect();
+    let evs: Vec<Ev> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Ev {
+            at: i as i64 * SECOND,
+            host: 0,
+            name: Box::leak(name.clone().into_boxed_str()),
+            id: i,
+        })
+        .collect();
+    for threads in [1, 2] {
+        let got = h
+            .engine
+            .run(inputs(std::slice::from_ref(&evs)), &streaming(threads));
+        // One sequence each: its building blocks and its shell.
+        assert_eq!(per_rule(&got, "long-seq"), stages + 1, "{threads} threads");
+        assert_eq!(per_rule(&got, "short-seq"), 3, "{threads} threads");
+    }
+}
