@@ -43,22 +43,7 @@ pub(crate) type Skip = fn(&str) -> bool;
 /// in both inputs) and, through [`Normalized::drop_skipped`], the keys `skip`
 /// would drop when it is read again. The pairwise fold is kept in the tests
 /// as the reference.
-pub(crate) fn object_array_intersection(
-    objects: &[Map<String, Value>],
-    skip: Skip,
-) -> Result<Option<Map<String, Value>>, AlertError> {
-    fold(objects, skip)
-}
-
-/// `objectPairIntersection`; `None` when nothing is shared.
-pub(crate) fn object_pair_intersection(
-    a: &Map<String, Value>,
-    b: &Map<String, Value>,
-) -> Result<Option<Map<String, Value>>, AlertError> {
-    fold([a, b], |_| false)
-}
-
-fn fold<'a>(
+pub(crate) fn object_array_intersection<'a>(
     objects: impl IntoIterator<Item = &'a Map<String, Value>>,
     skip: Skip,
 ) -> Result<Option<Map<String, Value>>, AlertError> {
@@ -78,6 +63,14 @@ fn fold<'a>(
         acc = acc.intersect(&Normalized::of(object, skip)?, skip)?;
     }
     Ok((!acc.tree.is_empty()).then(|| acc.into_map()))
+}
+
+/// `objectPairIntersection`; `None` when nothing is shared.
+pub(crate) fn object_pair_intersection(
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> Result<Option<Map<String, Value>>, AlertError> {
+    object_array_intersection([a, b], |_| false)
 }
 
 /// A node of a normalized (nested-only) tree over borrowed leaves (owned
