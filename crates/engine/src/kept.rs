@@ -5,7 +5,9 @@
 //!   alert is built from. Shared (`Arc`) by everything that refers to the
 //!   event: the reorder buffer, and then only the partial sequences (or sample
 //!   buckets, replay windows) that hold it; it is freed when the last of them
-//!   is dropped (a partial replaced, expired or completed).
+//!   is dropped (a partial replaced, expired or completed). An event that
+//!   only missing-event stages or `until` of sequences take is part of no
+//!   alert: its source keeps no text ([`Source::without_text`]).
 //! - [`Candidate`]: a [`Source`] plus the fields sequence and sample rules
 //!   read, packed: numbers inline, strings as ranges of the source text (or of
 //!   a small side buffer when the JSON escaped them). An [`Event`] view is
@@ -200,11 +202,20 @@ impl SpillFile {
     }
 }
 
+const TEXT_NOT_KEPT: &str =
+    "the event's text was not kept (it matched only missing-event stages or `until`)";
+
 /// Where a source's text is.
 #[derive(Debug)]
 enum Text {
     Held(Arc<str>),
-    Written { at: u64, len: u32 },
+    Written {
+        at: u64,
+        len: u32,
+    },
+    /// Not kept: the event can be no part of an alert (see
+    /// [`Source::without_text`]).
+    Absent,
 }
 
 /// An event as alerts need it.
@@ -226,6 +237,27 @@ impl Source {
     pub fn new(ordinal: u64, index: Arc<str>, event: &Event<'_>, store: &Arc<TextStore>) -> Source {
         let id = event.id.as_deref().map(Box::from);
         Source::held(ordinal, index, id, Arc::from(event.source), store)
+    }
+
+    /// A source without its text, for an event that only missing-event
+    /// stages or `until` of sequences take: the engines read its time and
+    /// join keys and hold neither it nor its id, so no alert is built from
+    /// it. Copying the text would be most of the cost of keeping it.
+    pub fn without_text(
+        ordinal: u64,
+        index: Arc<str>,
+        event: &Event<'_>,
+        store: &Arc<TextStore>,
+    ) -> Source {
+        store.up();
+        Source {
+            ordinal,
+            index,
+            id: event.id.as_deref().map(Box::from),
+            text: Mutex::new(Text::Absent),
+            settled: AtomicBool::new(false),
+            store: store.clone(),
+        }
     }
 
     /// A source read back from a temporary file.
@@ -262,11 +294,20 @@ impl Source {
         self.text.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The text, if it is in memory.
+    fn held_text(&self) -> Option<Arc<str>> {
+        match &*self.text_lock() {
+            Text::Held(text) => Some(text.clone()),
+            Text::Written { .. } | Text::Absent => None,
+        }
+    }
+
     /// The document's JSON text, read back from disk if it was written out.
     pub fn text(&self) -> Result<Arc<str>, String> {
         let (at, len) = match &*self.text_lock() {
             Text::Held(text) => return Ok(text.clone()),
             Text::Written { at, len } => (*at, *len),
+            Text::Absent => return Err(TEXT_NOT_KEPT.to_string()),
         };
         match self.store.read(at, len) {
             Ok(text) => Ok(Arc::from(text)),
@@ -404,6 +445,7 @@ impl KeptFields {
 pub(crate) struct PackBuffers {
     keys: Vec<(FieldId, Packed)>,
     others: Vec<(FieldId, Packed)>,
+    extra: String,
 }
 
 /// One kept value.
@@ -430,8 +472,9 @@ enum Packed {
 pub(crate) struct Candidate {
     pub source: Arc<Source>,
     /// The source's text, for the packed strings (the source may write its
-    /// own out while the candidate is still in flight).
-    text: Arc<str>,
+    /// own out while the candidate is still in flight); `None` for a source
+    /// without text, whose strings are all in `extra`.
+    text: Option<Arc<str>>,
     /// The join-key fields (`fields[..keys]`), then the others, each part
     /// in field order.
     fields: Box<[(FieldId, Packed)]>,
@@ -461,10 +504,17 @@ impl Candidate {
         buffers: &mut PackBuffers,
         source: Arc<Source>,
     ) -> Candidate {
-        let mut extra = String::new();
-        let PackBuffers { keys, others } = buffers;
+        let PackBuffers {
+            keys,
+            others,
+            extra,
+        } = buffers;
         keys.clear();
         others.clear();
+        extra.clear();
+        let text = source.held_text();
+        // Strings are ranges of the text only when the candidate keeps it.
+        let ranges_of = if text.is_some() { event.source } else { "" };
         for (f, v) in event.entries() {
             let into = match fields.class(*f) {
                 Class::Dropped => continue,
@@ -472,19 +522,19 @@ impl Candidate {
                 Class::Kept if what == Pack::KeysOnly => continue,
                 Class::Kept => &mut *others,
             };
-            into.push((*f, pack_value(v, event.source, &mut extra)));
+            into.push((*f, pack_value(v, ranges_of, extra)));
         }
         let mut packed = Vec::with_capacity(keys.len() + others.len());
         packed.extend_from_slice(keys);
         packed.extend_from_slice(others);
         let keys = keys.len();
         Candidate {
-            text: source.text().unwrap_or_else(|_| Arc::from(event.source)),
+            text,
             source,
             fields: packed.into_boxed_slice(),
             keys,
             keys_only: what == Pack::KeysOnly,
-            extra: extra.into_boxed_str(),
+            extra: Box::from(extra.as_str()),
         }
     }
 
@@ -503,7 +553,7 @@ impl Candidate {
     }
 
     fn event_of<'c>(&'c self, fields: impl Iterator<Item = &'c (FieldId, Packed)>) -> Event<'c> {
-        let text: &str = &self.text;
+        let text: &str = self.text.as_deref().unwrap_or("");
         let entries = fields
             .map(|(f, p)| {
                 let v = match *p {
@@ -528,7 +578,7 @@ impl Candidate {
     pub fn bytes(&self) -> usize {
         std::mem::size_of::<Candidate>()
             + std::mem::size_of::<Source>()
-            + self.text.len()
+            + self.text.as_ref().map_or(0, |t| t.len())
             + self.fields.len() * std::mem::size_of::<(FieldId, Packed)>()
             + self.extra.len()
     }
@@ -612,5 +662,35 @@ mod tests {
         drop(keys);
         drop(cand);
         assert_eq!((gauge.live(), gauge.peak()), (0, 1));
+    }
+
+    #[test]
+    fn a_source_without_text_packs_its_join_keys_apart() {
+        let mut reg = FieldRegistry::new();
+        let host = reg.intern("host.name");
+        let name = reg.intern("process.name");
+        let text = r#"{"host":{"name":"h1"},"process":{"name":"x"}}"#;
+        let event = parse_event(text, &reg).unwrap();
+        let gauge = Arc::new(TextStore::new(HELD_MEMORY, std::env::temp_dir()));
+        let keys = vec![true, false];
+        let fields = KeptFields::new(&[true, true], &keys);
+        let source = Arc::new(Source::without_text(3, Arc::from("i"), &event, &gauge));
+        let cand = Candidate::pack(
+            &event,
+            &fields,
+            Pack::KeysOnly,
+            &mut PackBuffers::default(),
+            source,
+        );
+        let view = cand.key_event();
+        assert_eq!(view.first(host).and_then(|v| v.as_str()), Some("h1"));
+        assert!(!view.has(name));
+        assert_eq!(&*cand.extra, "h1");
+        assert_eq!(cand.source.text(), Err(TEXT_NOT_KEPT.to_string()));
+        assert!(cand.bytes() < size_of::<Candidate>() + size_of::<Source>() + 64);
+        assert_eq!(gauge.live(), 1);
+        drop(view);
+        drop(cand);
+        assert_eq!(gauge.live(), 0);
     }
 }

@@ -365,18 +365,26 @@ impl<'e> Worker<'e> {
         if admitted.is_empty() {
             return;
         }
-        let index = self.shared_index(hit.index);
-        let source = Arc::new(Source::new(hit.at.ordinal, index, hit.event, self.gauge));
+        let ruleset = self.engine.ruleset();
+        let replay = self.opts.mode == Mode::Replay;
         // Sequence rules whose stages are known read only join keys (the
         // shard's `key_event`); sample rules and replays read every field.
         let stages_known = |&(rule, _, stages): &(RuleIdx, i64, Option<StageHits>)| {
-            stages.is_some() && self.engine.ruleset().shape(rule) == RuleShape::Sequence
+            stages.is_some() && ruleset.shape(rule) == RuleShape::Sequence
         };
-        let what = if self.opts.mode != Mode::Replay && admitted.iter().all(stages_known) {
-            Pack::KeysOnly
+        let keys_only = !replay && admitted.iter().all(stages_known);
+        // Of those, an event no positive stage took is held by none.
+        let held = |&(rule, _, stages): &(RuleIdx, i64, Option<StageHits>)| {
+            stages.is_none_or(|hits| ruleset.may_hold(rule, hits))
+        };
+        let index = self.shared_index(hit.index);
+        let (ordinal, gauge) = (hit.at.ordinal, self.gauge);
+        let source = Arc::new(if keys_only && !admitted.iter().any(held) {
+            Source::without_text(ordinal, index, hit.event, gauge)
         } else {
-            Pack::All
-        };
+            Source::new(ordinal, index, hit.event, gauge)
+        });
+        let what = if keys_only { Pack::KeysOnly } else { Pack::All };
         let cand = Arc::new(Candidate::pack(
             hit.event,
             &self.kept_fields,

@@ -323,3 +323,54 @@ fn a_sequence_of_more_stages_than_the_worker_masks_reads_every_field() {
         assert_eq!(per_rule(&got, "short-seq"), 3, "{threads} threads");
     }
 }
+
+/// An event that only a missing-event stage (or `until`) of a sequence takes
+/// is kept without its text: the engine reads its time and join keys and
+/// holds neither it nor its id. The events that positive stages take keep
+/// theirs, and the alerts are built from them.
+#[test]
+fn events_only_missing_stages_take_still_break_sequences_and_alerts_build() {
+    let rules = r#"{"rule_id":"gap","name":"Gap","description":"d","type":"eql","language":"eql","query":"sequence by host.name [process where process.name == \"a\"] ![process where process.name == \"x\"] [process where process.name == \"b\"]","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"]}
+{"rule_id":"until","name":"Until","description":"d","type":"eql","language":"eql","query":"sequence by host.name [process where process.name == \"a\"] [process where process.name == \"b\"] until [process where process.name == \"u\"]","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"]}
+"#;
+    let dir = std::env::temp_dir().join(format!("vigil-missing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.ndjson");
+    std::fs::write(&path, rules).unwrap();
+    let h = hunt(&[path], &[], &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(h.problems.is_empty(), "{:?}", h.problems);
+    // Host 0: a, x, b — the `x` between breaks "gap"; a `u` then ends the
+    // partial of "until" before its `b`. Host 1: a, b, then x and u after
+    // the sequences completed: both rules alert once.
+    let script = [
+        (0, "a"),
+        (0, "x"),
+        (0, "u"),
+        (0, "b"),
+        (1, "a"),
+        (1, "b"),
+        (1, "x"),
+        (1, "u"),
+    ];
+    let evs: Vec<Ev> = script
+        .iter()
+        .enumerate()
+        .map(|(i, &(host, name))| Ev {
+            at: i as i64 * SECOND,
+            host,
+            name,
+            id: i,
+        })
+        .collect();
+    for threads in [1, 2] {
+        let got = h
+            .engine
+            .run(inputs(std::slice::from_ref(&evs)), &streaming(threads));
+        assert!(got.alert_errors.is_empty(), "{:?}", got.alert_errors);
+        // Two building blocks and the shell each, all on host h1.
+        assert_eq!(per_rule(&got, "gap"), 3, "{threads} threads");
+        assert_eq!(per_rule(&got, "until"), 3, "{threads} threads");
+        assert!(documents(&got).iter().all(|d| d.contains(r#""name":"h1""#)));
+    }
+}

@@ -279,6 +279,9 @@ pub struct RuleSet {
     multi_fields: Vec<bool>,
     /// Join-key fields of sequence rules.
     sequence_keys: Vec<bool>,
+    /// Per rule: the bits of [`StageHits::matched`] that are positive
+    /// stages of a sequence (all bits for other rules).
+    holding_stages: Vec<u64>,
     /// Every rule's queries, in rule order, and each rule's range of them.
     units: Vec<Unit>,
     rule_units: Vec<std::ops::Range<u32>>,
@@ -339,9 +342,11 @@ impl RuleSet {
             .collect();
         let (units, rule_units, necessary) = units_of(&rules);
         let prefilter = Prefilter::build(&necessary);
+        let holding_stages = rules.iter().map(|r| holding_stages(&r.plan.plan)).collect();
         RuleSet {
             rules,
             shapes,
+            holding_stages,
             groups,
             group_routes,
             time_specs,
@@ -395,6 +400,15 @@ impl RuleSet {
 
     pub fn shape(&self, idx: RuleIdx) -> RuleShape {
         self.shapes[idx as usize]
+    }
+
+    /// True when an event that matched `hits` of rule `idx` may be held by
+    /// the rule's state: for a sequence, when it matched a positive stage.
+    /// An event that matched only missing-event stages or `until` is never
+    /// part of a sequence: [`crate::SequenceEngine`] reads its timestamp and
+    /// join keys and keeps neither it nor its id.
+    pub fn may_hold(&self, idx: RuleIdx, hits: StageHits) -> bool {
+        hits.matched & self.holding_stages[idx as usize] != 0
     }
 
     /// Evaluates every rule that reads `index` on `event`; the hits are also
@@ -808,6 +822,21 @@ fn multi_queries(plan: &Plan) -> Vec<&EventQuery> {
             .collect(),
         Plan::Sample(s) => s.stages.iter().map(|st| &st.query).collect(),
         Plan::Event(_) => Vec::new(),
+    }
+}
+
+/// The [`StageHits::matched`] bits of a plan's stages that can hold an
+/// event: a sequence's positive stages; every bit for other plans.
+fn holding_stages(plan: &Plan) -> u64 {
+    match plan {
+        Plan::Sequence(s) => s
+            .stages
+            .iter()
+            .take(64)
+            .enumerate()
+            .filter(|(_, st)| !st.missing)
+            .fold(0, |bits, (n, _)| bits | 1 << n),
+        Plan::Event(_) | Plan::Sample(_) => u64::MAX,
     }
 }
 
