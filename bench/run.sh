@@ -25,6 +25,10 @@
 #   --python-rounds N   interleaved Python / `vigil query --threads 1` pairs after
 #                       it, each giving a ratio (default 3; 0 = none): on a
 #                       shared machine the two engines drift apart between runs
+#   --scaling-rounds N  interleaved pairs of the whole catalogue at 1 thread and
+#                       at all threads (first size), each giving a speed-up
+#                       (default 3; 0 = none): the thread-scaling figure with
+#                       the machine's drift shared by both runs of a pair
 #   --callgrind         also count instructions with valgrind (10k events)
 #   --verify            also check that every injected scenario fires its rule
 #                       (vigil query per rule over 50k events, attack rate 0.01)
@@ -57,6 +61,7 @@ python=0
 install=0
 python_size=""
 python_rounds=3
+scaling_rounds=3
 callgrind=0
 verify=0
 build=1
@@ -71,11 +76,12 @@ while [[ $# -gt 0 ]]; do
         --install) install=1; python=1; shift ;;
         --python-size) python_size="$2"; shift 2 ;;
         --python-rounds) python_rounds="$2"; shift 2 ;;
+        --scaling-rounds) scaling_rounds="$2"; shift 2 ;;
         --callgrind) callgrind=1; shift ;;
         --verify) verify=1; shift ;;
         --no-build) build=0; shift ;;
         --out) report="$2"; shift 2 ;;
-        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -260,7 +266,35 @@ vigil_table() {
     done
     echo
     ratio_lines
+    scaling_rounds_line
     echo
+}
+
+# Interleaved pairs: the catalogue at 1 thread, then at all threads, one timed
+# run each (start-up included, as in the table).
+scaling_rounds_line() {
+    local n f events r t0 t1 t2 ratios=()
+    [[ $scaling_rounds -gt 0 && $(nproc) -gt 1 ]] || return 0
+    n="$(first_size)"
+    f="$(workload_file "$n")"
+    events=$(json_field "$f.stats.json" "['events']")
+    log "interleaving $scaling_rounds catalogue rounds at 1 and $(nproc) threads …"
+    catalogue_cmd "$f"
+    local base=("${CMD[@]}")
+    for ((r = 1; r <= scaling_rounds; r++)); do
+        t0=$(date +%s.%N)
+        "${base[@]}" --threads 1 >/dev/null 2>&1
+        t1=$(date +%s.%N)
+        "${base[@]}" --threads "$(nproc)" >/dev/null 2>&1
+        t2=$(date +%s.%N)
+        ratios+=("$(python3 -c "print(f'{($t1 - $t0) / ($t2 - $t1):.2f}')")")
+    done
+    python3 - "$events" "$(nproc)" "${ratios[@]}" <<'PY'
+import statistics, sys
+events, cores, r = int(sys.argv[1]), sys.argv[2], [float(x) for x in sys.argv[3:]]
+print(f"- {events:,} events, whole catalogue, interleaved pairs (1 thread, then {cores}): speed-up "
+      f"{', '.join(f'{x:.2f}×' for x in r)}; median **{statistics.median(r):.2f}×** (target ≥ 1.6 on 2 cores)")
+PY
 }
 
 parse_floor_table() {
