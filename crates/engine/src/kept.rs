@@ -236,7 +236,13 @@ pub(crate) struct Source {
 impl Source {
     pub fn new(ordinal: u64, index: Arc<str>, event: &Event<'_>, store: &Arc<TextStore>) -> Source {
         let id = event.id.as_deref().map(Box::from);
-        Source::held(ordinal, index, id, Arc::from(event.source), store)
+        Source::with(
+            ordinal,
+            index,
+            id,
+            Text::Held(Arc::from(event.source)),
+            store,
+        )
     }
 
     /// A source without its text, for an event that only missing-event
@@ -249,15 +255,8 @@ impl Source {
         event: &Event<'_>,
         store: &Arc<TextStore>,
     ) -> Source {
-        store.up();
-        Source {
-            ordinal,
-            index,
-            id: event.id.as_deref().map(Box::from),
-            text: Mutex::new(Text::Absent),
-            settled: AtomicBool::new(false),
-            store: store.clone(),
-        }
+        let id = event.id.as_deref().map(Box::from);
+        Source::with(ordinal, index, id, Text::Absent, store)
     }
 
     /// A source read back from a temporary file.
@@ -268,15 +267,15 @@ impl Source {
         text: String,
         store: &Arc<TextStore>,
     ) -> Source {
-        Source::held(ordinal, index, id, Arc::from(text), store)
+        Source::with(ordinal, index, id, Text::Held(Arc::from(text)), store)
     }
 
-    /// A source whose text is in memory, counted alive in `store`.
-    fn held(
+    /// A source counted alive in `store`.
+    fn with(
         ordinal: u64,
         index: Arc<str>,
         id: Option<Box<str>>,
-        text: Arc<str>,
+        text: Text,
         store: &Arc<TextStore>,
     ) -> Source {
         store.up();
@@ -284,7 +283,7 @@ impl Source {
             ordinal,
             index,
             id,
-            text: Mutex::new(Text::Held(text)),
+            text: Mutex::new(text),
             settled: AtomicBool::new(false),
             store: store.clone(),
         }
@@ -620,6 +619,19 @@ mod tests {
     use super::*;
     use event::{parse_event, FieldRegistry};
 
+    /// `event` packed with the fields `keep` (by index), `keys` the join keys.
+    fn pack(
+        event: &Event<'_>,
+        keep: &[bool],
+        keys: &[bool],
+        what: Pack,
+        source: Source,
+    ) -> Candidate {
+        let fields = KeptFields::new(keep, keys);
+        let buffers = &mut PackBuffers::default();
+        Candidate::pack(event, &fields, what, buffers, Arc::new(source))
+    }
+
     #[test]
     fn packed_event_reads_back_the_kept_fields() {
         let mut reg = FieldRegistry::new();
@@ -634,17 +646,10 @@ mod tests {
         for f in [name, pid, args] {
             keep[f.index()] = true;
         }
-        let source = Arc::new(Source::new(7, Arc::from("i"), &event, &gauge));
+        let source = Source::new(7, Arc::from("i"), &event, &gauge);
         let mut keys = vec![false; reg.len()];
         keys[pid.index()] = true;
-        let fields = KeptFields::new(&keep, &keys);
-        let cand = Candidate::pack(
-            &event,
-            &fields,
-            Pack::All,
-            &mut PackBuffers::default(),
-            source,
-        );
+        let cand = pack(&event, &keep, &keys, Pack::All, source);
         let view = cand.event();
         assert_eq!(view.first(name).and_then(|v| v.as_str()), Some("a\"b"));
         assert_eq!(
@@ -672,14 +677,12 @@ mod tests {
         let text = r#"{"host":{"name":"h1"},"process":{"name":"x"}}"#;
         let event = parse_event(text, &reg).unwrap();
         let gauge = Arc::new(TextStore::new(HELD_MEMORY, std::env::temp_dir()));
-        let keys = vec![true, false];
-        let fields = KeptFields::new(&[true, true], &keys);
-        let source = Arc::new(Source::without_text(3, Arc::from("i"), &event, &gauge));
-        let cand = Candidate::pack(
+        let source = Source::without_text(3, Arc::from("i"), &event, &gauge);
+        let cand = pack(
             &event,
-            &fields,
+            &[true, true],
+            &[true, false],
             Pack::KeysOnly,
-            &mut PackBuffers::default(),
             source,
         );
         let view = cand.key_event();

@@ -109,6 +109,29 @@ fn streaming(threads: usize) -> RunOptions<'static> {
     o
 }
 
+/// The rules of an NDJSON text loaded (through a temporary file), without problems.
+fn hunt_rules(tag: &str, rules: &str) -> Hunt {
+    let dir = std::env::temp_dir().join(format!("vigil-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.ndjson");
+    std::fs::write(&path, rules).unwrap();
+    let h = hunt(&[path], &[], &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(h.problems.is_empty(), "{:?}", h.problems);
+    h
+}
+
+/// Events of (host, process name), one a second.
+fn one_per_second(script: impl IntoIterator<Item = (usize, &'static str)>) -> Vec<Ev> {
+    let ev = |(i, (host, name))| Ev {
+        at: i as i64 * SECOND,
+        host,
+        name,
+        id: i,
+    };
+    script.into_iter().enumerate().map(ev).collect()
+}
+
 fn inputs(files: &[Vec<Ev>]) -> Vec<Input> {
     files
         .iter()
@@ -296,24 +319,9 @@ fn a_sequence_of_more_stages_than_the_worker_masks_reads_every_field() {
 {{"rule_id":"short-seq","name":"Short sequence","description":"d","type":"eql","language":"eql","query":"sequence by host.name [process where process.name == \"p0\"] [process where process.name == \"p1\"]","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"]}}
 "#
     );
-    let dir = std::env::temp_dir().join(format!("vigil-long-seq-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("rules.ndjson");
-    std::fs::write(&path, rules).unwrap();
-    let h = hunt(&[path], &[], &[]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(h.problems.is_empty(), "{:?}", h.problems);
-    let names: Vec<String> = (0..stages).map(|i| format!("p{i}")).collect();
-    let evs: Vec<Ev> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| Ev {
-            at: i as i64 * SECOND,
-            host: 0,
-            name: Box::leak(name.clone().into_boxed_str()),
-            id: i,
-        })
-        .collect();
+    let h = hunt_rules("long-seq", &rules);
+    let names = (0..stages).map(|i| (0, &*Box::leak(format!("p{i}").into_boxed_str())));
+    let evs = one_per_second(names);
     for threads in [1, 2] {
         let got = h
             .engine
@@ -333,13 +341,7 @@ fn events_only_missing_stages_take_still_break_sequences_and_alerts_build() {
     let rules = r#"{"rule_id":"gap","name":"Gap","description":"d","type":"eql","language":"eql","query":"sequence by host.name [process where process.name == \"a\"] ![process where process.name == \"x\"] [process where process.name == \"b\"]","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"]}
 {"rule_id":"until","name":"Until","description":"d","type":"eql","language":"eql","query":"sequence by host.name [process where process.name == \"a\"] [process where process.name == \"b\"] until [process where process.name == \"u\"]","risk_score":21,"severity":"low","index":["logs-endpoint.events.*"]}
 "#;
-    let dir = std::env::temp_dir().join(format!("vigil-missing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("rules.ndjson");
-    std::fs::write(&path, rules).unwrap();
-    let h = hunt(&[path], &[], &[]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(h.problems.is_empty(), "{:?}", h.problems);
+    let h = hunt_rules("missing", rules);
     // Host 0: a, x, b — the `x` between breaks "gap"; a `u` then ends the
     // partial of "until" before its `b`. Host 1: a, b, then x and u after
     // the sequences completed: both rules alert once.
@@ -353,16 +355,7 @@ fn events_only_missing_stages_take_still_break_sequences_and_alerts_build() {
         (1, "x"),
         (1, "u"),
     ];
-    let evs: Vec<Ev> = script
-        .iter()
-        .enumerate()
-        .map(|(i, &(host, name))| Ev {
-            at: i as i64 * SECOND,
-            host,
-            name,
-            id: i,
-        })
-        .collect();
+    let evs = one_per_second(script);
     for threads in [1, 2] {
         let got = h
             .engine
