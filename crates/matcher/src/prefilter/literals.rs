@@ -225,6 +225,11 @@ impl<T: Copy> Scanner<T> {
         self.any_insensitive
     }
 
+    /// Heap bytes of the automaton.
+    pub fn memory_usage(&self) -> usize {
+        self.dfa.memory_usage()
+    }
+
     /// Calls `found` for each literal that fits `text` under `mode`.
     #[inline]
     pub fn scan(&self, text: &str, mode: Mode, mut found: impl FnMut(T)) {

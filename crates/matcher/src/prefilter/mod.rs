@@ -143,6 +143,10 @@ pub struct PrefilterStats {
     pub indexed_fields: usize,
     pub exact_values: usize,
     pub partial_literals: usize,
+    /// Heap bytes of the partial literals' automata (all fields).
+    pub scanner_bytes: usize,
+    /// The largest automaton's heap bytes.
+    pub largest_scanner_bytes: usize,
 }
 
 impl Prefilter {
@@ -263,7 +267,13 @@ impl Prefilter {
                 .filter_map(|f| f.scanner.as_ref())
                 .map(|s| s.len())
                 .sum(),
+            scanner_bytes: self.scanners().map(|s| s.memory_usage()).sum(),
+            largest_scanner_bytes: self.scanners().map(|s| s.memory_usage()).max().unwrap_or(0),
         }
+    }
+
+    fn scanners(&self) -> impl Iterator<Item = &Scanner<ListId>> {
+        self.fields.iter().filter_map(|f| f.scanner.as_deref())
     }
 }
 
