@@ -261,12 +261,7 @@ impl Prefilter {
             never: self.never,
             indexed_fields: self.fields.len(),
             exact_values: self.fields.iter().map(|f| f.exact.len()).sum(),
-            partial_literals: self
-                .fields
-                .iter()
-                .filter_map(|f| f.scanner.as_ref())
-                .map(|s| s.len())
-                .sum(),
+            partial_literals: self.scanners().map(|s| s.len()).sum(),
             scanner_bytes: self.scanners().map(|s| s.memory_usage()).sum(),
             largest_scanner_bytes: self.scanners().map(|s| s.memory_usage()).max().unwrap_or(0),
         }
