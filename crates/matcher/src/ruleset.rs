@@ -54,6 +54,7 @@ use crate::compiled::{CompiledPred, Leaves};
 use crate::error::EvalError;
 use crate::order::{in_category, tiebreaker_of, timestamp_of};
 use crate::prefilter::atoms::{self, Necessary};
+use crate::prefilter::memo::MarkMemo;
 use crate::prefilter::{Prefilter, PrefilterStats};
 use crate::values::KeyValue;
 use event::{Event, FieldId};
@@ -179,6 +180,8 @@ pub struct Scratch {
     out: Sink,
     /// Units marked by the prefilter for the current event (bitset).
     marked: Vec<u64>,
+    /// What recent field values marked (see [`MarkMemo`]).
+    mark_memo: MarkMemo,
     view: ViewScratch,
 }
 
@@ -222,6 +225,12 @@ impl Scratch {
     /// prefilter let through.
     pub fn evaluated(&self) -> u64 {
         self.out.evaluated
+    }
+
+    /// Field values whose prefilter lookups were remembered, and those
+    /// that were not ([`MarkMemo::counts`]).
+    pub fn mark_memo_counts(&self) -> (u64, u64) {
+        self.mark_memo.counts()
     }
 
     /// The hits of the event last passed to [`RuleSet::evaluate`].
@@ -430,6 +439,7 @@ impl RuleSet {
             routes,
             out,
             marked,
+            mark_memo,
             view,
             ..
         } = scratch;
@@ -437,7 +447,7 @@ impl RuleSet {
         let mut view = View::new(event, view);
         marked.clear();
         marked.resize(self.prefilter.mark_words(), 0);
-        self.prefilter.mark(&mut view, marked);
+        self.prefilter.mark(&mut view, marked, mark_memo);
         for (w, &route_word) in route_units.iter().enumerate() {
             let mut bits = self.prefilter.candidates(marked, w) & route_word;
             while bits != 0 {

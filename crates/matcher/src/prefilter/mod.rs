@@ -24,15 +24,19 @@
 //! ASCII text is compared with both case modes at once, other text is folded
 //! with [`event::fold::fold_case`] for the case-insensitive literals (both
 //! computed once per event by the [`View`], which the compiled predicates
-//! reuse).
+//! reuse). What a field's text marks is remembered per worker ([`memo`]):
+//! event streams repeat values, and a repeated value costs one probe instead
+//! of its lookups and automaton walk.
 
 pub mod atoms;
 pub mod literals;
+pub mod memo;
 
 use crate::compiled::view::View;
 use atoms::{Atom, Necessary, Shape};
 use event::{FieldId, Value};
 use literals::{ExactMap, Mode, Scanner, Target};
+use memo::{Found, MarkMemo};
 use rustc_hash::FxHashMap;
 
 /// Index of a unit in the prefilter (units are numbered by the caller).
@@ -128,6 +132,8 @@ pub struct Prefilter {
     units: usize,
     /// Units that can never match (a set without atoms).
     never: usize,
+    /// Tells this prefilter's memo entries from another's ([`MarkMemo`]).
+    id: u64,
 }
 
 const NONE: u32 = u32::MAX;
@@ -198,8 +204,10 @@ impl Prefilter {
 
     /// Sets in `marked` (a bitset of [`Prefilter::mark_words`] words,
     /// cleared by the caller) the unit slots one of whose atoms holds on the
-    /// view's event.
-    pub fn mark(&self, view: &mut View<'_, '_, '_>, marked: &mut [u64]) {
+    /// view's event. `memo` remembers what recent values of fields with
+    /// partial literals marked.
+    pub fn mark(&self, view: &mut View<'_, '_, '_>, marked: &mut [u64], memo: &mut MarkMemo) {
+        memo.serve(self.id);
         let entries = view.event().entries();
         for (i, (field, value)) in entries.iter().enumerate() {
             let slot = self.field_slot.get(field.index()).copied().unwrap_or(NONE);
@@ -214,22 +222,53 @@ impl Prefilter {
                 self.lists[l as usize].mark(marked);
             }
             if index.needs_text() {
-                self.mark_text(index, view, i, marked);
+                self.mark_text(slot, view, i, marked, memo);
             }
         }
     }
 
+    /// Marks the lists of value `i`'s text, remembered in `memo` for
+    /// fields with partial literals (whose automaton walk is the costly
+    /// part); other fields take one hash lookup anyway.
     fn mark_text(
+        &self,
+        slot: u32,
+        view: &mut View<'_, '_, '_>,
+        i: usize,
+        marked: &mut [u64],
+        memo: &mut MarkMemo,
+    ) {
+        let index = &self.fields[slot as usize];
+        let lists = &self.lists;
+        let text = view.text(i);
+        let (hash, ascii) = literals::hash_and_ascii(text);
+        if text.len() > memo::MAX_TEXT {
+            let mut mark = |l: ListId| lists[l as usize].mark(marked);
+            return self.lookup_text(index, view, i, (hash, ascii), &mut mark);
+        }
+        match memo.find(slot, hash, text) {
+            Found::Hit(found) => found.iter().for_each(|&l| lists[l as usize].mark(marked)),
+            Found::Miss(found) => {
+                let mut mark = |l: ListId| {
+                    found.push(l);
+                    lists[l as usize].mark(marked);
+                };
+                self.lookup_text(index, view, i, (hash, ascii), &mut mark);
+            }
+        }
+    }
+
+    /// Calls `mark` for each list value `i`'s text reaches in `index`;
+    /// `hashed` is its [`literals::hash_and_ascii`].
+    fn lookup_text(
         &self,
         index: &FieldIndex,
         view: &mut View<'_, '_, '_>,
         i: usize,
-        marked: &mut [u64],
+        (hash, ascii): (u64, bool),
+        mut mark: impl FnMut(ListId),
     ) {
-        let lists = &self.lists;
-        let mut mark = |l: ListId| lists[l as usize].mark(marked);
         let text = view.text(i);
-        let (hash, ascii) = literals::hash_and_ascii(text);
         let mode = if ascii { Mode::Both } else { Mode::Sensitive };
         index.exact.lookup_hashed(hash, text, mode, &mut mark);
         if let Some(s) = &index.scanner {
@@ -387,6 +426,7 @@ impl Builder {
             free,
             units,
             never: 0,
+            id: memo::owner_id(),
         }
     }
 }

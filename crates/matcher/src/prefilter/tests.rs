@@ -7,12 +7,18 @@ use crate::compiled::tests::{events, fx, preds};
 use crate::testutil::Fx;
 use ir::{Pred, Test};
 
-/// Candidate units of `prefilter` on `event`.
-fn candidates(prefilter: &Prefilter, event: &event::Event<'_>) -> Vec<bool> {
+/// The mark bitset of `prefilter` on `event`, looked up through `memo`.
+fn marks(prefilter: &Prefilter, event: &event::Event<'_>, memo: &mut MarkMemo) -> Vec<u64> {
     let mut scratch = crate::compiled::view::ViewScratch::default();
     let mut view = View::new(event, &mut scratch);
     let mut marked = vec![0u64; prefilter.mark_words()];
-    prefilter.mark(&mut view, &mut marked);
+    prefilter.mark(&mut view, &mut marked, memo);
+    marked
+}
+
+/// Candidate units of `prefilter` on `event`.
+fn candidates(prefilter: &Prefilter, event: &event::Event<'_>) -> Vec<bool> {
+    let marked = marks(prefilter, event, &mut MarkMemo::default());
     (0..prefilter.units)
         .map(|u| prefilter.candidates(&marked, u / 64) & (1 << (u % 64)) != 0)
         .collect()
@@ -53,6 +59,23 @@ fn every_matching_unit_is_a_candidate() {
     println!("matches {matches}, ruled out {ruled_out}");
     assert!(matches > 2_000, "{matches}");
     assert!(ruled_out > 4_000, "{ruled_out}");
+}
+
+#[test]
+fn remembered_marks_are_the_marks_of_a_fresh_lookup() {
+    let mut fx = fx();
+    let units = units(&mut fx);
+    let sets: Vec<Vec<Necessary>> = units.iter().map(atoms::necessary).collect();
+    let prefilter = Prefilter::build(&sets);
+    let events = events(&fx);
+    let mut memo = MarkMemo::default();
+    for ev in events.iter().chain(events.iter()) {
+        let fresh = marks(&prefilter, ev, &mut MarkMemo::default());
+        assert_eq!(marks(&prefilter, ev, &mut memo), fresh);
+    }
+    let (hits, misses) = memo.counts();
+    // Both paths are exercised (the events repeat values in several cases).
+    assert!(hits > 10 && misses > 10, "{hits} hits, {misses} misses");
 }
 
 #[test]

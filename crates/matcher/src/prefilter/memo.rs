@@ -1,0 +1,174 @@
+//! A per-worker memo of the prefilter's text lookups: for a field value seen
+//! recently, the unit lists its exact and partial-literal lookups marked.
+//!
+//! What a value marks depends only on its field and its text, and event
+//! streams repeat both heavily (a host runs the same few hundred programs,
+//! with the same command lines, parents and paths), while walking a field's
+//! Aho-Corasick automaton touches a new cache line per byte or two. A hit
+//! costs one hash probe (the hash is computed anyway) and one comparison of
+//! the text. The memo is direct-mapped, a fixed number of entries whose
+//! buffers are reused: its memory is bounded ([`ENTRIES`] ×
+//! [`MAX_TEXT`] bytes of text at most) and, once warm, it allocates nothing.
+
+use super::ListId;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Entries of the memo (a power of two).
+const ENTRIES: usize = 16384;
+
+/// Longer texts are looked up directly, never kept.
+pub const MAX_TEXT: usize = 512;
+
+/// One remembered value: its field, text, and the lists it marks.
+#[derive(Debug, Default)]
+struct Entry {
+    /// `key + 1` of the value held (0: empty).
+    tag: u64,
+    field: u32,
+    text: Vec<u8>,
+    lists: Vec<ListId>,
+}
+
+/// The memo (see the module docs). `Default` is empty; entries are
+/// allocated on first use.
+#[derive(Debug, Default)]
+pub struct MarkMemo {
+    /// The prefilter whose lookups the entries hold ([`owner_id`]).
+    owner: u64,
+    entries: Vec<Entry>,
+    hits: u64,
+    misses: u64,
+}
+
+/// What a lookup in the memo found.
+pub enum Found<'m> {
+    /// The value's lists, remembered.
+    Hit(&'m [ListId]),
+    /// Not remembered: the caller pushes the value's lists into this buffer
+    /// (emptied, tagged with the value).
+    Miss(&'m mut Vec<ListId>),
+}
+
+/// The first and last 8 bytes of `text` as they are (none of a shorter
+/// text): `hash` ignores ASCII case, and values that differ only in case
+/// (`C:\\Windows\\…`, `C:\\WINDOWS\\…`) should not share an entry and
+/// evict each other.
+#[inline]
+fn case_bits(text: &str) -> u64 {
+    let b = text.as_bytes();
+    match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(first), Some(last)) => {
+            u64::from_le_bytes(*first) ^ u64::from_le_bytes(*last).rotate_left(29)
+        }
+        _ => 0,
+    }
+}
+
+/// A new prefilter identity (never 0, the empty memo's).
+pub fn owner_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl MarkMemo {
+    /// Readies the memo for the lookups of prefilter `owner`, forgetting
+    /// another prefilter's entries.
+    #[inline]
+    pub fn serve(&mut self, owner: u64) {
+        if self.owner != owner {
+            self.owner = owner;
+            self.entries.iter_mut().for_each(|e| e.tag = 0);
+        }
+    }
+
+    /// The entry for `text` of the field at `field` (its prefilter slot),
+    /// whose [`super::literals::hash_and_ascii`] hash is `hash`.
+    #[inline]
+    pub fn find(&mut self, field: u32, hash: u64, text: &str) -> Found<'_> {
+        if self.entries.is_empty() {
+            self.entries.resize_with(ENTRIES, Entry::default);
+        }
+        let key = (hash ^ case_bits(text) ^ u64::from(field).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .wrapping_mul(0xf135_7aea_2e62_a9c5);
+        let slot = (key >> 40) as usize & (ENTRIES - 1);
+        let entry = &mut self.entries[slot];
+        let tag = key.wrapping_add(1).max(1);
+        if entry.tag == tag && entry.field == field && entry.text == text.as_bytes() {
+            self.hits += 1;
+            return Found::Hit(&entry.lists);
+        }
+        self.misses += 1;
+        entry.tag = tag;
+        entry.field = field;
+        entry.text.clear();
+        entry.text.extend_from_slice(text.as_bytes());
+        entry.lists.clear();
+        Found::Miss(&mut entry.lists)
+    }
+
+    /// Lookups answered from the memo and lookups that were not.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.hits, self.misses)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill(memo: &mut MarkMemo, field: u32, text: &str, lists: &[ListId]) -> bool {
+        match memo.find(field, super::super::literals::hash_and_ascii(text).0, text) {
+            Found::Hit(l) => {
+                assert_eq!(l, lists);
+                true
+            }
+            Found::Miss(buf) => {
+                buf.extend_from_slice(lists);
+                false
+            }
+        }
+    }
+
+    #[test]
+    fn remembers_by_field_and_exact_text() {
+        let mut memo = MarkMemo::default();
+        assert!(!fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[3, 4]));
+        assert!(fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[3, 4]));
+        // Same hash (ASCII case folded), other text: not a hit.
+        assert!(!fill(&mut memo, 1, "C:\\WINDOWS\\CMD.EXE", &[5]));
+        assert!(fill(&mut memo, 1, "C:\\WINDOWS\\CMD.EXE", &[5]));
+        // … and both stay (case variants do not share an entry).
+        assert!(fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[3, 4]));
+        // Another field with the same text is another value.
+        assert!(!fill(&mut memo, 2, "C:\\WINDOWS\\CMD.EXE", &[]));
+        assert!(fill(&mut memo, 2, "C:\\WINDOWS\\CMD.EXE", &[]));
+        assert_eq!(memo.counts(), (4, 3));
+    }
+
+    #[test]
+    fn another_prefilters_entries_are_forgotten() {
+        let mut memo = MarkMemo::default();
+        memo.serve(owner_id());
+        assert!(!fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[3]));
+        assert!(fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[3]));
+        memo.serve(owner_id());
+        assert!(!fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[7]));
+        assert!(fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[7]));
+    }
+
+    #[test]
+    fn an_evicted_value_is_looked_up_again() {
+        let mut memo = MarkMemo::default();
+        let texts: Vec<String> = (0..4 * ENTRIES).map(|i| format!("v{i}")).collect();
+        for (i, t) in texts.iter().enumerate() {
+            fill(&mut memo, 0, t, &[i as ListId]);
+        }
+        // Every answer, hit or miss, is the value's own lists.
+        for (i, t) in texts.iter().enumerate() {
+            fill(&mut memo, 0, t, &[i as ListId]);
+        }
+        let (hits, misses) = memo.counts();
+        assert_eq!(hits + misses, 8 * ENTRIES as u64);
+        assert!(misses > 4 * ENTRIES as u64, "{hits} hits");
+    }
+}
