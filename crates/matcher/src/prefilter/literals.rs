@@ -6,9 +6,12 @@
 //!   compared exactly) and the case-folded ones (then compared ignoring ASCII
 //!   case, which for ASCII text is comparing its fold).
 //! - [`Scanner`]: prefix / suffix / substring literals in one Aho-Corasick
-//!   DFA matching ASCII case-insensitively, walked byte by byte; a match of a
-//!   case-sensitive literal is confirmed on the exact bytes, the position
-//!   decides prefix and suffix.
+//!   automaton matching ASCII case-insensitively, walked byte by byte; a
+//!   match of a case-sensitive literal is confirmed on the exact bytes, the
+//!   position decides prefix and suffix. The automaton is a contiguous NFA,
+//!   not a DFA: it is walked only for values the memo has not seen
+//!   ([`super::memo`]), and for the catalogue it takes 0.5 MB instead of
+//!   6.7 MB and ≈ 90M fewer instructions to build.
 //!
 //! Text that is not ASCII folds with Unicode rules ([`event::fold::fold_case`]),
 //! which can change its bytes: there the case-insensitive literals are looked
@@ -17,7 +20,7 @@
 
 use super::atoms::Shape;
 use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::contiguous::NFA;
 use aho_corasick::{Anchored, MatchKind};
 use rustc_hash::FxHashMap;
 
@@ -181,7 +184,7 @@ impl<T: Copy> ExactMap<T> {
 /// Prefix / suffix / substring literals of one field.
 #[derive(Debug)]
 pub struct Scanner<T> {
-    dfa: DFA,
+    automaton: NFA,
     start: aho_corasick::automaton::StateID,
     /// Per pattern: its bytes and targets.
     patterns: Vec<(Box<str>, Vec<Target<T>>)>,
@@ -192,18 +195,18 @@ impl<T: Copy> Scanner<T> {
     /// `literals`: (literal, targets); case-insensitive literals must be
     /// folded already. `None` when the automaton cannot be built.
     pub fn new(literals: Vec<(String, Vec<Target<T>>)>) -> Option<Self> {
-        let dfa = DFA::builder()
+        let automaton = NFA::builder()
             .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(true)
             .prefilter(false)
             .build(literals.iter().map(|(l, _)| l.as_bytes()))
             .ok()?;
-        let start = dfa.start_state(Anchored::No).ok()?;
+        let start = automaton.start_state(Anchored::No).ok()?;
         let any_insensitive = literals
             .iter()
             .any(|(_, ts)| ts.iter().any(|t| t.case_insensitive));
         Some(Scanner {
-            dfa,
+            automaton,
             start,
             patterns: literals
                 .into_iter()
@@ -227,7 +230,7 @@ impl<T: Copy> Scanner<T> {
 
     /// Heap bytes of the automaton.
     pub fn memory_usage(&self) -> usize {
-        self.dfa.memory_usage()
+        self.automaton.memory_usage()
     }
 
     /// Calls `found` for each literal that fits `text` under `mode`.
@@ -236,8 +239,8 @@ impl<T: Copy> Scanner<T> {
         let bytes = text.as_bytes();
         let mut sid = self.start;
         for (i, &b) in bytes.iter().enumerate() {
-            sid = self.dfa.next_state(Anchored::No, sid, b);
-            if self.dfa.is_special(sid) && self.dfa.is_match(sid) {
+            sid = self.automaton.next_state(Anchored::No, sid, b);
+            if self.automaton.is_special(sid) && self.automaton.is_match(sid) {
                 self.matched(sid, bytes, i + 1, mode, &mut found);
             }
         }
@@ -252,8 +255,8 @@ impl<T: Copy> Scanner<T> {
         mode: Mode,
         found: &mut impl FnMut(T),
     ) {
-        for k in 0..self.dfa.match_len(sid) {
-            let pid = self.dfa.match_pattern(sid, k);
+        for k in 0..self.automaton.match_len(sid) {
+            let pid = self.automaton.match_pattern(sid, k);
             let (literal, targets) = &self.patterns[pid.as_usize()];
             let start = end - literal.len();
             let exact = bytes[start..end] == *literal.as_bytes();

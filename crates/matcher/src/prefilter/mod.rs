@@ -15,7 +15,7 @@
 //! Per field the index holds ([`literals`]):
 //!
 //! - one hash map of exact values, case-sensitive and case-folded → units;
-//! - one Aho-Corasick DFA over the prefix / suffix / substring literals of
+//! - one Aho-Corasick automaton over the prefix / suffix / substring literals of
 //!   both case modes (the position of a match decides prefix and suffix);
 //! - the units that need only the field to exist, and the *loose* units
 //!   (atoms on unmapped fields) any non-string value marks.
