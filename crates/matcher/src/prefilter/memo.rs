@@ -1,16 +1,17 @@
 //! A per-worker memo of the prefilter's text lookups: for a field value seen
-//! recently, the unit lists its exact and partial-literal lookups marked.
+//! recently, the mark bits its exact and partial-literal lookups set, as
+//! (word, mask) pairs ready to OR into the mark bitset.
 //!
 //! What a value marks depends only on its field and its text, and event
 //! streams repeat both heavily (a host runs the same few hundred programs,
 //! with the same command lines, parents and paths), while walking a field's
 //! Aho-Corasick automaton touches a new cache line per byte or two. A hit
 //! costs one hash probe (the hash is computed anyway) and one comparison of
-//! the text. The memo is direct-mapped, a fixed number of entries whose
+//! the text, then one OR per bitset word the value marks (no unit lists are
+//! read). The memo is direct-mapped, a fixed number of entries whose
 //! buffers are reused: its memory is bounded ([`ENTRIES`] ×
 //! [`MAX_TEXT`] bytes of text at most) and, once warm, it allocates nothing.
 
-use super::ListId;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Entries of the memo (a power of two).
@@ -19,14 +20,18 @@ const ENTRIES: usize = 16384;
 /// Longer texts are looked up directly, never kept.
 pub const MAX_TEXT: usize = 512;
 
-/// One remembered value: its field, text, and the lists it marks.
+/// Bits of the mark bitset: (word index, mask).
+pub type MarkWord = (u32, u64);
+
+/// One remembered value: its field, text, and the bits it marks.
 #[derive(Debug, Default)]
 struct Entry {
     /// `key + 1` of the value held (0: empty).
     tag: u64,
     field: u32,
     text: Vec<u8>,
-    lists: Vec<ListId>,
+    /// By word, each word once.
+    words: Vec<MarkWord>,
 }
 
 /// The memo (see the module docs). `Default` is empty; entries are
@@ -42,11 +47,11 @@ pub struct MarkMemo {
 
 /// What a lookup in the memo found.
 pub enum Found<'m> {
-    /// The value's lists, remembered.
-    Hit(&'m [ListId]),
-    /// Not remembered: the caller pushes the value's lists into this buffer
-    /// (emptied, tagged with the value).
-    Miss(&'m mut Vec<ListId>),
+    /// The value's mark bits, remembered.
+    Hit(&'m [MarkWord]),
+    /// Not remembered: the caller pushes the value's mark bits into this
+    /// buffer (emptied, tagged with the value), then calls [`merge`] on it.
+    Miss(&'m mut Vec<MarkWord>),
 }
 
 /// The first and last 8 bytes of `text` as they are (none of a shorter
@@ -62,6 +67,21 @@ fn case_bits(text: &str) -> u64 {
         }
         _ => 0,
     }
+}
+
+/// Sorts `words` by word and ORs the masks of each word into one pair.
+pub fn merge(words: &mut Vec<MarkWord>) {
+    words.sort_unstable_by_key(|w| w.0);
+    let mut kept = 0;
+    for i in 0..words.len() {
+        if kept > 0 && words[kept - 1].0 == words[i].0 {
+            words[kept - 1].1 |= words[i].1;
+        } else {
+            words[kept] = words[i];
+            kept += 1;
+        }
+    }
+    words.truncate(kept);
 }
 
 /// A new prefilter identity (never 0, the empty memo's).
@@ -95,15 +115,15 @@ impl MarkMemo {
         let tag = key.wrapping_add(1).max(1);
         if entry.tag == tag && entry.field == field && entry.text == text.as_bytes() {
             self.hits += 1;
-            return Found::Hit(&entry.lists);
+            return Found::Hit(&entry.words);
         }
         self.misses += 1;
         entry.tag = tag;
         entry.field = field;
         entry.text.clear();
         entry.text.extend_from_slice(text.as_bytes());
-        entry.lists.clear();
-        Found::Miss(&mut entry.lists)
+        entry.words.clear();
+        Found::Miss(&mut entry.words)
     }
 
     /// Lookups answered from the memo and lookups that were not.
@@ -116,14 +136,15 @@ impl MarkMemo {
 mod tests {
     use super::*;
 
-    fn fill(memo: &mut MarkMemo, field: u32, text: &str, lists: &[ListId]) -> bool {
+    fn fill(memo: &mut MarkMemo, field: u32, text: &str, lists: &[u32]) -> bool {
+        let lists: Vec<MarkWord> = lists.iter().map(|&l| (l, 1)).collect();
         match memo.find(field, super::super::literals::hash_and_ascii(text).0, text) {
             Found::Hit(l) => {
-                assert_eq!(l, lists);
+                assert_eq!(l, lists.as_slice());
                 true
             }
             Found::Miss(buf) => {
-                buf.extend_from_slice(lists);
+                buf.extend_from_slice(&lists);
                 false
             }
         }
@@ -146,6 +167,16 @@ mod tests {
     }
 
     #[test]
+    fn merge_ors_the_masks_of_each_word() {
+        let mut words = vec![(3, 0b01), (1, 0b1), (3, 0b10), (1, 0b1), (0, 0b100)];
+        merge(&mut words);
+        assert_eq!(words, [(0, 0b100), (1, 0b1), (3, 0b11)]);
+        let mut none = vec![];
+        merge(&mut none);
+        assert!(none.is_empty());
+    }
+
+    #[test]
     fn another_prefilters_entries_are_forgotten() {
         let mut memo = MarkMemo::default();
         memo.serve(owner_id());
@@ -161,11 +192,11 @@ mod tests {
         let mut memo = MarkMemo::default();
         let texts: Vec<String> = (0..4 * ENTRIES).map(|i| format!("v{i}")).collect();
         for (i, t) in texts.iter().enumerate() {
-            fill(&mut memo, 0, t, &[i as ListId]);
+            fill(&mut memo, 0, t, &[i as u32]);
         }
         // Every answer, hit or miss, is the value's own lists.
         for (i, t) in texts.iter().enumerate() {
-            fill(&mut memo, 0, t, &[i as ListId]);
+            fill(&mut memo, 0, t, &[i as u32]);
         }
         let (hits, misses) = memo.counts();
         assert_eq!(hits + misses, 8 * ENTRIES as u64);

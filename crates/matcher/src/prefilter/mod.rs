@@ -79,6 +79,18 @@ impl List {
         }
     }
 
+    /// Pushes the list's bits as (word, mask) pairs.
+    fn words(&self, out: &mut Vec<memo::MarkWord>) {
+        match self {
+            List::Sparse(bits) => out.extend(bits.iter().map(|&b| (b / 64, 1u64 << (b % 64)))),
+            List::Dense { first, words } => out.extend(
+                (*first..)
+                    .zip(words.iter().copied())
+                    .filter(|&(_, w)| w != 0),
+            ),
+        }
+    }
+
     #[inline]
     fn mark(&self, marked: &mut [u64]) {
         match self {
@@ -247,13 +259,18 @@ impl Prefilter {
             return self.lookup_text(index, view, i, (hash, ascii), &mut mark);
         }
         match memo.find(slot, hash, text) {
-            Found::Hit(found) => found.iter().for_each(|&l| lists[l as usize].mark(marked)),
-            Found::Miss(found) => {
+            Found::Hit(words) => {
+                for &(w, mask) in words {
+                    marked[w as usize] |= mask;
+                }
+            }
+            Found::Miss(words) => {
                 let mut mark = |l: ListId| {
-                    found.push(l);
+                    lists[l as usize].words(words);
                     lists[l as usize].mark(marked);
                 };
                 self.lookup_text(index, view, i, (hash, ascii), &mut mark);
+                memo::merge(words);
             }
         }
     }
