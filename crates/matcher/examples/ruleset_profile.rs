@@ -29,7 +29,11 @@ fn main() {
         hits += measure(&set, &parsed, &mut scratch, reference);
     }
     let dt = t.elapsed();
-    eprintln!("mark memo (hits, misses): {:?}", scratch.mark_memo_counts());
+    eprintln!(
+        "mark memo (hits, misses): {:?}; (heap bytes, resets): {:?}",
+        scratch.mark_memo_counts(),
+        scratch.mark_memo_usage()
+    );
     let n = parsed.len() as f64 * f64::from(passes);
     eprintln!(
         "{} events x {passes}: {:?}, {:.0} events/s, {:.2} evaluated/event, hits {hits}",

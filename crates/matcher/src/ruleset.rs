@@ -233,6 +233,12 @@ impl Scratch {
         self.mark_memo.counts()
     }
 
+    /// Heap bytes of the prefilter memo, and the times it was emptied for
+    /// its budget ([`MarkMemo::usage`]).
+    pub fn mark_memo_usage(&self) -> (usize, u64) {
+        self.mark_memo.usage()
+    }
+
     /// The hits of the event last passed to [`RuleSet::evaluate`].
     pub fn hits(&self) -> Hits<'_> {
         Hits {

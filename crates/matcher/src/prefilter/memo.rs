@@ -9,8 +9,10 @@
 //! costs one hash probe (the hash is computed anyway) and one comparison of
 //! the text, then one OR per bitset word the value marks (no unit lists are
 //! read). The memo is direct-mapped, a fixed number of entries whose
-//! buffers are reused: its memory is bounded ([`ENTRIES`] ×
-//! [`MAX_TEXT`] bytes of text at most) and, once warm, it allocates nothing.
+//! buffers are reused, so once warm it allocates nothing; its heap is
+//! counted, and past [`BUDGET`] bytes (values that mark many words, long
+//! texts) it is emptied and starts again: its memory is bounded whatever the
+//! input.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,6 +21,10 @@ const ENTRIES: usize = 16384;
 
 /// Longer texts are looked up directly, never kept.
 pub const MAX_TEXT: usize = 512;
+
+/// Heap bytes of the memo (entries, texts and mark words) past which it is
+/// emptied. The generated workload's values take ≈ 3.2 MB.
+const BUDGET: usize = 6 << 20;
 
 /// Bits of the mark bitset: (word index, mask).
 pub type MarkWord = (u32, u64);
@@ -41,17 +47,56 @@ pub struct MarkMemo {
     /// The prefilter whose lookups the entries hold ([`owner_id`]).
     owner: u64,
     entries: Vec<Entry>,
+    /// Heap bytes of `entries` and their buffers.
+    bytes: usize,
     hits: u64,
     misses: u64,
+    /// Times the memo was emptied for its budget.
+    resets: u64,
 }
 
 /// What a lookup in the memo found.
 pub enum Found<'m> {
     /// The value's mark bits, remembered.
     Hit(&'m [MarkWord]),
-    /// Not remembered: the caller pushes the value's mark bits into this
-    /// buffer (emptied, tagged with the value), then calls [`merge`] on it.
-    Miss(&'m mut Vec<MarkWord>),
+    /// Not remembered: the caller pushes the value's mark bits into
+    /// [`Pending::words`], then calls [`Pending::finish`].
+    Miss(Pending<'m>),
+}
+
+/// An entry being filled with a new value's mark bits.
+pub struct Pending<'m> {
+    memo: &'m mut MarkMemo,
+    slot: usize,
+    /// The entry's buffer bytes before it was refilled.
+    bytes_before: usize,
+}
+
+impl Pending<'_> {
+    /// The entry's mark bits (empty at first), in any order, repeats allowed.
+    pub fn words(&mut self) -> &mut Vec<MarkWord> {
+        &mut self.memo.entries[self.slot].words
+    }
+
+    /// Keeps the words ([`merge`]d) and counts the entry's heap; empties the
+    /// memo past its budget.
+    pub fn finish(self) {
+        let memo = self.memo;
+        let entry = &mut memo.entries[self.slot];
+        merge(&mut entry.words);
+        memo.bytes = memo.bytes - self.bytes_before + entry.heap_bytes();
+        if memo.bytes > BUDGET {
+            memo.entries = Vec::new();
+            memo.bytes = 0;
+            memo.resets += 1;
+        }
+    }
+}
+
+impl Entry {
+    fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.words.capacity() * std::mem::size_of::<MarkWord>()
+    }
 }
 
 /// The first and last 8 bytes of `text` as they are (none of a shorter
@@ -107,28 +152,41 @@ impl MarkMemo {
     pub fn find(&mut self, field: u32, hash: u64, text: &str) -> Found<'_> {
         if self.entries.is_empty() {
             self.entries.resize_with(ENTRIES, Entry::default);
+            self.bytes = ENTRIES * std::mem::size_of::<Entry>();
         }
         let key = (hash ^ case_bits(text) ^ u64::from(field).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             .wrapping_mul(0xf135_7aea_2e62_a9c5);
         let slot = (key >> 40) as usize & (ENTRIES - 1);
-        let entry = &mut self.entries[slot];
         let tag = key.wrapping_add(1).max(1);
+        let entry = &self.entries[slot];
         if entry.tag == tag && entry.field == field && entry.text == text.as_bytes() {
             self.hits += 1;
-            return Found::Hit(&entry.words);
+            return Found::Hit(&self.entries[slot].words);
         }
         self.misses += 1;
+        let entry = &mut self.entries[slot];
+        let bytes_before = entry.heap_bytes();
         entry.tag = tag;
         entry.field = field;
         entry.text.clear();
         entry.text.extend_from_slice(text.as_bytes());
         entry.words.clear();
-        Found::Miss(&mut entry.words)
+        Found::Miss(Pending {
+            memo: self,
+            slot,
+            bytes_before,
+        })
     }
 
     /// Lookups answered from the memo and lookups that were not.
     pub fn counts(&self) -> (u64, u64) {
         (self.hits, self.misses)
+    }
+
+    /// Heap bytes the memo holds, and the times it was emptied for its
+    /// budget.
+    pub fn usage(&self) -> (usize, u64) {
+        (self.bytes, self.resets)
     }
 }
 
@@ -143,8 +201,9 @@ mod tests {
                 assert_eq!(l, lists.as_slice());
                 true
             }
-            Found::Miss(buf) => {
-                buf.extend_from_slice(&lists);
+            Found::Miss(mut pending) => {
+                pending.words().extend_from_slice(&lists);
+                pending.finish();
                 false
             }
         }
@@ -164,6 +223,25 @@ mod tests {
         assert!(!fill(&mut memo, 2, "C:\\WINDOWS\\CMD.EXE", &[]));
         assert!(fill(&mut memo, 2, "C:\\WINDOWS\\CMD.EXE", &[]));
         assert_eq!(memo.counts(), (4, 3));
+    }
+
+    #[test]
+    fn past_its_budget_the_memo_starts_again() {
+        let mut memo = MarkMemo::default();
+        // Values marking 400 words each: ≈ 6.4 KB of words per entry.
+        let many: Vec<u32> = (0..400).collect();
+        let mut resets_seen = false;
+        for i in 0..2_000u32 {
+            let text = format!("value number {i}");
+            assert!(!fill(&mut memo, 0, &text, &many));
+            let (bytes, resets) = memo.usage();
+            assert!(bytes <= BUDGET, "{bytes} bytes");
+            resets_seen |= resets > 0;
+        }
+        assert!(resets_seen);
+        // Still answering right after a reset.
+        assert!(!fill(&mut memo, 0, "again", &[1, 2]));
+        assert!(fill(&mut memo, 0, "again", &[1, 2]));
     }
 
     #[test]

@@ -264,13 +264,14 @@ impl Prefilter {
                     marked[w as usize] |= mask;
                 }
             }
-            Found::Miss(words) => {
+            Found::Miss(mut pending) => {
+                let words = pending.words();
                 let mut mark = |l: ListId| {
                     lists[l as usize].words(words);
                     lists[l as usize].mark(marked);
                 };
                 self.lookup_text(index, view, i, (hash, ascii), &mut mark);
-                memo::merge(words);
+                pending.finish();
             }
         }
     }
