@@ -68,6 +68,9 @@ pub enum Found<'m> {
 pub struct Pending<'m> {
     memo: &'m mut MarkMemo,
     slot: usize,
+    /// The value's tag, set on the entry by [`Pending::finish`] (an entry
+    /// left unfinished stays empty).
+    tag: u64,
     /// The entry's buffer bytes before it was refilled.
     bytes_before: usize,
 }
@@ -78,13 +81,14 @@ impl Pending<'_> {
         &mut self.memo.entries[self.slot].words
     }
 
-    /// Keeps the words ([`merge`]d) and counts the entry's heap; empties the
-    /// memo past its budget.
+    /// Keeps the words (sorted by word, one pair per word) for the value
+    /// and counts the entry's heap; empties the memo past its budget.
     pub fn finish(self) {
         let memo = self.memo;
         let entry = &mut memo.entries[self.slot];
         merge(&mut entry.words);
-        memo.bytes = memo.bytes - self.bytes_before + entry.heap_bytes();
+        entry.tag = self.tag;
+        memo.bytes = memo.bytes.saturating_sub(self.bytes_before) + entry.heap_bytes();
         if memo.bytes > BUDGET {
             memo.entries = Vec::new();
             memo.bytes = 0;
@@ -115,7 +119,7 @@ fn case_bits(text: &str) -> u64 {
 }
 
 /// Sorts `words` by word and ORs the masks of each word into one pair.
-pub fn merge(words: &mut Vec<MarkWord>) {
+fn merge(words: &mut Vec<MarkWord>) {
     words.sort_unstable_by_key(|w| w.0);
     let mut kept = 0;
     for i in 0..words.len() {
@@ -166,7 +170,7 @@ impl MarkMemo {
         self.misses += 1;
         let entry = &mut self.entries[slot];
         let bytes_before = entry.heap_bytes();
-        entry.tag = tag;
+        entry.tag = 0;
         entry.field = field;
         entry.text.clear();
         entry.text.extend_from_slice(text.as_bytes());
@@ -174,6 +178,7 @@ impl MarkMemo {
         Found::Miss(Pending {
             memo: self,
             slot,
+            tag,
             bytes_before,
         })
     }
@@ -223,6 +228,19 @@ mod tests {
         assert!(!fill(&mut memo, 2, "C:\\WINDOWS\\CMD.EXE", &[]));
         assert!(fill(&mut memo, 2, "C:\\WINDOWS\\CMD.EXE", &[]));
         assert_eq!(memo.counts(), (4, 3));
+    }
+
+    #[test]
+    fn an_unfinished_entry_is_not_a_hit() {
+        let mut memo = MarkMemo::default();
+        let text = "C:\\Windows\\cmd.exe";
+        let hash = super::super::literals::hash_and_ascii(text).0;
+        match memo.find(1, hash, text) {
+            Found::Miss(mut pending) => pending.words().push((0, 1)),
+            Found::Hit(_) => panic!("empty memo"),
+        }
+        assert!(!fill(&mut memo, 1, text, &[2]));
+        assert!(fill(&mut memo, 1, text, &[2]));
     }
 
     #[test]
