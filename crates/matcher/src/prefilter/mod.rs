@@ -216,8 +216,7 @@ impl Prefilter {
 
     /// Sets in `marked` (a bitset of [`Prefilter::mark_words`] words,
     /// cleared by the caller) the unit slots one of whose atoms holds on the
-    /// view's event. `memo` remembers what recent values of fields with
-    /// partial literals marked.
+    /// view's event. `memo` remembers what recent field values marked.
     pub fn mark(&self, view: &mut View<'_, '_, '_>, marked: &mut [u64], memo: &mut MarkMemo) {
         memo.serve(self.id);
         let entries = view.event().entries();
@@ -239,9 +238,9 @@ impl Prefilter {
         }
     }
 
-    /// Marks the lists of value `i`'s text, remembered in `memo` for
-    /// fields with partial literals (whose automaton walk is the costly
-    /// part); other fields take one hash lookup anyway.
+    /// Marks what value `i`'s text reaches: from `memo` when the value was
+    /// seen recently, else by its lookups (remembered for next time; texts
+    /// over [`memo::MAX_TEXT`] bytes are always looked up).
     fn mark_text(
         &self,
         slot: u32,
@@ -277,7 +276,7 @@ impl Prefilter {
     }
 
     /// Calls `mark` for each list value `i`'s text reaches in `index`;
-    /// `hashed` is its [`literals::hash_and_ascii`].
+    /// `(hash, ascii)` is its [`literals::hash_and_ascii`].
     fn lookup_text(
         &self,
         index: &FieldIndex,
