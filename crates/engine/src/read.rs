@@ -22,8 +22,39 @@ use memchr::memmem::Finder;
 use std::io::BufRead;
 use std::sync::Mutex;
 
-/// Bytes of record text per batch before it is handed to a worker.
-const BATCH_BYTES: usize = 1 << 20;
+/// Bytes of record text per batch before it is handed to a worker (at most;
+/// runs on many threads use smaller batches, see [`BatchLimits::for_threads`]).
+pub(crate) const BATCH_BYTES: usize = 1 << 20;
+
+/// When a batch is full: records, or bytes of record text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BatchLimits {
+    pub records: usize,
+    pub bytes: usize,
+}
+
+/// Up to this many workers, batches are as large as asked; beyond, they
+/// shrink so that what is in flight (a few batches per worker) stays the
+/// same in total.
+const FULL_BATCH_THREADS: usize = 4;
+
+/// The smallest batch text, whatever the thread count.
+const MIN_BATCH_BYTES: usize = 64 << 10;
+
+impl BatchLimits {
+    /// `records` per batch and [`BATCH_BYTES`], divided among workers past
+    /// [`FULL_BATCH_THREADS`].
+    pub fn for_threads(records: usize, threads: usize) -> BatchLimits {
+        let share = |full: usize, least: usize| {
+            (full * FULL_BATCH_THREADS / threads.max(FULL_BATCH_THREADS)).max(least.min(full))
+        };
+        let records = records.max(1);
+        BatchLimits {
+            records: share(records, 64),
+            bytes: share(BATCH_BYTES, MIN_BATCH_BYTES),
+        }
+    }
+}
 
 /// Bits of an ordinal that number records within one input.
 pub(crate) const ORDINAL_INPUT_SHIFT: u32 = 40;
@@ -57,16 +88,16 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    fn new(seq: u64) -> Batch {
+    fn new(seq: u64, bytes: usize) -> Batch {
         Batch {
             seq,
-            text: String::with_capacity(BATCH_BYTES + BATCH_BYTES / 4),
+            text: String::with_capacity(bytes + bytes / 4),
             items: Vec::new(),
         }
     }
 
-    fn is_full(&self, records: usize) -> bool {
-        self.text.len() >= BATCH_BYTES || self.items.len() >= records
+    fn is_full(&self, limits: BatchLimits) -> bool {
+        self.text.len() >= limits.bytes || self.items.len() >= limits.records
     }
 }
 
@@ -92,14 +123,14 @@ impl BatchPool {
         }
     }
 
-    fn take(&self, seq: u64) -> Batch {
+    fn take(&self, seq: u64, bytes: usize) -> Batch {
         let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match spare {
             Some(mut batch) => {
                 batch.seq = seq;
                 batch
             }
-            None => Batch::new(seq),
+            None => Batch::new(seq, bytes),
         }
     }
 }
@@ -124,7 +155,7 @@ struct InputState {
 pub(crate) struct Reader<'a> {
     inputs: Vec<InputState>,
     names: &'a [InputInfo],
-    batch_records: usize,
+    limits: BatchLimits,
     seq: u64,
     errors: Vec<String>,
     finder: Finder<'static>,
@@ -135,7 +166,7 @@ impl<'a> Reader<'a> {
     pub fn new(
         readers: Vec<Box<dyn BufRead + Send>>,
         names: &'a [InputInfo],
-        batch_records: usize,
+        limits: BatchLimits,
         pool: &'a BatchPool,
     ) -> Self {
         Reader {
@@ -150,7 +181,10 @@ impl<'a> Reader<'a> {
                 })
                 .collect(),
             names,
-            batch_records: batch_records.max(1),
+            limits: BatchLimits {
+                records: limits.records.max(1),
+                bytes: limits.bytes.max(1),
+            },
             seq: 0,
             errors: Vec::new(),
             finder: Finder::new(b"\"@timestamp\"").into_owned(),
@@ -165,8 +199,8 @@ impl<'a> Reader<'a> {
 
     /// The next batch, `None` at the end of every input.
     pub fn next_batch(&mut self) -> Option<Batch> {
-        let mut batch = self.pool.take(self.seq);
-        while !batch.is_full(self.batch_records) {
+        let mut batch = self.pool.take(self.seq, self.limits.bytes);
+        while !batch.is_full(self.limits) {
             if !self.take_one(&mut batch) {
                 break;
             }
@@ -302,6 +336,46 @@ fn peek_time(finder: &Finder<'_>, text: &str) -> i64 {
 mod tests {
     use super::*;
 
+    /// Limits of `records` per batch and the full byte size.
+    fn full(records: usize) -> BatchLimits {
+        BatchLimits {
+            records,
+            bytes: BATCH_BYTES,
+        }
+    }
+
+    #[test]
+    fn batches_shrink_past_four_threads_to_keep_what_is_in_flight() {
+        let at = |threads| BatchLimits::for_threads(4096, threads);
+        for threads in 0..=4 {
+            assert_eq!(at(threads), full(4096), "{threads}");
+        }
+        assert_eq!(
+            at(8),
+            BatchLimits {
+                records: 2048,
+                bytes: 512 << 10
+            }
+        );
+        assert_eq!(
+            at(16),
+            BatchLimits {
+                records: 1024,
+                bytes: 256 << 10
+            }
+        );
+        assert_eq!(
+            at(1024),
+            BatchLimits {
+                records: 64,
+                bytes: MIN_BATCH_BYTES
+            }
+        );
+        // A small `--batch-records` is kept as asked.
+        assert_eq!(BatchLimits::for_threads(2, 16).records, 2);
+        assert_eq!(BatchLimits::for_threads(100, 16).records, 64);
+    }
+
     fn reader_over(texts: &[&str]) -> (Vec<Box<dyn BufRead + Send>>, Vec<InputInfo>) {
         let readers = texts
             .iter()
@@ -357,7 +431,7 @@ mod tests {
         let b = "{\"@timestamp\":2,\"n\":\"b0\"}\nnot json but a record\n{\"@timestamp\":3,\"n\":\"b2\"}\n";
         let (readers, names) = reader_over(&[a, b]);
         let pool = BatchPool::default();
-        let mut r = Reader::new(readers, &names, 100, &pool);
+        let mut r = Reader::new(readers, &names, full(100), &pool);
         let batch = r.next_batch().unwrap();
         let got: Vec<(u32, u64, String)> = records(&batch);
         let order: Vec<(u32, u64)> = got.iter().map(|(f, o, _)| (*f, *o)).collect();
@@ -372,7 +446,7 @@ mod tests {
         let a = "{}\n{}\n{}\n";
         let (readers, names) = reader_over(&[a]);
         let pool = BatchPool::default();
-        let mut r = Reader::new(readers, &names, 2, &pool);
+        let mut r = Reader::new(readers, &names, full(2), &pool);
         let b0 = r.next_batch().unwrap();
         let b1 = r.next_batch().unwrap();
         assert_eq!(
@@ -387,7 +461,7 @@ mod tests {
         let a = "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n";
         let (readers, names) = reader_over(&[a]);
         let pool = BatchPool::default();
-        let mut r = Reader::new(readers, &names, 2, &pool);
+        let mut r = Reader::new(readers, &names, full(2), &pool);
         let b0 = r.next_batch().unwrap();
         let buffer = b0.text.as_ptr();
         pool.give(b0);

@@ -55,7 +55,7 @@ use crate::alerts::Alert;
 use crate::collect::{release_free_memory, Collector, Sink};
 use crate::compile::{CompiledRules, IndexFields, Problem, RuleCounts, RuleMeta};
 use crate::kept::{SpillReport, TextStore, HELD_MEMORY};
-use crate::read::{Batch, BatchPool, InputInfo, Reader};
+use crate::read::{Batch, BatchLimits, BatchPool, InputInfo, Reader};
 use crate::shard::{Shard, ShardOut, ShardPlan, Work};
 use crate::sorted::{AlertStore, SortedAlerts, ALERT_MEMORY};
 use crate::worker::{BatchOut, Worker};
@@ -456,7 +456,8 @@ impl<'r> Run<'r> {
         collector: &mut Collector<'_>,
     ) -> (Vec<ShardOut>, Vec<String>, u64) {
         let pool = BatchPool::default();
-        let mut reader = Reader::new(readers, self.names, self.opts.batch_records, &pool);
+        let limits = BatchLimits::for_threads(self.opts.batch_records, 1);
+        let mut reader = Reader::new(readers, self.names, limits, &pool);
         let mut worker = Worker::new(self.engine, self.opts, self.names, self.gauge);
         let mut sink = Inline {
             shards: vec![Shard::new(self.engine, self.opts, self.store, self.gauge)],
@@ -486,9 +487,10 @@ impl<'r> Run<'r> {
         std::thread::scope(|scope| {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
             let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
-            let batch_records = opts.batch_records;
+            // Smaller batches on many threads: what is in flight stays bounded.
+            let limits = BatchLimits::for_threads(opts.batch_records, threads);
             let reader = scope.spawn(move || {
-                let mut reader = Reader::new(readers, names, batch_records, pool);
+                let mut reader = Reader::new(readers, names, limits, pool);
                 while let Some(batch) = reader.next_batch() {
                     if batch_tx.send(batch).is_err() {
                         break;

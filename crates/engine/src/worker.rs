@@ -44,6 +44,16 @@ const STAGE: usize = 16;
 /// Distinct index strings shared per worker before the cache is cleared.
 const MAX_CACHED_INDICES: usize = 4096;
 
+/// Heap the prefilter memos of all workers share: each worker's memo keeps
+/// within its share, at most the memo's default (6 MiB each up to 4 workers)
+/// and at least 1.5 MiB (past 16 workers the total grows with them).
+const MARK_MEMO_TOTAL: usize = 24 << 20;
+
+/// One worker's share of [`MARK_MEMO_TOTAL`] among `threads` workers.
+fn mark_memo_budget(threads: usize) -> usize {
+    (MARK_MEMO_TOTAL / threads.max(1)).clamp(3 << 19, matcher::prefilter::memo::BUDGET)
+}
+
 /// A kept event and who wants it.
 pub(crate) struct Kept {
     pub cand: Arc<Candidate>,
@@ -123,12 +133,14 @@ impl<'e> Worker<'e> {
         inputs: &'e [InputInfo],
         gauge: &'e Arc<TextStore>,
     ) -> Self {
+        let mut scratch = engine.ruleset().scratch();
+        scratch.limit_mark_memo(mark_memo_budget(opts.threads));
         Worker {
             engine,
             opts,
             inputs,
             ctx: crate::run::backfill_context(opts),
-            scratch: engine.ruleset().scratch(),
+            scratch,
             parser: Parser::new(),
             built: FxHashSet::default(),
             indices: RefCell::default(),
@@ -523,5 +535,24 @@ impl<'h, 'a> Hit<'h, 'a> {
             id: event.id.as_deref().map(Arc::from),
             source: Arc::from(event.source),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_share_the_mark_memo_total_within_bounds() {
+        let default = matcher::prefilter::memo::BUDGET;
+        assert_eq!(mark_memo_budget(0), default);
+        assert_eq!(mark_memo_budget(1), default);
+        assert_eq!(mark_memo_budget(4), default);
+        assert_eq!(mark_memo_budget(8), 3 << 20);
+        assert_eq!(mark_memo_budget(16), 3 << 19);
+        assert_eq!(mark_memo_budget(64), 3 << 19);
+        for threads in 1..=16 {
+            assert!(mark_memo_budget(threads) * threads <= MARK_MEMO_TOTAL);
+        }
     }
 }

@@ -233,6 +233,13 @@ impl Scratch {
         self.mark_memo.counts()
     }
 
+    /// Keeps the prefilter memo within `bytes` of heap (for workers sharing
+    /// a total; the default is [`crate::prefilter::memo::BUDGET`]). Forgets
+    /// what it remembered.
+    pub fn limit_mark_memo(&mut self, bytes: usize) {
+        self.mark_memo = MarkMemo::with_budget(bytes);
+    }
+
     /// Heap bytes of the prefilter memo, and the times it was emptied for
     /// its budget ([`MarkMemo::usage`]).
     pub fn mark_memo_usage(&self) -> (usize, u64) {

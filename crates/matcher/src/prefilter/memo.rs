@@ -16,15 +16,23 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Entries of the memo (a power of two).
+/// Entries of a memo with the default budget (a power of two).
 const ENTRIES: usize = 16384;
+
+/// Fewest entries, whatever the budget.
+const MIN_ENTRIES: usize = 1024;
 
 /// Longer texts are looked up directly, never kept.
 pub const MAX_TEXT: usize = 512;
 
 /// Heap bytes of the memo (entries, texts and mark words) past which it is
-/// emptied. The generated workload's values take ≈ 3.2 MB.
-const BUDGET: usize = 6 << 20;
+/// emptied, by default ([`MarkMemo::with_budget`] sets another). The
+/// generated workload's values take ≈ 3.2 MB.
+pub const BUDGET: usize = 6 << 20;
+
+/// Budget bytes per entry when the budget sets the number of entries (the
+/// default: 384 bytes per entry, 16,384 entries in 6 MiB).
+const BYTES_PER_ENTRY: usize = BUDGET / ENTRIES;
 
 /// Bits of the mark bitset: (word index, mask).
 pub type MarkWord = (u32, u64);
@@ -49,6 +57,8 @@ pub struct MarkMemo {
     entries: Vec<Entry>,
     /// Heap bytes of `entries` and their buffers.
     bytes: usize,
+    /// Past this many heap bytes the memo is emptied (0: [`BUDGET`]).
+    budget: usize,
     hits: u64,
     misses: u64,
     /// Times the memo was emptied for its budget.
@@ -89,7 +99,7 @@ impl Pending<'_> {
         merge(&mut entry.words);
         entry.tag = self.tag;
         memo.bytes = memo.bytes.saturating_sub(self.bytes_before) + entry.heap_bytes();
-        if memo.bytes > BUDGET {
+        if memo.bytes > memo.budget() {
             memo.entries = Vec::new();
             memo.bytes = 0;
             memo.resets += 1;
@@ -140,6 +150,30 @@ pub fn owner_id() -> u64 {
 }
 
 impl MarkMemo {
+    /// An empty memo that keeps within `bytes` of heap (at least what
+    /// [`MIN_ENTRIES`] entries take): fewer entries for a smaller budget,
+    /// [`ENTRIES`] at most. Workers of a run share a total this way.
+    pub fn with_budget(bytes: usize) -> MarkMemo {
+        MarkMemo {
+            budget: bytes.max(MIN_ENTRIES * BYTES_PER_ENTRY),
+            ..MarkMemo::default()
+        }
+    }
+
+    fn budget(&self) -> usize {
+        if self.budget == 0 {
+            BUDGET
+        } else {
+            self.budget
+        }
+    }
+
+    /// Entries for the budget: a power of two, [`MIN_ENTRIES`] to [`ENTRIES`].
+    fn entry_count(&self) -> usize {
+        let fit = (self.budget() / BYTES_PER_ENTRY).clamp(MIN_ENTRIES, ENTRIES);
+        1 << fit.ilog2()
+    }
+
     /// Readies the memo for the lookups of prefilter `owner`, forgetting
     /// another prefilter's entries.
     #[inline]
@@ -155,12 +189,13 @@ impl MarkMemo {
     #[inline]
     pub fn find(&mut self, field: u32, hash: u64, text: &str) -> Found<'_> {
         if self.entries.is_empty() {
-            self.entries.resize_with(ENTRIES, Entry::default);
-            self.bytes = ENTRIES * std::mem::size_of::<Entry>();
+            let n = self.entry_count();
+            self.entries.resize_with(n, Entry::default);
+            self.bytes = n * std::mem::size_of::<Entry>();
         }
         let key = (hash ^ case_bits(text) ^ u64::from(field).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             .wrapping_mul(0xf135_7aea_2e62_a9c5);
-        let slot = (key >> 40) as usize & (ENTRIES - 1);
+        let slot = (key >> 40) as usize & (self.entries.len() - 1);
         let tag = key.wrapping_add(1).max(1);
         let entry = &self.entries[slot];
         if entry.tag == tag && entry.field == field && entry.text == text.as_bytes() {
@@ -257,6 +292,15 @@ mod tests {
             resets_seen |= resets > 0;
         }
         assert!(resets_seen);
+        // A smaller budget: fewer entries, and the same bound.
+        let mut small = MarkMemo::with_budget(1 << 20);
+        for i in 0..500u32 {
+            assert!(!fill(&mut small, 0, &format!("value number {i}"), &many));
+            assert!(small.usage().0 <= 1 << 20, "{:?}", small.usage());
+        }
+        assert_eq!(small.entries.len(), 2048);
+        assert_eq!(MarkMemo::with_budget(0).entry_count(), MIN_ENTRIES);
+        assert_eq!(MarkMemo::default().entry_count(), ENTRIES);
         // Still answering right after a reset.
         assert!(!fill(&mut memo, 0, "again", &[1, 2]));
         assert!(fill(&mut memo, 0, "again", &[1, 2]));
