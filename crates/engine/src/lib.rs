@@ -40,6 +40,7 @@ pub mod run;
 mod sampled;
 mod shard;
 pub mod sorted;
+mod window;
 mod worker;
 
 pub use alerts::Alert;

@@ -58,6 +58,7 @@ use crate::kept::{SpillReport, TextStore, HELD_MEMORY};
 use crate::read::{Batch, BatchLimits, BatchPool, InputInfo, Reader};
 use crate::shard::{Shard, ShardOut, ShardPlan, Work};
 use crate::sorted::{AlertStore, SortedAlerts, ALERT_MEMORY};
+use crate::window::{CloseOnDrop, Window};
 use crate::worker::{BatchOut, Worker};
 use event::FieldRegistry;
 use matcher::ruleset::{OrderSpec, RuleIdx, RuleSet, TimeSpec};
@@ -484,6 +485,9 @@ impl<'r> Run<'r> {
         let (engine, opts, names, gauge, store) =
             (self.engine, self.opts, self.names, self.gauge, self.store);
         let pool = &BatchPool::default();
+        // Batches queued, in workers and done: the reader stays within this
+        // many of the collector.
+        let window = &Window::new(threads * 4);
         std::thread::scope(|scope| {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
             let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
@@ -492,6 +496,7 @@ impl<'r> Run<'r> {
             let reader = scope.spawn(move || {
                 let mut reader = Reader::new(readers, names, limits, pool);
                 while let Some(batch) = reader.next_batch() {
+                    window.admit(batch.seq);
                     if batch_tx.send(batch).is_err() {
                         break;
                     }
@@ -528,7 +533,7 @@ impl<'r> Run<'r> {
                 }));
             }
             let mut sink = Channels { senders };
-            collect_in_order(out_rx, collector, &mut sink);
+            collect_in_order(out_rx, collector, &mut sink, window);
             let at_end = gauge.live();
             collector.finish(&mut sink);
             drop(sink);
@@ -547,7 +552,13 @@ fn next_batch(rx: &Mutex<Receiver<Batch>>) -> Option<Batch> {
 }
 
 /// Absorbs worker results in batch order.
-fn collect_in_order(rx: Receiver<BatchOut>, collector: &mut Collector<'_>, sink: &mut dyn Sink) {
+fn collect_in_order(
+    rx: Receiver<BatchOut>,
+    collector: &mut Collector<'_>,
+    sink: &mut dyn Sink,
+    window: &Window,
+) {
+    let _release_reader = CloseOnDrop(window);
     let mut pending: BTreeMap<u64, BatchOut> = BTreeMap::new();
     let mut next = 0u64;
     for out in rx {
@@ -557,6 +568,7 @@ fn collect_in_order(rx: Receiver<BatchOut>, collector: &mut Collector<'_>, sink:
             collector.progress();
             next += 1;
         }
+        window.absorbed(next);
     }
     // Only reachable if a worker stopped early: absorb what arrived.
     for (_, out) in std::mem::take(&mut pending) {
