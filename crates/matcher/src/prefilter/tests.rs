@@ -24,6 +24,12 @@ fn candidates(prefilter: &Prefilter, event: &event::Event<'_>) -> Vec<bool> {
         .collect()
 }
 
+/// The prefilter of `units` (unit `i` is `units[i]`).
+fn prefilter_of(units: &[Pred]) -> Prefilter {
+    let sets: Vec<Vec<Necessary>> = units.iter().map(atoms::necessary).collect();
+    Prefilter::build(&sets)
+}
+
 /// Each predicate, and pairs of them under `and` / `or` / `not`.
 fn units(fx: &mut Fx) -> Vec<Pred> {
     let base = preds(fx);
@@ -42,8 +48,7 @@ fn units(fx: &mut Fx) -> Vec<Pred> {
 fn every_matching_unit_is_a_candidate() {
     let mut fx = fx();
     let units = units(&mut fx);
-    let sets: Vec<Vec<Necessary>> = units.iter().map(atoms::necessary).collect();
-    let prefilter = Prefilter::build(&sets);
+    let prefilter = prefilter_of(&units);
     let (mut matches, mut ruled_out) = (0, 0);
     for (e, ev) in events(&fx).iter().enumerate() {
         let cands = candidates(&prefilter, ev);
@@ -65,8 +70,7 @@ fn every_matching_unit_is_a_candidate() {
 fn remembered_marks_are_the_marks_of_a_fresh_lookup() {
     let mut fx = fx();
     let units = units(&mut fx);
-    let sets: Vec<Vec<Necessary>> = units.iter().map(atoms::necessary).collect();
-    let prefilter = Prefilter::build(&sets);
+    let prefilter = prefilter_of(&units);
     let events = events(&fx);
     let mut memo = MarkMemo::default();
     for ev in events.iter().chain(events.iter()) {
@@ -110,8 +114,7 @@ fn literals_rule_out_exactly_the_events_without_them() {
         Pred::Const(false),                   // 7: never
         wild(&kw, "*ÉTÉ*", true),             // 8: non-ASCII, folded
     ];
-    let sets: Vec<Vec<Necessary>> = units.iter().map(atoms::necessary).collect();
-    let prefilter = Prefilter::build(&sets);
+    let prefilter = prefilter_of(&units);
     let on = |json: &str| -> Vec<usize> {
         let c = candidates(&prefilter, &fx.ev(json));
         (0..units.len()).filter(|&u| c[u]).collect()
