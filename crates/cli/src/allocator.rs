@@ -60,8 +60,14 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
-/// `mi_option_arena_eager_commit` and `mi_option_purge_delay` in mimalloc
-/// v2's `mimalloc.h` (`mi_option_e`; the Rust binding does not name them).
+/// `mi_option_arena_eager_commit` and `mi_option_purge_delay` in mimalloc's
+/// `mimalloc.h` (`mi_option_e`; the Rust binding does not name them). Both
+/// keep their numbers from v2 to v3.
+///
+/// mimalloc v3 (libmimalloc-sys's default) rather than v2: same instructions
+/// per event (57.2k, catalogue, 20k events, callgrind) and less peak memory,
+/// 9 MB less on 200k events at 2 and at 16 threads, 155 against 163 MB on
+/// 1M events at 2 threads.
 const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 

@@ -119,7 +119,10 @@ pub(crate) struct Shard<'e> {
     engine: &'e Engine,
     opts: &'e RunOptions<'e>,
     ctx: AlertContext,
-    rules: Vec<Option<RuleState<'e>>>,
+    /// Every rule's state, boxed: a rule set's worth of unboxed states
+    /// (≈ 420 bytes each) took 0.6 MB per shard, most of them never used
+    /// (massif, 16 threads: 10 MB).
+    rules: Vec<Option<Box<RuleState<'e>>>>,
     found: Vec<SequenceMatch<Arc<Source>>>,
     alerts: Vec<Alert>,
     store: &'e Mutex<AlertStore>,
@@ -259,9 +262,9 @@ impl<'e> Shard<'e> {
         let engine = self.engine;
         let slot = self.rules.get_mut(rule as usize)?;
         if slot.is_none() {
-            *slot = new_state(engine, self.opts, rule);
+            *slot = new_state(engine, self.opts, rule).map(Box::new);
         }
-        slot.as_mut()
+        slot.as_deref_mut()
     }
 
     /// Alerts of completed sequences or samples of `rule`.
@@ -311,7 +314,7 @@ impl<'e> Shard<'e> {
             let Some(state) = self.rules[rule as usize].take() else {
                 continue;
             };
-            match state {
+            match *state {
                 RuleState::Sequence { mut engine, held } => {
                     let mut found = held.unwrap_or_default();
                     engine.finish(&mut found);
@@ -332,7 +335,7 @@ impl<'e> Shard<'e> {
                     self.finish_sample(rule, sample);
                 }
                 replay @ RuleState::Replay { .. } => {
-                    self.rules[rule as usize] = Some(replay);
+                    self.rules[rule as usize] = Some(Box::new(replay));
                     self.replay(rule, None);
                     self.rules[rule as usize] = None;
                 }

@@ -45,13 +45,18 @@ const STAGE: usize = 16;
 const MAX_CACHED_INDICES: usize = 4096;
 
 /// Heap the prefilter memos of all workers share: each worker's memo keeps
-/// within its share, at most the memo's default (6 MiB each up to 4 workers)
-/// and at least 1.5 MiB (past 16 workers the total grows with them).
-const MARK_MEMO_TOTAL: usize = 24 << 20;
+/// within its share, at most the memo's default (6 MiB each up to 2 workers)
+/// and at least [`MARK_MEMO_LEAST`] (past 16 workers the total grows with
+/// them). 16 MiB rather than 24 (stop 19): memos fill with the input, and on
+/// 16 threads they were a good part of what grew past 200 MB on 1M events.
+const MARK_MEMO_TOTAL: usize = 16 << 20;
+
+/// The smallest memo share (2,048 entries).
+const MARK_MEMO_LEAST: usize = 1 << 20;
 
 /// One worker's share of [`MARK_MEMO_TOTAL`] among `threads` workers.
 fn mark_memo_budget(threads: usize) -> usize {
-    (MARK_MEMO_TOTAL / threads.max(1)).clamp(3 << 19, matcher::prefilter::memo::BUDGET)
+    (MARK_MEMO_TOTAL / threads.max(1)).clamp(MARK_MEMO_LEAST, matcher::prefilter::memo::BUDGET)
 }
 
 /// A kept event and who wants it.
@@ -547,10 +552,11 @@ mod tests {
         let default = matcher::prefilter::memo::BUDGET;
         assert_eq!(mark_memo_budget(0), default);
         assert_eq!(mark_memo_budget(1), default);
-        assert_eq!(mark_memo_budget(4), default);
-        assert_eq!(mark_memo_budget(8), 3 << 20);
-        assert_eq!(mark_memo_budget(16), 3 << 19);
-        assert_eq!(mark_memo_budget(64), 3 << 19);
+        assert_eq!(mark_memo_budget(2), default);
+        assert_eq!(mark_memo_budget(4), 4 << 20);
+        assert_eq!(mark_memo_budget(8), 2 << 20);
+        assert_eq!(mark_memo_budget(16), MARK_MEMO_LEAST);
+        assert_eq!(mark_memo_budget(64), MARK_MEMO_LEAST);
         for threads in 1..=16 {
             assert!(mark_memo_budget(threads) * threads <= MARK_MEMO_TOTAL);
         }
