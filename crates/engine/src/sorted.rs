@@ -94,7 +94,11 @@ impl AlertStore {
     }
 
     pub fn add(&mut self, alerts: Vec<Alert>) {
-        for a in alerts {
+        for mut a in alerts {
+            // The document (≈ 17 KB) copied by this thread: held until the
+            // next spill, the worker's or shard's copy would pin one of that
+            // thread's pages of large blocks each, on every thread of a run.
+            a.json = a.json.as_str().to_owned();
             let key = id_key(&a.uuid);
             let first = self.first.entry(key).or_insert(a.ordinal);
             *first = (*first).min(a.ordinal);
