@@ -66,7 +66,7 @@ pub struct NodeSpan {
 
 /// Paths (`rule/threat/0/tactic/id`, `/`-separated, array indices as numbers)
 /// to file spans, for one parsed document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpanIndex {
     map: FxHashMap<String, NodeSpan>,
 }

@@ -22,6 +22,14 @@ pub struct ParsedDoc {
 /// Parses TOML text. A syntax error becomes a `RULE0002` diagnostic with the
 /// parser's span.
 pub fn parse_toml(text: &str) -> Result<ParsedDoc, Diagnostic> {
+    match crate::toml_fast::parse(text) {
+        Some(doc) => Ok(doc),
+        None => parse_toml_full(text),
+    }
+}
+
+/// Parses TOML text with `toml` (any TOML; the error messages).
+pub(crate) fn parse_toml_full(text: &str) -> Result<ParsedDoc, Diagnostic> {
     let doc = DeTable::parse(text).map_err(|e| syntax_error(&e, text))?;
     let mut spans = SpanIndex::default();
     let value = table_to_json(doc.get_ref(), &mut String::new(), &mut spans, 0);
