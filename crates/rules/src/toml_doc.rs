@@ -3,6 +3,10 @@
 //! `toml`'s spanned document (`toml::de::DeTable`) keeps the position of each
 //! key and value; the document is turned into the same `serde_json::Value`
 //! shape a Kibana JSON rule has, so that one rule reader serves both formats.
+//! Rule files are first tried with [`crate::toml_fast`], which reads the TOML
+//! rule files are written in several times faster and gives up on anything
+//! else (errors included): `toml` then reads the file as before, so values,
+//! spans and diagnostics do not depend on which reader ran.
 
 use crate::codes;
 use crate::source::{with_segment, NodeSpan, SpanIndex};
