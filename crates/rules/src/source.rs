@@ -72,6 +72,13 @@ pub struct SpanIndex {
 }
 
 impl SpanIndex {
+    /// An empty index with room for `n` paths.
+    pub fn with_capacity(n: usize) -> Self {
+        SpanIndex {
+            map: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
     pub fn insert(&mut self, path: String, span: NodeSpan) {
         self.map.insert(path, span);
     }

@@ -31,10 +31,13 @@ pub(crate) fn parse(text: &str) -> Option<ParsedDoc> {
         b: text.as_bytes(),
         src: text,
         pos: 0,
+        nodes: 0,
     };
     let root = p.document()?;
-    let mut spans = SpanIndex::default();
+    // Sized ahead: growing the index rehashed it a few times per file.
+    let mut spans = SpanIndex::with_capacity(p.nodes);
     let value = emit_table(root, &mut String::new(), &mut spans);
+    debug_assert_eq!(spans.len(), p.nodes);
     Some(ParsedDoc { value, spans })
 }
 
@@ -96,6 +99,8 @@ struct Parser<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
+    /// Keys and array elements so far: the [`SpanIndex`]'s size.
+    nodes: usize,
 }
 
 fn span(start: usize, end: usize) -> Span {
@@ -190,14 +195,18 @@ impl Parser<'_> {
         let mut path = Vec::with_capacity(keys.len());
         let mut table = root;
         for (key, key_span) in parents {
+            let before = table.entries.len();
             table = descend(table, key, *key_span, &mut path)?;
+            self.nodes += usize::from(path.last() == Some(&before));
         }
         let (key, key_span) = last.clone();
         match table.find(&key) {
             None => {
                 let node = if array {
+                    self.nodes += 2;
                     Node::Tables(vec![(Table::default(), header_span)])
                 } else {
+                    self.nodes += 1;
                     Node::Table(Table::default())
                 };
                 path.push(table.entries.len());
@@ -210,6 +219,7 @@ impl Parser<'_> {
             }
             Some(i) => match &mut table.entries[i].node {
                 Node::Tables(tables) if array => {
+                    self.nodes += 1;
                     tables.push((Table::default(), header_span));
                     path.push(i);
                 }
@@ -267,6 +277,7 @@ impl Parser<'_> {
         if depth > MAX_NESTING {
             return None;
         }
+        self.nodes += 1;
         let start = self.pos;
         let node = match self.peek()? {
             b'"' if self.b[start..].starts_with(b"\"\"\"") => {
