@@ -710,6 +710,43 @@ mod tests {
         }
     }
 
+    /// Corners where either reader may be the one that runs.
+    #[test]
+    fn corners_agree() {
+        let cases = [
+            "a = 1#c\n",
+            "a = true#c\n",
+            "a = \"x\"#c\n",
+            "a = [1,2]#c\n",
+            "[a]#c\n",
+            "[[a]]#c\n",
+            "a = [1#c\n,2]\n",
+            "a = { b = 1 }#c\n",
+            "a = {b=1}\n",
+            "a = [\n]\n",
+            "  [a]  \n  b = 1\n",
+            "a = '''\n'''\n",
+            "a = \"\"\"\"\"\"\n",
+            "a = \"\"\"\"\"\"\"\n",
+            "a = \"\"\"\"\"\"\"\"\n",
+            "a = \"\"\"\"\"\"\"\"\"\n",
+            "a = ''''''''\n",
+            "a = \"\"\nb = ''\n",
+            "a = -9223372036854775808\n",
+            "a = [[1], [\"x\", {c = []}]]\n",
+            "[a]\nb = 1\n[a.c]\n[[a.d]]\n[a.d.e]\n[[a.d]]\n",
+            "[\"a\".'b']\n[a.b.c]\n",
+            "a = \"tab\tinside\"\n",
+            "a = 1 \t # c\n\n\n",
+            "a = 1",
+            "[a]",
+            "a = \"\"\"x\\\n\"\"\"",
+        ];
+        for text in cases {
+            agrees(text);
+        }
+    }
+
     fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let p = entry.unwrap().path();
