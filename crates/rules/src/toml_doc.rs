@@ -161,6 +161,29 @@ mod tests {
         assert_eq!(&text[id.value.range()], "\"TA0001\"");
     }
 
+    /// Malformed TOML near the fast reader's subset reports exactly what
+    /// `toml` reports (the fast reader leaves every error to it).
+    #[test]
+    fn malformed_toml_reports_toml_diagnostics() {
+        let cases = [
+            "a = \"open\n",
+            "a = 1\na = 2\n",
+            "[a]\n[a]\n",
+            "a = [1 2]\n",
+            "a = \"\\q\"\n",
+            "[a] b = 1\n",
+            "a = {b = 1, b = 2}\n",
+            "a = 01\n",
+            "= 1\n",
+        ];
+        for text in cases {
+            let fast_first = parse_toml(text).unwrap_err();
+            let full = parse_toml_full(text).unwrap_err();
+            assert_eq!(fast_first, full, "{text:?}");
+            assert_eq!(fast_first.code, "RULE0002");
+        }
+    }
+
     #[test]
     fn syntax_error_has_span() {
         let err = parse_toml("[rule]\nname = \"x\nrisk_score = 1\n").unwrap_err();
