@@ -308,7 +308,7 @@ fn describe(loaded: &LoadedRule) -> Described {
     // from serde_json's 128 bytes cost ≈ 26M instructions of the catalogue's
     // start-up.
     let mut json = Vec::with_capacity(16 * 1024);
-    serde_json::to_writer(&mut json, &loaded.raw).map_err(|e| e.to_string())?;
+    crate::json_text::write_value(&loaded.raw, &mut json);
     Ok((uuid, LazyInfo::pack(&json, origin)))
 }
 

@@ -31,6 +31,7 @@ pub mod alerts;
 mod collect;
 pub mod compile;
 pub mod index;
+mod json_text;
 mod kept;
 mod multi;
 mod read;

@@ -29,6 +29,7 @@ pub mod ordered;
 mod read;
 pub mod source;
 mod toml_doc;
+mod toml_fast;
 pub mod validate;
 pub mod value_list;
 

@@ -66,12 +66,19 @@ pub struct NodeSpan {
 
 /// Paths (`rule/threat/0/tactic/id`, `/`-separated, array indices as numbers)
 /// to file spans, for one parsed document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpanIndex {
     map: FxHashMap<String, NodeSpan>,
 }
 
 impl SpanIndex {
+    /// An empty index with room for `n` paths.
+    pub fn with_capacity(n: usize) -> Self {
+        SpanIndex {
+            map: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
     pub fn insert(&mut self, path: String, span: NodeSpan) {
         self.map.insert(path, span);
     }

@@ -3,6 +3,10 @@
 //! `toml`'s spanned document (`toml::de::DeTable`) keeps the position of each
 //! key and value; the document is turned into the same `serde_json::Value`
 //! shape a Kibana JSON rule has, so that one rule reader serves both formats.
+//! Rule files are first tried with [`crate::toml_fast`], which reads the TOML
+//! rule files are written in several times faster and gives up on anything
+//! else (errors included): `toml` then reads the file as before, so values,
+//! spans and diagnostics do not depend on which reader ran.
 
 use crate::codes;
 use crate::source::{with_segment, NodeSpan, SpanIndex};
@@ -22,6 +26,14 @@ pub struct ParsedDoc {
 /// Parses TOML text. A syntax error becomes a `RULE0002` diagnostic with the
 /// parser's span.
 pub fn parse_toml(text: &str) -> Result<ParsedDoc, Diagnostic> {
+    match crate::toml_fast::parse(text) {
+        Some(doc) => Ok(doc),
+        None => parse_toml_full(text),
+    }
+}
+
+/// Parses TOML text with `toml` (any TOML; the error messages).
+pub(crate) fn parse_toml_full(text: &str) -> Result<ParsedDoc, Diagnostic> {
     let doc = DeTable::parse(text).map_err(|e| syntax_error(&e, text))?;
     let mut spans = SpanIndex::default();
     let value = table_to_json(doc.get_ref(), &mut String::new(), &mut spans, 0);
@@ -147,6 +159,29 @@ mod tests {
         assert_eq!(&text[s.key.unwrap().range()], "name");
         let id = doc.spans.get("rule/threat/0/tactic/id").unwrap();
         assert_eq!(&text[id.value.range()], "\"TA0001\"");
+    }
+
+    /// Malformed TOML near the fast reader's subset reports exactly what
+    /// `toml` reports (the fast reader leaves every error to it).
+    #[test]
+    fn malformed_toml_reports_toml_diagnostics() {
+        let cases = [
+            "a = \"open\n",
+            "a = 1\na = 2\n",
+            "[a]\n[a]\n",
+            "a = [1 2]\n",
+            "a = \"\\q\"\n",
+            "[a] b = 1\n",
+            "a = {b = 1, b = 2}\n",
+            "a = 01\n",
+            "= 1\n",
+        ];
+        for text in cases {
+            let fast_first = parse_toml(text).unwrap_err();
+            let full = parse_toml_full(text).unwrap_err();
+            assert_eq!(fast_first, full, "{text:?}");
+            assert_eq!(fast_first.code, "RULE0002");
+        }
     }
 
     #[test]
