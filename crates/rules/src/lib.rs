@@ -43,4 +43,6 @@ pub use loaded::{Format, LoadedRule, QueryInput, RuleOrigin};
 pub use lower::{lower_exceptions, lucene_wildcard, ExceptionDiagnostic, LoweredExceptions};
 pub use model::{ExceptionListRef, Language, Metadata, Rule, RuleType, Severity, Threat};
 pub use source::{SourceText, StringLocation};
+#[doc(hidden)]
+pub use toml_doc::toml_readers_agree;
 pub use value_list::ValueLists;

@@ -32,6 +32,22 @@ pub fn parse_toml(text: &str) -> Result<ParsedDoc, Diagnostic> {
     }
 }
 
+/// Whether the fast reader agrees with `toml` on `text`: where it accepts,
+/// `toml` must accept too and give the same value and spans. For the
+/// `rule_toml` fuzz target (a differential test of the two readers).
+#[doc(hidden)]
+pub fn toml_readers_agree(text: &str) -> Result<(), String> {
+    let Some(fast) = crate::toml_fast::parse(text) else {
+        return Ok(());
+    };
+    match parse_toml_full(text) {
+        Err(d) => Err(format!("fast reader accepted what toml refuses: {}", d.message)),
+        Ok(full) if full.value != fast.value => Err("the readers' values differ".into()),
+        Ok(full) if full.spans != fast.spans => Err("the readers' spans differ".into()),
+        Ok(_) => Ok(()),
+    }
+}
+
 /// Parses TOML text with `toml` (any TOML; the error messages).
 pub(crate) fn parse_toml_full(text: &str) -> Result<ParsedDoc, Diagnostic> {
     let doc = DeTable::parse(text).map_err(|e| syntax_error(&e, text))?;
