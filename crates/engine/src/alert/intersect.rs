@@ -300,7 +300,8 @@ impl<'a> Normalized<'a> {
             skip,
             flat_skipped: false,
         };
-        let tree = cx.trees(self.tree, Side::Tree(&other.tree))?;
+        let mut tree = self.tree;
+        cx.trees(&mut tree, Side::Tree(&other.tree))?;
         Ok(Normalized {
             tree,
             flat_skipped: cx.flat_skipped,
@@ -436,50 +437,71 @@ struct Intersect<'a> {
 }
 
 impl<'a> Intersect<'a> {
-    /// The common part of two normalized trees (equal primitives kept; the
+    /// Narrows `a` to what it shares with `b` (equal primitives kept; the
     /// lodash intersection when either side is an array; objects recursed,
-    /// empty ones pruned).
-    fn trees(&mut self, a: Tree<'a>, b: Side<'_, 'a>) -> Result<Tree<'a>, AlertError> {
+    /// empty ones pruned), in place: the running result of a fold is mostly
+    /// kept from one object to the next, so it is not rebuilt.
+    fn trees(&mut self, a: &mut Tree<'a>, b: Side<'_, 'a>) -> Result<(), AlertError> {
         if self.path.len() > MAX_PATH {
             return Err(AlertError::TooDeep);
         }
-        let mut out = Tree::new();
-        for (key, a_node) in a {
-            let Some(b_item) = b.get(key) else { continue };
-            let a_node = a_node.materialized();
-            let dotted = a_node.dotted() && b_item.dotted();
-            self.path.push(key);
-            let common = match (a_node, b_item) {
-                (Node::Object { tree: a_inner, .. }, Item::Object(b_inner, _)) => {
-                    let inner = self.trees(a_inner, b_inner)?;
-                    (!inner.is_empty()).then_some(Node::Object {
-                        tree: inner,
-                        dotted: false,
-                    })
-                }
-                (Node::Leaf { value: x, .. }, Item::Leaf(y, _)) if js_strict_equal(&x, y) => {
-                    Some(self.leaf(x, dotted))
-                }
-                (a_node, b_item) if is_array(&a_node) || b_item.as_array_value() => {
-                    let common = lodash_intersection(as_array(&a_node), b_item.as_array());
-                    Some(self.leaf(Cow::Owned(Value::Array(common)), dotted))
-                }
-                _ => None,
+        let mut failed = None;
+        a.retain(|key, a_node| {
+            let Some(b_item) = b.get(key) else {
+                return false;
             };
-            self.path.pop();
-            if let Some(node) = common {
-                out.insert(key, node);
+            if failed.is_some() {
+                return false;
             }
-        }
-        Ok(out)
+            self.path.push(key);
+            let kept = self.node(a_node, b_item).unwrap_or_else(|e| {
+                failed = Some(e);
+                false
+            });
+            self.path.pop();
+            kept
+        });
+        failed.map_or(Ok(()), Err)
     }
 
-    /// A common leaf at the current path, flat when dotted in both inputs.
-    fn leaf(&mut self, value: Cow<'a, Value>, dotted: bool) -> Node<'a> {
+    /// Narrows one node of `a` to what it shares with `b`'s at the same
+    /// path; false when nothing is shared.
+    fn node(&mut self, a_node: &mut Node<'a>, b_item: Item<'_, 'a>) -> Result<bool, AlertError> {
+        if let Node::Raw(_) = a_node {
+            let raw = std::mem::replace(a_node, placeholder());
+            *a_node = raw.materialized();
+        }
+        let both_dotted = a_node.dotted() && b_item.dotted();
+        match (a_node, b_item) {
+            (Node::Object { tree, dotted }, Item::Object(b_inner, _)) => {
+                self.trees(tree, b_inner)?;
+                *dotted = false;
+                Ok(!tree.is_empty())
+            }
+            (Node::Leaf { value, dotted }, Item::Leaf(y, _)) if js_strict_equal(value, y) => {
+                *dotted = both_dotted;
+                self.leaf(both_dotted);
+                Ok(true)
+            }
+            (a_node, b_item) if is_array(a_node) || b_item.as_array_value() => {
+                let common = lodash_intersection(as_array(a_node), b_item.as_array());
+                *a_node = Node::Leaf {
+                    value: Cow::Owned(Value::Array(common)),
+                    dotted: both_dotted,
+                };
+                self.leaf(both_dotted);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Notes a common leaf at the current path, flat when dotted in both
+    /// inputs.
+    fn leaf(&mut self, dotted: bool) {
         if dotted && !self.flat_skipped {
             self.flat_skipped = (self.skip)(&self.path.join("."));
         }
-        Node::Leaf { value, dotted }
     }
 }
 
