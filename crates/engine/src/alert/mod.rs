@@ -154,6 +154,6 @@ pub fn build_sequence_alerts(
     ctx: &AlertContext,
     docs: &[SourceDoc],
 ) -> Result<Vec<Value>, AlertError> {
-    let alerts = sequence::build_sequence_alerts(rule, ctx, docs)?;
+    let alerts = sequence::build_sequence_alerts(rule, ctx, docs.to_vec())?;
     Ok(alerts.iter().map(AlertDoc::to_value).collect())
 }
