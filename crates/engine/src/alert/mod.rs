@@ -26,7 +26,8 @@
 //! An alert is held as its per-alert fields (a JSON map: the prepared source
 //! and the `kibana.alert.*` values that vary) plus the rule's constant fields,
 //! serialized once per rule (`fragments`); the two are written out as one
-//! object, keys sorted (`document`). A sequence's shell intersects only its
+//! object, keys sorted (`document`), as JSON text written directly (`text`,
+//! byte for byte serde_json's compact form). A sequence's shell intersects only its
 //! blocks' per-alert parts (`intersect`); the constant part's
 //! self-intersection is computed once per rule.
 //!
