@@ -169,12 +169,13 @@ pub fn event_alert(
         .map(|d| Alert::from_built(&d, rule, meta, ordinal)))
 }
 
-/// The shell and building-block alerts of one sequence (or sample).
+/// The shell and building-block alerts of one sequence (or sample), from
+/// its events (taken: they are spent building the blocks).
 pub fn group_alerts(
     rule: RuleIdx,
     meta: &RuleMeta,
     ctx: &AlertContext,
-    docs: &[SourceDoc],
+    docs: Vec<SourceDoc>,
     ordinal: u64,
 ) -> Result<Vec<Alert>, AlertError> {
     let info = meta.info().map_err(AlertError::Rule)?;

@@ -37,7 +37,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 /// Default [`crate::RunOptions::held_memory`]: 16 MiB of event texts held by
 /// sequence and sample state before the oldest go to disk.
@@ -226,6 +226,9 @@ pub(crate) struct Source {
     pub index: Arc<str>,
     /// The hit's `_id`, if the event was one.
     pub id: Option<Box<str>>,
+    /// The id derived from the text when there is no `_id`, once computed
+    /// (an event in several sequences is hashed once).
+    content_id: OnceLock<Box<str>>,
     /// The document's JSON text (`_source` of a hit).
     text: Mutex<Text>,
     /// Handed to a shard's state (its bytes count against the budget).
@@ -283,6 +286,7 @@ impl Source {
             ordinal,
             index,
             id,
+            content_id: OnceLock::new(),
             text: Mutex::new(text),
             settled: AtomicBool::new(false),
             store: store.clone(),
@@ -317,8 +321,13 @@ impl Source {
     /// The event as the alert builder takes it (its JSON read as a value).
     pub fn doc(&self) -> Result<SourceDoc, String> {
         let text = self.text()?;
-        let id = crate::index::document_id(self.id.as_deref(), &text);
-        crate::alerts::source_doc(&self.index, &id, &text)
+        let id = match self.id.as_deref() {
+            Some(id) => id,
+            None => self
+                .content_id
+                .get_or_init(|| crate::index::content_id(&text).into()),
+        };
+        crate::alerts::source_doc(&self.index, id, &text)
     }
 
     /// Counts the text against the budget (once); true the first time.

@@ -413,7 +413,7 @@ impl ReplayCx<'_> {
         for group in &result.groups {
             let ordinal = crate::multi::first_ordinal(group);
             let alerts = group_docs(group).and_then(|d| {
-                group_alerts(self.rule, self.meta, &ctx, &d, ordinal).map_err(|e| e.to_string())
+                group_alerts(self.rule, self.meta, &ctx, d, ordinal).map_err(|e| e.to_string())
             });
             match alerts {
                 Ok(alerts) => {

@@ -273,7 +273,7 @@ impl<'e> Shard<'e> {
         for group in groups {
             let ordinal = first_ordinal(&group);
             let built = group_docs(&group).and_then(|docs| {
-                group_alerts(rule, meta, &self.ctx, &docs, ordinal).map_err(|e| e.to_string())
+                group_alerts(rule, meta, &self.ctx, docs, ordinal).map_err(|e| e.to_string())
             });
             match built {
                 Ok(alerts) => self.alerts.extend(alerts),

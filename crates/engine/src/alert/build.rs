@@ -14,7 +14,7 @@ use super::document::AlertDoc;
 use super::ids::event_alert_id;
 use super::js::{fields_api_values, js_number, lodash_get};
 use super::reason::{build_reason_message, ReasonDoc};
-use super::source_fields::prepare_source;
+use super::source_fields::{prepare_source, PreparedSource};
 use super::{AlertContext, AlertError, RuleInfo, SourceDoc};
 use event::time::{format_millis, parse_date_nanos};
 use serde_json::{json, Map, Value};
@@ -393,6 +393,26 @@ pub(crate) fn transform_hit_to_alert(
     alert_uuid: &str,
     reason_override: Option<&str>,
 ) -> Result<Map<String, Value>, AlertError> {
+    let fields = hit_alert_fields(
+        rule,
+        ctx,
+        parent,
+        apply_overrides,
+        alert_uuid,
+        reason_override,
+    );
+    Ok(with_alert_fields(prepare_source(parent.source)?, fields))
+}
+
+/// The alert fields [`transform_hit_to_alert`] merges over the prepared source.
+pub(crate) fn hit_alert_fields(
+    rule: &RuleInfo,
+    ctx: &AlertContext,
+    parent: &Parent<'_>,
+    apply_overrides: bool,
+    alert_uuid: &str,
+    reason_override: Option<&str>,
+) -> AlertFields {
     let overrides = apply_overrides.then(|| overrides_for(rule, parent.source));
     let name = overrides
         .as_ref()
@@ -408,18 +428,26 @@ pub(crate) fn transform_hit_to_alert(
         Some(reason) => reason.to_string(),
         None => build_reason_message(name, severity, ReasonDoc::Event(parent.source)),
     };
-    let fields = alert_fields(
+    alert_fields(
         rule,
         ctx,
         std::slice::from_ref(parent),
         &reason,
         alert_uuid,
         overrides.as_ref(),
-    );
-    let mut alert = prepare_source(parent.source)?.fields;
+    )
+}
+
+/// The end of [`transform_hit_to_alert`]: the source's `event.kind` dropped
+/// and the alert `fields` merged over the `prepared` source.
+pub(crate) fn with_alert_fields(
+    prepared: PreparedSource,
+    fields: AlertFields,
+) -> Map<String, Value> {
+    let mut alert = prepared.fields;
     drop_source_event_kind(&mut alert);
     merge_defined(&mut alert, fields);
-    Ok(alert)
+    alert
 }
 
 /// `wrapHitsFactory` for one event: the alert, or `None` when the event is itself

@@ -8,7 +8,7 @@
 //! two, keys in byte order, and gives byte for byte the text serde_json writes
 //! for the whole document as one `Map` (a `BTreeMap`: keys sorted, compact).
 
-use serde::Serialize;
+use super::text::{write_str, write_value};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -21,13 +21,13 @@ pub(crate) struct Fragment {
 
 impl Fragment {
     pub fn new(key: &str, value: &Value) -> Fragment {
-        let mut entry = Vec::new();
-        write_json(&mut entry, key);
-        entry.push(b':');
-        write_json(&mut entry, value);
+        let mut entry = String::new();
+        write_str(&mut entry, key);
+        entry.push(':');
+        write_value(&mut entry, value);
         Fragment {
             key: key.to_string(),
-            entry: into_string(entry),
+            entry,
         }
     }
 }
@@ -48,8 +48,8 @@ impl AlertDoc {
     /// The document as compact JSON, keys sorted.
     pub fn to_json(&self) -> String {
         let constant_len: usize = self.constant.iter().map(|f| f.entry.len() + 1).sum();
-        let mut out = Vec::with_capacity(constant_len + 64 * self.fields.len() + 2);
-        out.push(b'{');
+        let mut out = String::with_capacity(constant_len + 64 * self.fields.len() + 2);
+        out.push('{');
         let mut first = true;
         let mut constant = self.constant.iter().peekable();
         for (key, value) in &self.fields {
@@ -60,15 +60,15 @@ impl AlertDoc {
                 continue;
             }
             separate(&mut out, &mut first);
-            write_json(&mut out, key.as_str());
-            out.push(b':');
-            write_json(&mut out, value);
+            write_str(&mut out, key);
+            out.push(':');
+            write_value(&mut out, value);
         }
         for fragment in constant {
             push_raw(&mut out, &mut first, &fragment.entry);
         }
-        out.push(b'}');
-        into_string(out)
+        out.push('}');
+        out
     }
 
     /// The whole document as a JSON value (for callers that want one).
@@ -77,26 +77,15 @@ impl AlertDoc {
     }
 }
 
-fn separate(out: &mut Vec<u8>, first: &mut bool) {
+fn separate(out: &mut String, first: &mut bool) {
     if !std::mem::take(first) {
-        out.push(b',');
+        out.push(',');
     }
 }
 
-fn push_raw(out: &mut Vec<u8>, first: &mut bool, entry: &str) {
+fn push_raw(out: &mut String, first: &mut bool, entry: &str) {
     separate(out, first);
-    out.extend_from_slice(entry.as_bytes());
-}
-
-/// Compact JSON of `value` appended to `out`. Serializing a `str` or a
-/// `serde_json::Value` into memory cannot fail.
-fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
-    let _ = serde_json::to_writer(out, value);
-}
-
-/// serde_json writes UTF-8 only.
-fn into_string(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out.push_str(entry);
 }
 
 #[cfg(test)]

@@ -86,13 +86,23 @@ fn collect_leaves<'a>(value: &'a Value, depth: usize, out: &mut Vec<&'a Value>) 
 /// objects are flattened to dotted keys under `prefix`; anything else (arrays
 /// included) is a leaf.
 pub(crate) fn flatten_with_prefix(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
+    flatten_at(&mut prefix.to_string(), value, out);
+}
+
+/// [`flatten_with_prefix`] under `path` (restored on return): one buffer
+/// for every key, not a formatted string per level.
+fn flatten_at(path: &mut String, value: &Value, out: &mut Vec<(String, Value)>) {
     match value {
         Value::Object(map) => {
             for (key, inner) in map {
-                flatten_with_prefix(&format!("{prefix}.{key}"), inner, out);
+                let len = path.len();
+                path.push('.');
+                path.push_str(key);
+                flatten_at(path, inner, out);
+                path.truncate(len);
             }
         }
-        leaf => out.push((prefix.to_string(), leaf.clone())),
+        leaf => out.push((path.clone(), leaf.clone())),
     }
 }
 
@@ -255,6 +265,22 @@ pub(crate) fn lodash_intersection(a: &[Value], b: &[Value]) -> Vec<Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn flatten_with_prefix_gives_dotted_leaves_in_key_order() {
+        let mut out = Vec::new();
+        let value = json!({"b": {"y": [1, {"z": 2}], "x": {}}, "a": null, "c.d": {"e": "f"}});
+        flatten_with_prefix("p", &value, &mut out);
+        let expected = vec![
+            ("p.a".to_string(), json!(null)),
+            ("p.b.y".to_string(), json!([1, {"z": 2}])),
+            ("p.c.d.e".to_string(), json!("f")),
+        ];
+        assert_eq!(out, expected);
+        out.clear();
+        flatten_with_prefix("leaf", &json!(3), &mut out);
+        assert_eq!(out, vec![("leaf".to_string(), json!(3))]);
+    }
 
     #[test]
     fn js_number_matches_javascript() {

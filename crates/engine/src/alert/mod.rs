@@ -26,7 +26,8 @@
 //! An alert is held as its per-alert fields (a JSON map: the prepared source
 //! and the `kibana.alert.*` values that vary) plus the rule's constant fields,
 //! serialized once per rule (`fragments`); the two are written out as one
-//! object, keys sorted (`document`). A sequence's shell intersects only its
+//! object, keys sorted (`document`), as JSON text written directly (`text`,
+//! byte for byte serde_json's compact form). A sequence's shell intersects only its
 //! blocks' per-alert parts (`intersect`); the constant part's
 //! self-intersection is computed once per rule.
 //!
@@ -54,6 +55,7 @@ pub mod reason;
 mod rule_info;
 mod sequence;
 pub mod source_fields;
+mod text;
 
 pub(crate) use build::build_event_alert as build_event_alert_doc;
 pub(crate) use document::AlertDoc;
@@ -153,6 +155,6 @@ pub fn build_sequence_alerts(
     ctx: &AlertContext,
     docs: &[SourceDoc],
 ) -> Result<Vec<Value>, AlertError> {
-    let alerts = sequence::build_sequence_alerts(rule, ctx, docs)?;
+    let alerts = sequence::build_sequence_alerts(rule, ctx, docs.to_vec())?;
     Ok(alerts.iter().map(AlertDoc::to_value).collect())
 }

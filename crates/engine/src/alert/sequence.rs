@@ -18,38 +18,47 @@
 //! - The result is ordered as `wrapSequences` pushes it: shell first, then blocks.
 
 use super::build::{
-    alert_fields, alert_url, ancestors_of, augment, descends_from_rule, event_parent, spread,
-    transform_hit_to_alert, Parent,
+    alert_fields, alert_url, ancestors_of, augment, descends_from_rule, event_parent,
+    hit_alert_fields, spread, with_alert_fields, Parent,
 };
 use super::document::AlertDoc;
 use super::ids::{alert_id_from_ancestors, building_block_ids};
 use super::intersect::object_array_intersection;
 use super::reason::{build_reason_message, ReasonDoc};
+use super::source_fields::prepare_owned_source;
 use super::{AlertContext, AlertError, RuleInfo, SourceDoc};
 use serde_json::{json, Map, Value};
 
 /// Builds the shell alert and the building blocks of one sequence (its present
 /// events, in sequence order). Empty when an event is itself an alert of this rule.
+///
+/// The events are taken by value: each is read for its own building block
+/// only, so its prepared source is made of its own keys and values, moved.
 pub(crate) fn build_sequence_alerts(
     rule: &RuleInfo,
     ctx: &AlertContext,
-    docs: &[SourceDoc],
+    docs: Vec<SourceDoc>,
 ) -> Result<Vec<AlertDoc>, AlertError> {
     let parents: Vec<Parent<'_>> = docs.iter().map(event_parent).collect::<Result<_, _>>()?;
     let event_ancestors: Vec<Value> = parents.iter().flat_map(ancestors_of).collect();
     if parents.is_empty() || descends_from_rule(&event_ancestors, &rule.uuid) {
         return Ok(Vec::new());
     }
-    let mut blocks = Vec::with_capacity(parents.len());
-    for parent in &parents {
-        blocks.push(transform_hit_to_alert(
+    drop(parents);
+    let mut blocks = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let fields = hit_alert_fields(
             rule,
             ctx,
-            parent,
+            &event_parent(&doc)?,
             false,
             "placeholder-alert-uuid",
             None,
-        )?);
+        );
+        let Value::Object(source) = doc.source else {
+            return Err(AlertError::SourceNotObject);
+        };
+        blocks.push(with_alert_fields(prepare_owned_source(source)?, fields));
     }
     let block_ancestors: Vec<&[Value]> = blocks.iter().map(ancestors_in).collect();
     let ids = building_block_ids(&block_ancestors, &rule.uuid);

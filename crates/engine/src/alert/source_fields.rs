@@ -33,9 +33,18 @@ pub struct PreparedSource {
     pub removed: Vec<(String, Value)>,
 }
 
-/// Runs `traverseAndMutateDoc` over a `_source` object: the kept fields are
-/// copied into a new map as they are checked (the source is left as it is).
+/// Runs `traverseAndMutateDoc` over a `_source` object (a copy of it: the
+/// source is left as it is).
 pub fn prepare_source(source: &Map<String, Value>) -> Result<PreparedSource, AlertError> {
+    prepare_owned_source(source.clone())
+}
+
+/// Runs `traverseAndMutateDoc` over a `_source` object that is not needed
+/// afterwards: the kept keys and values are moved, not copied (for a
+/// sequence's events, each read for its building block alone).
+pub(crate) fn prepare_owned_source(
+    source: Map<String, Value>,
+) -> Result<PreparedSource, AlertError> {
     let mut walk = Walk::default();
     let mut path = String::with_capacity(128);
     let mut fields = walk.object(source, &mut path, true, 0)?;
@@ -59,7 +68,7 @@ impl Walk {
     /// level; restored on return).
     fn object(
         &mut self,
-        doc: &Map<String, Value>,
+        doc: Map<String, Value>,
         path: &mut String,
         top_level: bool,
         depth: usize,
@@ -74,13 +83,13 @@ impl Walk {
             if !top_level {
                 path.push('.');
             }
-            path.push_str(key);
+            path.push_str(&key);
             // On an error the path is left as it is: the whole walk fails.
-            if let Some(value) = self.field(key, value, path, top_level, depth)? {
+            if let Some(value) = self.field(&key, value, path, top_level, depth)? {
                 if top_level {
                     self.copy_to_alert_namespace(path, &value);
                 }
-                kept.push((key.clone(), value));
+                kept.push((key, value));
             }
             path.truncate(len);
         }
@@ -91,14 +100,14 @@ impl Walk {
     fn field(
         &mut self,
         key: &str,
-        value: &Value,
+        value: Value,
         path: &mut String,
         top_level: bool,
         depth: usize,
     ) -> Result<Option<Value>, AlertError> {
         let first_segment = key.split('.').next().unwrap_or(key);
         if top_level && BANNED_TOP_LEVEL.contains(&first_segment) {
-            self.removed.push((path.clone(), value.clone()));
+            self.removed.push((path.clone(), value));
             return Ok(None);
         }
         // The proper prefixes of the path that end where the key starts are
@@ -109,21 +118,21 @@ impl Walk {
             let kept = self.array(items, path, check_prefixes, depth + 1)?;
             return Ok((!kept.is_empty()).then_some(Value::Array(kept)));
         }
-        if !is_ecs_compliant(value, path, check_prefixes) {
-            self.removed.push((path.clone(), value.clone()));
+        if !is_ecs_compliant(&value, path, check_prefixes) {
+            self.removed.push((path.clone(), value));
             return Ok(None);
         }
         if let Value::Object(inner) = value {
             let inner = self.object(inner, path, false, depth + 1)?;
             return Ok((!inner.is_empty()).then_some(Value::Object(inner)));
         }
-        Ok(Some(value.clone()))
+        Ok(Some(value))
     }
 
     /// `traverseArray`: inner arrays first, then each item on its own.
     fn array(
         &mut self,
-        items: &[Value],
+        items: Vec<Value>,
         path: &mut String,
         check_prefixes: bool,
         depth: usize,
@@ -140,8 +149,8 @@ impl Walk {
                         kept.push(Value::Array(inner));
                     }
                 }
-                item if !is_ecs_compliant(item, path, check_prefixes) => {
-                    self.removed.push((path.clone(), item.clone()))
+                item if !is_ecs_compliant(&item, path, check_prefixes) => {
+                    self.removed.push((path.clone(), item))
                 }
                 Value::Object(inner) => {
                     let inner = self.object(inner, path, false, depth + 1)?;
@@ -149,7 +158,7 @@ impl Walk {
                         kept.push(Value::Object(inner));
                     }
                 }
-                item => kept.push(item.clone()),
+                item => kept.push(item),
             }
         }
         Ok(kept)

@@ -1,0 +1,203 @@
+//! Compact JSON text of values, written straight into a byte buffer.
+//!
+//! Alert documents are written once per alert, and most of their cost was
+//! serde_json's generic serializer walking the per-alert fields (a call
+//! through the `Serializer` trait per value, a byte-table lookup per string
+//! byte). The shape here is fixed (a `serde_json::Value`), so the text is
+//! written directly, and strings are scanned eight bytes at a time for the
+//! bytes that need escaping. The output is byte for byte serde_json's compact
+//! text (`serde_json::to_writer`): the same escapes (`\"`, `\\`, `\b`, `\f`,
+//! `\n`, `\r`, `\t`, other control bytes as `\u00xx` in lowercase hex;
+//! nothing else escaped), object keys in the map's order, and numbers as
+//! serde_json's `Number` displays them (the `itoa` / `ryu` forms its
+//! serializer writes). Tested equal to serde_json on tricky values. The
+//! buffer is a `String`: runs are cut only at ASCII bytes, so no UTF-8 check
+//! is needed at the end.
+
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Appends the compact JSON text of `value` to `out`.
+pub(crate) fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        // Writing into a `String` cannot fail.
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_str(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(out, key);
+                out.push(':');
+                write_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Appends `s` as a JSON string (quoted, escaped as serde_json escapes).
+pub(crate) fn write_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    // `start..i` is a run of bytes written as they are.
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if !needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let byte = bytes[i];
+        if let Some(escape) = escape_of(byte) {
+            out.push_str(&s[start..i]);
+            push_escape(out, byte, escape);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// True when one of the eight bytes of `word` is below 0x20, `"` or `\`
+/// (exact for "any byte": the classic has-zero / has-less tests have no false
+/// negatives, and a false positive only costs the byte-by-byte path).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v;
+    (below_space | zero_byte(quote) | zero_byte(backslash)) & HIGH != 0
+}
+
+/// The letter after the backslash for a byte JSON escapes (`u` for the
+/// `\u00xx` form), `None` for a byte written as it is.
+fn escape_of(byte: u8) -> Option<u8> {
+    match byte {
+        b'"' => Some(b'"'),
+        b'\\' => Some(b'\\'),
+        0x08 => Some(b'b'),
+        0x0c => Some(b'f'),
+        b'\n' => Some(b'n'),
+        b'\r' => Some(b'r'),
+        b'\t' => Some(b't'),
+        0..=0x1f => Some(b'u'),
+        _ => None,
+    }
+}
+
+fn push_escape(out: &mut String, byte: u8, escape: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('\\');
+    out.push(char::from(escape));
+    if escape == b'u' {
+        out.push_str("00");
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(value: &Value) -> String {
+        let mut out = String::new();
+        write_value(&mut out, value);
+        out
+    }
+
+    fn assert_like_serde(value: &Value) {
+        assert_eq!(
+            text(value),
+            serde_json::to_string(value).unwrap(),
+            "{value:?}"
+        );
+    }
+
+    #[test]
+    fn every_byte_escapes_as_serde_json_does() {
+        // Each ASCII byte alone, and at each position of a 9-byte string
+        // (across the eight-byte scan and its tail).
+        for byte in 0u8..0x80 {
+            let c = char::from(byte);
+            assert_like_serde(&json!(c.to_string()));
+            for at in 0..9 {
+                let mut s: String = "abcdefghi".to_string();
+                s.replace_range(at..=at, &c.to_string());
+                assert_like_serde(&json!(s));
+                assert_like_serde(&json!(format!("{s}{s}xyz")));
+            }
+        }
+    }
+
+    #[test]
+    fn strings_with_unicode_and_escapes() {
+        for s in [
+            "",
+            "plain",
+            "é\u{7f}\u{80}\u{2028}\u{2029}😀 \"q\" \\b\\ /slash/",
+            "C:\\Windows\\System32\\cmd.exe /c \"whoami\"\r\n\ttab",
+            "\u{0}\u{1}\u{1f}\u{8}\u{c}",
+            "long run without anything to escape at all, well past eight bytes",
+            "ünïcödé ∑ 中文 \u{10ffff}",
+        ] {
+            assert_like_serde(&json!(s));
+        }
+    }
+
+    #[test]
+    fn numbers_nulls_and_nesting() {
+        let value = json!({
+            "int": 1, "neg": -42, "big": u64::MAX, "min": i64::MIN,
+            "float": 1.5, "tiny": 1e-300, "large": 1.7976931348623157e308,
+            "whole": 10.0, "neg_zero": -0.0, "null": null, "t": true, "f": false,
+            "nested": [[], [[1, [2, {}]]], {"a": {"b": [null, "x\ny"]}}],
+            "empty_obj": {}, "a.dotted.key": "v", "key \"quoted\"\t": "w",
+        });
+        assert_like_serde(&value);
+        let from_text: Value = serde_json::from_str(
+            r#"{"n":[0.1,1e21,123456789012345678901234567890,-1.0e-7,5e-324]}"#,
+        )
+        .unwrap();
+        assert_like_serde(&from_text);
+    }
+
+    #[test]
+    fn the_word_test_flags_exactly_the_escaped_bytes() {
+        for byte in 0u8..=255 {
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = byte;
+                let flagged = needs_escape(u64::from_le_bytes(word));
+                assert_eq!(flagged, escape_of(byte).is_some(), "byte {byte:#x} at {at}");
+            }
+        }
+    }
+}
