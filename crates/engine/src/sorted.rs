@@ -14,10 +14,8 @@
 //! kept. The store records, per id, the smallest input
 //! position; the merge writes an alert only when it is that one, once.
 //!
-//! A run is a file of lines: the alert document, a tab, then the shown fields
-//! as JSON (document first, so that reading a line back takes the document
-//! out of the line's buffer as it is, with no copy). Files are removed when
-//! the store is dropped.
+//! A run is a file of lines: the shown fields as a JSON array, a tab, then
+//! the alert document. Files are removed when the store is dropped.
 
 use crate::alerts::Alert;
 use rustc_hash::FxHashMap;
@@ -245,45 +243,38 @@ impl SortedAlerts {
 }
 
 fn write_alert(out: &mut impl Write, a: &Alert) -> io::Result<()> {
-    // Both parts are compact JSON: they hold no raw newline or tab.
-    out.write_all(a.json.as_bytes())?;
-    out.write_all(b"\t")?;
     serde_json::to_writer(&mut *out, a)?;
-    out.write_all(b"\n")
+    // The document is compact JSON: it holds no raw newline or tab.
+    writeln!(out, "\t{}", a.json)
 }
 
 struct RunReader {
     lines: BufReader<File>,
-    /// The length of the last line read: the next line's buffer starts
-    /// with room for as much (alerts of a run are alike in size).
-    last_len: usize,
+    line: Vec<u8>,
 }
 
 impl RunReader {
     fn open(run: &RunFile) -> io::Result<RunReader> {
         Ok(RunReader {
             lines: BufReader::with_capacity(1 << 16, File::open(&run.path.0)?),
-            last_len: 0,
+            line: Vec::new(),
         })
     }
 
-    /// The next alert. Lines are found with the event reader's vectorised
-    /// routine (an alert line is some 17 KB, and std's `read_line` searches
-    /// it a word at a time); the line's buffer becomes the document's text.
+    /// The next alert. Lines are found and checked with the event reader's
+    /// vectorised routines: an alert line is some 17 KB, and std's
+    /// `read_line` searches and validates it a word at a time.
     fn next(&mut self) -> io::Result<Option<Alert>> {
-        let mut line = Vec::with_capacity(self.last_len);
-        if event::input::read_line(&mut self.lines, &mut line)? == 0 {
+        self.line.clear();
+        if event::input::read_line(&mut self.lines, &mut self.line)? == 0 {
             return Ok(None);
         }
-        self.last_len = line.len();
         let bad = || io::Error::new(io::ErrorKind::InvalidData, "corrupt alert run file");
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        let tab = memchr::memrchr(b'\t', &line).ok_or_else(bad)?;
-        let mut alert: Alert = serde_json::from_slice(&line[tab + 1..]).map_err(|_| bad())?;
-        line.truncate(tab);
-        alert.json = String::from_utf8(line).map_err(|_| bad())?;
+        let text = event::input::utf8(&self.line).map_err(|_| bad())?;
+        let text = text.trim_end_matches('\n');
+        let (head, json) = text.split_once('\t').ok_or_else(bad)?;
+        let mut alert: Alert = serde_json::from_str(head).map_err(|_| bad())?;
+        alert.json = json.to_string();
         Ok(Some(alert))
     }
 }
