@@ -31,7 +31,6 @@ pub mod alerts;
 mod collect;
 pub mod compile;
 pub mod index;
-mod json_text;
 mod kept;
 mod multi;
 mod read;

@@ -41,7 +41,10 @@ pub fn toml_readers_agree(text: &str) -> Result<(), String> {
         return Ok(());
     };
     match parse_toml_full(text) {
-        Err(d) => Err(format!("fast reader accepted what toml refuses: {}", d.message)),
+        Err(d) => Err(format!(
+            "fast reader accepted what toml refuses: {}",
+            d.message
+        )),
         Ok(full) if full.value != fast.value => Err("the readers' values differ".into()),
         Ok(full) if full.spans != fast.spans => Err("the readers' spans differ".into()),
         Ok(_) => Ok(()),

@@ -55,7 +55,7 @@ pub mod reason;
 mod rule_info;
 mod sequence;
 pub mod source_fields;
-mod text;
+pub(crate) mod text;
 
 pub(crate) use build::build_event_alert as build_event_alert_doc;
 pub(crate) use document::AlertDoc;

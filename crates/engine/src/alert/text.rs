@@ -133,6 +133,22 @@ mod tests {
         out
     }
 
+    /// Every catalogue rule's JSON, as `compile::describe` packs it, is
+    /// serde_json's text.
+    #[test]
+    fn catalogue_rules_are_written_as_serde_json_writes_them() {
+        let dr = testkit::catalogue("");
+        let report = rules::load_with(
+            &[dr.join("rules"), dr.join("rules_building_block")],
+            &rules::LoadOptions::default(),
+        );
+        let all: Vec<_> = report.rules.iter().chain(&report.unsupported).collect();
+        assert!(all.len() > 2000);
+        for rule in all {
+            assert_like_serde(&rule.raw);
+        }
+    }
+
     fn assert_like_serde(value: &Value) {
         assert_eq!(
             text(value),
