@@ -52,21 +52,20 @@ impl KeyWords {
     #[inline(always)]
     pub(crate) fn of(bytes: &[u8], start: usize, end: usize) -> KeyWords {
         let len = end - start;
-        let (head, tail) = if len >= 8 {
-            (load8(bytes, start), load8(bytes, end - 8))
-        } else if let Some(word) = bytes.get(start..start + 8) {
-            (load8(word, 0) & ((1u64 << (8 * len)) - 1), 0)
-        } else {
-            let mut head = 0u64;
-            for (i, &b) in bytes[start..end].iter().enumerate() {
-                head |= u64::from(b) << (8 * i);
-            }
-            (head, 0)
+        let (head, tail) = match bytes.get(start..start + 8) {
+            // Keys of 8 bytes or more: their first and last eight bytes.
+            Some(first) if len >= 8 => (
+                load8(first),
+                load8(bytes.get(end - 8..end).unwrap_or(first)),
+            ),
+            // Shorter keys with eight bytes to read: what follows masked off.
+            Some(first) => (load8(first) & ((1u64 << (8 * len)) - 1), 0),
+            None => (short_head(bytes.get(start..end).unwrap_or_default()), 0),
         };
         KeyWords { head, tail, len }
     }
 
-    #[inline]
+    #[inline(always)]
     fn hash(&self, ctx: u32) -> u64 {
         const K0: u64 = 0x9E37_79B9_7F4A_7C15;
         const K1: u64 = 0xC2B2_AE3D_27D4_EB4F;
@@ -76,13 +75,23 @@ impl KeyWords {
     }
 }
 
-#[inline]
-fn load8(bytes: &[u8], at: usize) -> u64 {
+/// The first eight bytes of `bytes` (at least eight long) as a little-endian word.
+#[inline(always)]
+fn load8(bytes: &[u8]) -> u64 {
     let mut word = [0u8; 8];
-    if let Some(src) = bytes.get(at..at + 8) {
+    if let Some(src) = bytes.get(..8) {
         word.copy_from_slice(src);
     }
     u64::from_le_bytes(word)
+}
+
+/// A key of fewer than eight bytes near the end of the input, zero-padded.
+#[cold]
+fn short_head(key: &[u8]) -> u64 {
+    key.iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |head, (i, &b)| head | u64::from(b) << (8 * i))
 }
 
 /// One `(context, key)` → node entry.
@@ -108,10 +117,12 @@ const NOT_PREFIX: u32 = u32::MAX;
 /// index of a few thousand entries fits the L1 cache.
 #[derive(Debug, Clone)]
 pub(crate) struct PathTable {
-    /// 0 = free; else `tag << entry_bits | (entry + 1)`.
+    /// 0 = free; else the hash's high bits under `tag_mask` and `entry + 1`
+    /// below it.
     slots: Vec<u32>,
     mask: usize,
-    entry_bits: u32,
+    /// The slot bits that hold a tag (those above the entry number's bits).
+    tag_mask: u32,
     entries: Vec<Entry>,
     keys: Vec<u8>,
 }
@@ -152,7 +163,7 @@ impl PathTable {
         let mut table = PathTable {
             slots: vec![0; size],
             mask: size - 1,
-            entry_bits,
+            tag_mask: u32::MAX.checked_shl(entry_bits).unwrap_or(0),
             entries: Vec::with_capacity(pending.len()),
             keys: Vec::new(),
         };
@@ -185,9 +196,7 @@ impl PathTable {
     /// The high bits of `hash` above the entry number's bits.
     #[inline(always)]
     fn tag(&self, hash: u64) -> u32 {
-        ((hash >> 32) as u32)
-            .checked_shl(self.entry_bits)
-            .unwrap_or(0)
+        (hash >> 32) as u32 & self.tag_mask
     }
 
     /// The node at `join(ctx's path, key)`, if registered; `key` is
@@ -197,20 +206,20 @@ impl PathTable {
         let words = KeyWords::of(bytes, start, end);
         let hash = words.hash(ctx);
         let tag = self.tag(hash);
-        let tag_mask = self.tag(u64::MAX);
         let ctx_len = u64::from(ctx) << 32 | words.len as u64;
-        let mut i = hash as usize & self.mask;
+        let mut i = hash as usize;
         loop {
-            let slot = self.slots[i];
+            let slot = *self.slots.get(i & self.mask)?;
             if slot == 0 {
                 return None;
             }
-            if slot & tag_mask == tag {
-                let entry = &self.entries[(slot & !tag_mask) as usize - 1];
-                if entry.head == words.head
-                    && entry.tail == words.tail
-                    && entry.ctx_len == ctx_len
-                    && (words.len <= 16 || self.long_key_matches(entry, &bytes[start..end]))
+            if slot & self.tag_mask == tag {
+                let entry = self.entries.get((slot & !self.tag_mask) as usize - 1)?;
+                let differ = (entry.head ^ words.head)
+                    | (entry.tail ^ words.tail)
+                    | (entry.ctx_len ^ ctx_len);
+                if differ == 0
+                    && (words.len <= 16 || self.long_key_matches(entry, bytes, start, end))
                 {
                     return Some(Node {
                         field: (entry.field != NO_FIELD).then_some(FieldId(entry.field)),
@@ -219,14 +228,15 @@ impl PathTable {
                     });
                 }
             }
-            i = (i + 1) & self.mask;
+            i = i.wrapping_add(1);
         }
     }
 
     #[cold]
-    fn long_key_matches(&self, entry: &Entry, key: &[u8]) -> bool {
-        let start = entry.key_start as usize;
-        self.keys.get(start..start + key.len()) == Some(key)
+    fn long_key_matches(&self, entry: &Entry, bytes: &[u8], start: usize, end: usize) -> bool {
+        let key = bytes.get(start..end);
+        let at = entry.key_start as usize;
+        key.is_some() && self.keys.get(at..at + (end - start)) == key
     }
 }
 
