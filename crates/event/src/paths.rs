@@ -125,6 +125,8 @@ pub(crate) struct PathTable {
     tag_mask: u32,
     entries: Vec<Entry>,
     keys: Vec<u8>,
+    /// Unique to this table (a [`Memo`] of another table must not be used).
+    id: u64,
 }
 
 impl PathTable {
@@ -166,6 +168,7 @@ impl PathTable {
             tag_mask: u32::MAX.checked_shl(entry_bits).unwrap_or(0),
             entries: Vec::with_capacity(pending.len()),
             keys: Vec::new(),
+            id: NEXT_TABLE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         for (ctx, key, node) in pending {
             table.insert(ctx, key, node);
@@ -204,6 +207,57 @@ impl PathTable {
     #[inline(always)]
     pub(crate) fn child(&self, ctx: u32, bytes: &[u8], start: usize, end: usize) -> Option<Node> {
         let words = KeyWords::of(bytes, start, end);
+        self.find(ctx, &words, bytes, start, end)
+    }
+
+    /// [`Self::child`] through `memo`, which remembers the answers for recent
+    /// keys: a document's keys mostly repeat the previous documents' keys, and
+    /// a remembered answer costs one comparison where a lookup costs a hash and
+    /// a probe.
+    #[inline(always)]
+    pub(crate) fn child_memo(
+        &self,
+        memo: &mut Memo,
+        ctx: u32,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Option<Node> {
+        let words = KeyWords::of(bytes, start, end);
+        if memo.table != self.id {
+            memo.reset(self.id);
+        }
+        let ctx_len = u64::from(ctx) << 32 | words.len as u64;
+        let index = ((words.head ^ ctx_len.rotate_left(17)).wrapping_mul(MEMO_K) >> 56) as usize;
+        if let Some(known) = memo.slots.get_mut(index) {
+            if known.head == words.head && known.tail == words.tail && known.ctx_len == ctx_len {
+                return known.node.node();
+            }
+            // Long keys are not remembered: their words do not identify them.
+            if words.len <= 16 {
+                let node = self.find(ctx, &words, bytes, start, end);
+                *known = Remembered {
+                    head: words.head,
+                    tail: words.tail,
+                    ctx_len,
+                    node: Packed::of(node),
+                };
+                return node;
+            }
+        }
+        self.find(ctx, &words, bytes, start, end)
+    }
+
+    /// The lookup of [`Self::child`] once the key's words are read.
+    #[inline(always)]
+    fn find(
+        &self,
+        ctx: u32,
+        words: &KeyWords,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Option<Node> {
         let hash = words.hash(ctx);
         let tag = self.tag(hash);
         let ctx_len = u64::from(ctx) << 32 | words.len as u64;
@@ -221,11 +275,11 @@ impl PathTable {
                 if differ == 0
                     && (words.len <= 16 || self.long_key_matches(entry, bytes, start, end))
                 {
-                    return Some(Node {
-                        field: (entry.field != NO_FIELD).then_some(FieldId(entry.field)),
-                        is_prefix: entry.ctx != NOT_PREFIX,
+                    return Packed {
+                        field: entry.field,
                         ctx: entry.ctx,
-                    });
+                    }
+                    .node();
                 }
             }
             i = i.wrapping_add(1);
@@ -237,6 +291,94 @@ impl PathTable {
         let key = bytes.get(start..end);
         let at = entry.key_start as usize;
         key.is_some() && self.keys.get(at..at + (end - start)) == key
+    }
+}
+
+/// Source of [`PathTable`] ids.
+static NEXT_TABLE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+const MEMO_K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Slots of a [`Memo`] (its index is the top 8 bits of a product): 8 KiB.
+const MEMO_SLOTS: usize = 256;
+
+/// A node as an entry stores it.
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    /// `NO_FIELD` if none.
+    field: u32,
+    /// `NOT_PREFIX` if not a prefix; `NOT_FOUND` (with `field` `NO_FIELD`)
+    /// for a key that is no node (no node has both: a node without a field
+    /// is a prefix, and contexts are numbered from 0 by path).
+    ctx: u32,
+}
+
+const NOT_FOUND: u32 = u32::MAX - 1;
+
+impl Packed {
+    #[inline(always)]
+    fn of(node: Option<Node>) -> Packed {
+        match node {
+            Some(node) => Packed {
+                field: node.field.map_or(NO_FIELD, |f| f.0),
+                ctx: if node.is_prefix { node.ctx } else { NOT_PREFIX },
+            },
+            None => Packed {
+                field: NO_FIELD,
+                ctx: NOT_FOUND,
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn node(self) -> Option<Node> {
+        if self.ctx == NOT_FOUND && self.field == NO_FIELD {
+            return None;
+        }
+        Some(Node {
+            field: (self.field != NO_FIELD).then_some(FieldId(self.field)),
+            is_prefix: self.ctx != NOT_PREFIX,
+            ctx: self.ctx,
+        })
+    }
+}
+
+/// One remembered `(context, key)` → node answer.
+#[derive(Debug, Clone, Copy)]
+struct Remembered {
+    head: u64,
+    tail: u64,
+    ctx_len: u64,
+    node: Packed,
+}
+
+/// Never equal to a key's `ctx_len` (no key is `u32::MAX` bytes long).
+const FORGOTTEN: Remembered = Remembered {
+    head: 0,
+    tail: 0,
+    ctx_len: u64::MAX,
+    node: Packed {
+        field: NO_FIELD,
+        ctx: NOT_FOUND,
+    },
+};
+
+/// Recent answers of one [`PathTable`] (see [`PathTable::child_memo`]), kept
+/// by a parser across documents: a direct-mapped cache of keys of up to 16
+/// bytes, found or not.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memo {
+    /// The id of the table the answers are from (0: none).
+    table: u64,
+    slots: Vec<Remembered>,
+}
+
+impl Memo {
+    #[cold]
+    fn reset(&mut self, table: u64) {
+        self.table = table;
+        self.slots.clear();
+        self.slots.resize(MEMO_SLOTS, FORGOTTEN);
     }
 }
 
@@ -331,5 +473,38 @@ mod tests {
             assert_eq!(walk(&t, &segs).and_then(|n| n.field), r.get(n), "{n}");
         }
         assert_eq!(walk(&t, &["f1", "g1", "h2001"]), None);
+    }
+
+    #[test]
+    fn the_memo_answers_as_the_table_does() {
+        // More keys than memo slots (so slots are overwritten), keys that are
+        // nodes and keys that are not, short and long, in several contexts,
+        // asked repeatedly; then a second table through the same memo.
+        let names: Vec<String> = (0..600)
+            .map(|i| format!("k{}.s{}.{}", i % 5, i % 11, "x".repeat(i % 23)))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (_, t) = table(&refs);
+        let (_, other) = table(&["k0.s0", "k1", "xx"]);
+        let mut keys: Vec<String> = vec!["".into(), "k0".into(), "k9".into()];
+        for i in 0..30 {
+            keys.push(format!("s{i}"));
+            keys.push("x".repeat(i));
+            keys.push(format!("s{}.{}", i % 11, "x".repeat(i)));
+        }
+        let mut memo = Memo::default();
+        for round in 0..3 {
+            for t in [&t, &other] {
+                let contexts = [ROOT_CTX, walk(t, &["k0"]).map_or(7, |n| n.ctx), 3];
+                for ctx in contexts {
+                    for k in &keys {
+                        let text = format!("{k}\":");
+                        let want = t.child(ctx, text.as_bytes(), 0, k.len());
+                        let got = t.child_memo(&mut memo, ctx, text.as_bytes(), 0, k.len());
+                        assert_eq!(got, want, "round {round}, ctx {ctx}, key {k:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@
 //! into the reference parser's exact message (malformed documents are rare).
 
 use crate::fields::FieldId;
-use crate::paths::{Node, PathTable, ROOT_CTX, SOURCE_NODE};
+use crate::paths::{Memo, Node, PathTable, ROOT_CTX, SOURCE_NODE};
 use crate::skip;
 use crate::value::Value;
 use std::borrow::Cow;
@@ -60,6 +60,8 @@ pub(crate) struct Scratch {
     /// Open containers of a skipped value beyond the 64 kept in a word
     /// (see [`crate::skip`]).
     frames: Vec<u8>,
+    /// Recent key lookups.
+    memo: Memo,
 }
 
 impl Scratch {
@@ -484,11 +486,12 @@ impl<'a> Scanner<'a, '_> {
 
     /// The node of key `(start, end)` (as returned by [`Self::key_colon`]) in `ctx`.
     #[inline(always)]
-    fn lookup(&self, ctx: u32, start: usize, end: usize) -> Option<Node> {
+    fn lookup(&mut self, ctx: u32, start: usize, end: usize) -> Option<Node> {
         if start == DECODED {
             self.table.child(ctx, self.scratch.key.as_bytes(), 0, end)
         } else {
-            self.table.child(ctx, self.bytes, start, end)
+            self.table
+                .child_memo(&mut self.scratch.memo, ctx, self.bytes, start, end)
         }
     }
 
