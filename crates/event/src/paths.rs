@@ -11,6 +11,9 @@
 //! `process.parent.name`. Because the registry is prefix-closed (every
 //! dot-prefix of a registered path is a node), a miss means that neither the
 //! path nor anything below it is registered.
+//!
+//! The scanner asks through a [`Memo`] of its own: documents repeat their keys,
+//! and a remembered answer (found or not) is one comparison.
 
 use crate::fields::{FieldId, FieldRegistry};
 
@@ -228,7 +231,8 @@ impl PathTable {
             memo.reset(self.id);
         }
         let ctx_len = u64::from(ctx) << 32 | words.len as u64;
-        let index = ((words.head ^ ctx_len.rotate_left(17)).wrapping_mul(MEMO_K) >> 56) as usize;
+        let mixed = (words.head ^ ctx_len.rotate_left(17)).wrapping_mul(MEMO_K);
+        let index = (mixed >> (64 - MEMO_SLOTS.trailing_zeros())) as usize;
         if let Some(known) = memo.slots.get_mut(index) {
             if known.head == words.head && known.tail == words.tail && known.ctx_len == ctx_len {
                 return known.node.node();

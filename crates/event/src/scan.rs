@@ -284,20 +284,24 @@ impl<'a> Scanner<'a, '_> {
         Ok(())
     }
 
-    /// [`Self::visit`] with the commonest case, a string kept without
-    /// escapes, handled in the caller's loop.
+    /// [`Self::visit`] with the commonest cases, a string kept without
+    /// escapes and an object, handled in the caller's loop.
     #[inline(always)]
     fn visit_inline(&mut self, node: Node) -> Res<()> {
-        if let (Some(field), Some(b'"')) = (node.field, self.bytes.get(self.pos)) {
-            let start = self.pos + 1;
-            let end = find_special(self.bytes, start);
-            if self.bytes.get(end) == Some(&b'"') {
-                if let Some(s) = self.text.get(start..end) {
-                    self.pos = end + 1;
-                    self.out.push((field, Value::Str(Cow::Borrowed(s))));
-                    return Ok(());
+        match (node.field, self.bytes.get(self.pos)) {
+            (Some(field), Some(b'"')) => {
+                let start = self.pos + 1;
+                let end = find_special(self.bytes, start);
+                if self.bytes.get(end) == Some(&b'"') {
+                    if let Some(s) = self.text.get(start..end) {
+                        self.pos = end + 1;
+                        self.out.push((field, Value::Str(Cow::Borrowed(s))));
+                        return Ok(());
+                    }
                 }
             }
+            (_, Some(b'{')) => return self.visit_object(node),
+            _ => {}
         }
         self.visit(node)
     }

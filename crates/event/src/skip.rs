@@ -86,6 +86,11 @@ pub(crate) fn skip_value(bytes: &[u8], mut pos: usize, spill: &mut Vec<u8>) -> S
             let in_object = open.bits & 1 == 1;
             if in_object && bytes.get(pos..pos + 2) == Some(b",\"") {
                 pos = skip_key_colon(bytes, pos + 2)?;
+                // A string value, the commonest, without the dispatch.
+                if bytes.get(pos) == Some(&b'"') {
+                    pos = skip_string(bytes, pos + 1)?;
+                    continue;
+                }
                 continue 'value;
             }
             match peek(bytes, &mut pos) {
