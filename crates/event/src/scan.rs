@@ -801,24 +801,36 @@ impl<'a> Scanner<'a, '_> {
     /// is skipped in the caller's loop; the rest takes a call.
     #[inline(always)]
     fn skip(&mut self) -> Res<()> {
-        if self.peek() == b'"' {
-            let end = find_special(self.bytes, self.pos + 1);
-            if self.bytes.get(end) == Some(&b'"') {
-                self.pos = end + 1;
-                return Ok(());
+        match self.peek() {
+            b'"' => {
+                let end = find_special(self.bytes, self.pos + 1);
+                if self.bytes.get(end) == Some(&b'"') {
+                    self.pos = end + 1;
+                    return Ok(());
+                }
             }
+            b'-' | b'0'..=b'9' => {
+                let skipped = skip::skip_number(self.bytes, self.pos);
+                return self.skipped(skipped);
+            }
+            _ => {}
         }
         self.skip_other()
     }
 
-    /// [`Self::skip`] past its inline case.
+    /// [`Self::skip`] past its inline cases.
     #[inline(never)]
     fn skip_other(&mut self) -> Res<()> {
         let skipped = match self.peek() {
             b'"' => skip::skip_string(self.bytes, self.pos + 1),
-            b'-' | b'0'..=b'9' => skip::skip_number(self.bytes, self.pos),
             _ => skip::skip_value(self.bytes, self.pos, &mut self.scratch.frames),
         };
+        self.skipped(skipped)
+    }
+
+    /// Moves past a skipped value, or stops where it is malformed.
+    #[inline(always)]
+    fn skipped(&mut self, skipped: Result<usize, Malformed>) -> Res<()> {
         match skipped {
             Ok(pos) => {
                 self.pos = pos;
@@ -909,9 +921,8 @@ impl Sink for Discard {
 /// The index of the first `"`, `\` or control character (< 0x20) at or after
 /// `from`, or `bytes.len()`: sixteen bytes at a time, the last (partial) block
 /// read as the input's final sixteen bytes.
-#[inline]
+#[inline(always)]
 pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
-    let len = bytes.len();
     let mut at = from;
     while let Some(block) = bytes.get(at..at + 16) {
         let hits = special_mask(block);
@@ -920,6 +931,15 @@ pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
         }
         at += 16;
     }
+    find_special_near_end(bytes, at)
+}
+
+/// [`find_special`] from `at`, fewer than sixteen bytes before the end: out of
+/// line, as it is rare and its setup would otherwise burden every caller.
+#[cold]
+#[inline(never)]
+fn find_special_near_end(bytes: &[u8], at: usize) -> usize {
+    let len = bytes.len();
     if at >= len {
         return len;
     }
