@@ -229,8 +229,9 @@ struct Shape {
 
 const SHAPE_SLOTS: usize = 128;
 
-/// Documents with more entries are sorted without caching their shape.
-const MAX_SHAPE_LEN: usize = 4096;
+/// Documents with more entries are sorted without caching their shape (which
+/// bounds the cache at about 400 KiB per parser).
+const MAX_SHAPE_LEN: usize = 256;
 
 /// Sorts `entries` by field, keeping document order within a field, as
 /// `sort_by_key` would. A shape met before replays its swaps (see [`Shapes`]);
@@ -380,7 +381,9 @@ mod tests {
         let mut keys = Vec::new();
         let mut shapes = Shapes::default();
         let mut state = 7u64;
-        for len in [0, 1, 2, 3, 17, 64, 200] {
+        // 300 is past MAX_SHAPE_LEN: sorted without a cached shape.
+        const { assert!(300 > MAX_SHAPE_LEN) };
+        for len in [0, 1, 2, 3, 17, 64, 200, 300] {
             for modulus in [1, 3, 40, 1000] {
                 let entries = random_entries(&mut state, len, modulus);
                 let mut expected = entries.clone();
