@@ -11,6 +11,9 @@
 //! `process.parent.name`. Because the registry is prefix-closed (every
 //! dot-prefix of a registered path is a node), a miss means that neither the
 //! path nor anything below it is registered.
+//!
+//! The scanner asks through a [`Memo`] of its own: documents repeat their keys,
+//! and a remembered answer (found or not) is one comparison.
 
 use crate::fields::{FieldId, FieldRegistry};
 
@@ -52,21 +55,20 @@ impl KeyWords {
     #[inline(always)]
     pub(crate) fn of(bytes: &[u8], start: usize, end: usize) -> KeyWords {
         let len = end - start;
-        let (head, tail) = if len >= 8 {
-            (load8(bytes, start), load8(bytes, end - 8))
-        } else if let Some(word) = bytes.get(start..start + 8) {
-            (load8(word, 0) & ((1u64 << (8 * len)) - 1), 0)
-        } else {
-            let mut head = 0u64;
-            for (i, &b) in bytes[start..end].iter().enumerate() {
-                head |= u64::from(b) << (8 * i);
-            }
-            (head, 0)
+        let (head, tail) = match bytes.get(start..start + 8) {
+            // Keys of 8 bytes or more: their first and last eight bytes.
+            Some(first) if len >= 8 => (
+                load8(first),
+                load8(bytes.get(end - 8..end).unwrap_or(first)),
+            ),
+            // Shorter keys with eight bytes to read: what follows masked off.
+            Some(first) => (load8(first) & ((1u64 << (8 * len)) - 1), 0),
+            None => (short_head(bytes.get(start..end).unwrap_or_default()), 0),
         };
         KeyWords { head, tail, len }
     }
 
-    #[inline]
+    #[inline(always)]
     fn hash(&self, ctx: u32) -> u64 {
         const K0: u64 = 0x9E37_79B9_7F4A_7C15;
         const K1: u64 = 0xC2B2_AE3D_27D4_EB4F;
@@ -76,13 +78,23 @@ impl KeyWords {
     }
 }
 
-#[inline]
-fn load8(bytes: &[u8], at: usize) -> u64 {
+/// The first eight bytes of `bytes` (at least eight long) as a little-endian word.
+#[inline(always)]
+fn load8(bytes: &[u8]) -> u64 {
     let mut word = [0u8; 8];
-    if let Some(src) = bytes.get(at..at + 8) {
+    if let Some(src) = bytes.get(..8) {
         word.copy_from_slice(src);
     }
     u64::from_le_bytes(word)
+}
+
+/// A key of fewer than eight bytes near the end of the input, zero-padded.
+#[cold]
+fn short_head(key: &[u8]) -> u64 {
+    key.iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |head, (i, &b)| head | u64::from(b) << (8 * i))
 }
 
 /// One `(context, key)` → node entry.
@@ -108,12 +120,16 @@ const NOT_PREFIX: u32 = u32::MAX;
 /// index of a few thousand entries fits the L1 cache.
 #[derive(Debug, Clone)]
 pub(crate) struct PathTable {
-    /// 0 = free; else `tag << entry_bits | (entry + 1)`.
+    /// 0 = free; else the hash's high bits under `tag_mask` and `entry + 1`
+    /// below it.
     slots: Vec<u32>,
     mask: usize,
-    entry_bits: u32,
+    /// The slot bits that hold a tag (those above the entry number's bits).
+    tag_mask: u32,
     entries: Vec<Entry>,
     keys: Vec<u8>,
+    /// Unique to this table (a [`Memo`] of another table must not be used).
+    id: u64,
 }
 
 impl PathTable {
@@ -152,9 +168,10 @@ impl PathTable {
         let mut table = PathTable {
             slots: vec![0; size],
             mask: size - 1,
-            entry_bits,
+            tag_mask: u32::MAX.checked_shl(entry_bits).unwrap_or(0),
             entries: Vec::with_capacity(pending.len()),
             keys: Vec::new(),
+            id: NEXT_TABLE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         for (ctx, key, node) in pending {
             table.insert(ctx, key, node);
@@ -185,9 +202,7 @@ impl PathTable {
     /// The high bits of `hash` above the entry number's bits.
     #[inline(always)]
     fn tag(&self, hash: u64) -> u32 {
-        ((hash >> 32) as u32)
-            .checked_shl(self.entry_bits)
-            .unwrap_or(0)
+        (hash >> 32) as u32 & self.tag_mask
     }
 
     /// The node at `join(ctx's path, key)`, if registered; `key` is
@@ -195,38 +210,179 @@ impl PathTable {
     #[inline(always)]
     pub(crate) fn child(&self, ctx: u32, bytes: &[u8], start: usize, end: usize) -> Option<Node> {
         let words = KeyWords::of(bytes, start, end);
+        self.find(ctx, &words, bytes, start, end)
+    }
+
+    /// [`Self::child`] through `memo`, which remembers the answers for recent
+    /// keys: a document's keys mostly repeat the previous documents' keys, and
+    /// a remembered answer costs one comparison where a lookup costs a hash and
+    /// a probe.
+    #[inline(always)]
+    pub(crate) fn child_memo(
+        &self,
+        memo: &mut Memo,
+        ctx: u32,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Option<Node> {
+        let words = KeyWords::of(bytes, start, end);
+        if memo.table != self.id {
+            memo.reset(self.id);
+        }
+        let ctx_len = u64::from(ctx) << 32 | words.len as u64;
+        let mixed = (words.head ^ ctx_len.rotate_left(17)).wrapping_mul(MEMO_K);
+        let index = (mixed >> (64 - MEMO_SLOTS.trailing_zeros())) as usize;
+        if let Some(known) = memo.slots.get_mut(index) {
+            if known.head == words.head && known.tail == words.tail && known.ctx_len == ctx_len {
+                return known.node.node();
+            }
+            // Long keys are not remembered: their words do not identify them.
+            if words.len <= 16 {
+                let node = self.find(ctx, &words, bytes, start, end);
+                *known = Remembered {
+                    head: words.head,
+                    tail: words.tail,
+                    ctx_len,
+                    node: Packed::of(node),
+                };
+                return node;
+            }
+        }
+        self.find(ctx, &words, bytes, start, end)
+    }
+
+    /// The lookup of [`Self::child`] once the key's words are read.
+    #[inline(always)]
+    fn find(
+        &self,
+        ctx: u32,
+        words: &KeyWords,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Option<Node> {
         let hash = words.hash(ctx);
         let tag = self.tag(hash);
-        let tag_mask = self.tag(u64::MAX);
         let ctx_len = u64::from(ctx) << 32 | words.len as u64;
-        let mut i = hash as usize & self.mask;
+        let mut i = hash as usize;
         loop {
-            let slot = self.slots[i];
+            let slot = *self.slots.get(i & self.mask)?;
             if slot == 0 {
                 return None;
             }
-            if slot & tag_mask == tag {
-                let entry = &self.entries[(slot & !tag_mask) as usize - 1];
-                if entry.head == words.head
-                    && entry.tail == words.tail
-                    && entry.ctx_len == ctx_len
-                    && (words.len <= 16 || self.long_key_matches(entry, &bytes[start..end]))
+            if slot & self.tag_mask == tag {
+                let entry = self.entries.get((slot & !self.tag_mask) as usize - 1)?;
+                let differ = (entry.head ^ words.head)
+                    | (entry.tail ^ words.tail)
+                    | (entry.ctx_len ^ ctx_len);
+                if differ == 0
+                    && (words.len <= 16 || self.long_key_matches(entry, bytes, start, end))
                 {
-                    return Some(Node {
-                        field: (entry.field != NO_FIELD).then_some(FieldId(entry.field)),
-                        is_prefix: entry.ctx != NOT_PREFIX,
+                    return Packed {
+                        field: entry.field,
                         ctx: entry.ctx,
-                    });
+                    }
+                    .node();
                 }
             }
-            i = (i + 1) & self.mask;
+            i = i.wrapping_add(1);
         }
     }
 
     #[cold]
-    fn long_key_matches(&self, entry: &Entry, key: &[u8]) -> bool {
-        let start = entry.key_start as usize;
-        self.keys.get(start..start + key.len()) == Some(key)
+    fn long_key_matches(&self, entry: &Entry, bytes: &[u8], start: usize, end: usize) -> bool {
+        let key = bytes.get(start..end);
+        let at = entry.key_start as usize;
+        key.is_some() && self.keys.get(at..at + (end - start)) == key
+    }
+}
+
+/// Source of [`PathTable`] ids.
+static NEXT_TABLE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+const MEMO_K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Slots of a [`Memo`] (its index is the top 8 bits of a product): 8 KiB.
+const MEMO_SLOTS: usize = 256;
+
+/// A node as an entry stores it.
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    /// `NO_FIELD` if none.
+    field: u32,
+    /// `NOT_PREFIX` if not a prefix; `NOT_FOUND` (with `field` `NO_FIELD`)
+    /// for a key that is no node (no node has both: a node without a field
+    /// is a prefix, and contexts are numbered from 0 by path).
+    ctx: u32,
+}
+
+const NOT_FOUND: u32 = u32::MAX - 1;
+
+impl Packed {
+    #[inline(always)]
+    fn of(node: Option<Node>) -> Packed {
+        match node {
+            Some(node) => Packed {
+                field: node.field.map_or(NO_FIELD, |f| f.0),
+                ctx: if node.is_prefix { node.ctx } else { NOT_PREFIX },
+            },
+            None => Packed {
+                field: NO_FIELD,
+                ctx: NOT_FOUND,
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn node(self) -> Option<Node> {
+        if self.ctx == NOT_FOUND && self.field == NO_FIELD {
+            return None;
+        }
+        Some(Node {
+            field: (self.field != NO_FIELD).then_some(FieldId(self.field)),
+            is_prefix: self.ctx != NOT_PREFIX,
+            ctx: self.ctx,
+        })
+    }
+}
+
+/// One remembered `(context, key)` → node answer.
+#[derive(Debug, Clone, Copy)]
+struct Remembered {
+    head: u64,
+    tail: u64,
+    ctx_len: u64,
+    node: Packed,
+}
+
+/// Never equal to a key's `ctx_len` (no key is `u32::MAX` bytes long).
+const FORGOTTEN: Remembered = Remembered {
+    head: 0,
+    tail: 0,
+    ctx_len: u64::MAX,
+    node: Packed {
+        field: NO_FIELD,
+        ctx: NOT_FOUND,
+    },
+};
+
+/// Recent answers of one [`PathTable`] (see [`PathTable::child_memo`]), kept
+/// by a parser across documents: a direct-mapped cache of keys of up to 16
+/// bytes, found or not.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memo {
+    /// The id of the table the answers are from (0: none).
+    table: u64,
+    slots: Vec<Remembered>,
+}
+
+impl Memo {
+    #[cold]
+    fn reset(&mut self, table: u64) {
+        self.table = table;
+        self.slots.clear();
+        self.slots.resize(MEMO_SLOTS, FORGOTTEN);
     }
 }
 
@@ -321,5 +477,38 @@ mod tests {
             assert_eq!(walk(&t, &segs).and_then(|n| n.field), r.get(n), "{n}");
         }
         assert_eq!(walk(&t, &["f1", "g1", "h2001"]), None);
+    }
+
+    #[test]
+    fn the_memo_answers_as_the_table_does() {
+        // More keys than memo slots (so slots are overwritten), keys that are
+        // nodes and keys that are not, short and long, in several contexts,
+        // asked repeatedly; then a second table through the same memo.
+        let names: Vec<String> = (0..600)
+            .map(|i| format!("k{}.s{}.{}", i % 5, i % 11, "x".repeat(i % 23)))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (_, t) = table(&refs);
+        let (_, other) = table(&["k0.s0", "k1", "xx"]);
+        let mut keys: Vec<String> = vec!["".into(), "k0".into(), "k9".into()];
+        for i in 0..30 {
+            keys.push(format!("s{i}"));
+            keys.push("x".repeat(i));
+            keys.push(format!("s{}.{}", i % 11, "x".repeat(i)));
+        }
+        let mut memo = Memo::default();
+        for round in 0..3 {
+            for t in [&t, &other] {
+                let contexts = [ROOT_CTX, walk(t, &["k0"]).map_or(7, |n| n.ctx), 3];
+                for ctx in contexts {
+                    for k in &keys {
+                        let text = format!("{k}\":");
+                        let want = t.child(ctx, text.as_bytes(), 0, k.len());
+                        let got = t.child_memo(&mut memo, ctx, text.as_bytes(), 0, k.len());
+                        assert_eq!(got, want, "round {round}, ctx {ctx}, key {k:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@
 //! into the reference parser's exact message (malformed documents are rare).
 
 use crate::fields::FieldId;
-use crate::paths::{Node, PathTable, ROOT_CTX, SOURCE_NODE};
+use crate::paths::{Memo, Node, PathTable, ROOT_CTX, SOURCE_NODE};
 use crate::skip;
 use crate::value::Value;
 use std::borrow::Cow;
@@ -60,6 +60,8 @@ pub(crate) struct Scratch {
     /// Open containers of a skipped value beyond the 64 kept in a word
     /// (see [`crate::skip`]).
     frames: Vec<u8>,
+    /// Recent key lookups.
+    memo: Memo,
 }
 
 impl Scratch {
@@ -282,20 +284,24 @@ impl<'a> Scanner<'a, '_> {
         Ok(())
     }
 
-    /// [`Self::visit`] with the commonest case, a string kept without
-    /// escapes, handled in the caller's loop.
+    /// [`Self::visit`] with the commonest cases, a string kept without
+    /// escapes and an object, handled in the caller's loop.
     #[inline(always)]
     fn visit_inline(&mut self, node: Node) -> Res<()> {
-        if let (Some(field), Some(b'"')) = (node.field, self.bytes.get(self.pos)) {
-            let start = self.pos + 1;
-            let end = find_special(self.bytes, start);
-            if self.bytes.get(end) == Some(&b'"') {
-                if let Some(s) = self.text.get(start..end) {
-                    self.pos = end + 1;
-                    self.out.push((field, Value::Str(Cow::Borrowed(s))));
-                    return Ok(());
+        match (node.field, self.bytes.get(self.pos)) {
+            (Some(field), Some(b'"')) => {
+                let start = self.pos + 1;
+                let end = find_special(self.bytes, start);
+                if self.bytes.get(end) == Some(&b'"') {
+                    if let Some(s) = self.text.get(start..end) {
+                        self.pos = end + 1;
+                        self.out.push((field, Value::Str(Cow::Borrowed(s))));
+                        return Ok(());
+                    }
                 }
             }
+            (_, Some(b'{')) => return self.visit_object(node),
+            _ => {}
         }
         self.visit(node)
     }
@@ -309,7 +315,7 @@ impl<'a> Scanner<'a, '_> {
             b']' => self.pos += 1,
             END => return self.fail("EOF while parsing a list"),
             _ => loop {
-                self.visit(node)?;
+                self.visit_inline(node)?;
                 match self.peek() {
                     b',' => {
                         self.pos += 1;
@@ -364,6 +370,17 @@ impl<'a> Scanner<'a, '_> {
     /// quote), false past the closing `}`.
     #[inline(always)]
     fn next_key(&mut self) -> Res<bool> {
+        // The commonest case, compact JSON's `,"`, in one comparison.
+        if self.bytes.get(self.pos..self.pos + 2) == Some(b",\"") {
+            self.pos += 2;
+            return Ok(true);
+        }
+        self.next_key_after_blanks()
+    }
+
+    /// [`Self::next_key`] past its first test.
+    #[inline]
+    fn next_key_after_blanks(&mut self) -> Res<bool> {
         match self.peek() {
             b',' => {
                 self.pos += 1;
@@ -438,11 +455,11 @@ impl<'a> Scanner<'a, '_> {
     fn key_colon(&mut self) -> Res<(usize, usize)> {
         let start = self.pos;
         let end = find_special(self.bytes, start);
+        if self.bytes.get(end..end + 2) == Some(b"\":") {
+            self.pos = end + 2;
+            return Ok((start, end));
+        }
         let key = if self.bytes.get(end) == Some(&b'"') {
-            if self.bytes.get(end + 1) == Some(&b':') {
-                self.pos = end + 2;
-                return Ok((start, end));
-            }
             self.pos = end + 1;
             (start, end)
         } else {
@@ -473,11 +490,12 @@ impl<'a> Scanner<'a, '_> {
 
     /// The node of key `(start, end)` (as returned by [`Self::key_colon`]) in `ctx`.
     #[inline(always)]
-    fn lookup(&self, ctx: u32, start: usize, end: usize) -> Option<Node> {
+    fn lookup(&mut self, ctx: u32, start: usize, end: usize) -> Option<Node> {
         if start == DECODED {
             self.table.child(ctx, self.scratch.key.as_bytes(), 0, end)
         } else {
-            self.table.child(ctx, self.bytes, start, end)
+            self.table
+                .child_memo(&mut self.scratch.memo, ctx, self.bytes, start, end)
         }
     }
 
@@ -542,6 +560,11 @@ impl<'a> Scanner<'a, '_> {
             match bytes.get(at) {
                 Some(b'"') => return Ok(()),
                 Some(b'\\') => {
+                    if let Some(c) = bytes.get(at + 1).and_then(|&c| simple_escape(c)) {
+                        out.push(c);
+                        at += 2;
+                        continue;
+                    }
                     let mut utf8 = [0u8; 4];
                     let mut sink = Utf8Sink::new(&mut utf8);
                     self.escape(&mut sink, true)?;
@@ -613,20 +636,14 @@ impl<'a> Scanner<'a, '_> {
             return self.fail("EOF while parsing a string");
         };
         self.pos += 1;
-        let decoded = match c {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => return self.unicode_escape(sink, strict),
-            _ => return self.fail("invalid escape"),
-        };
-        sink.push_char(decoded);
-        Ok(())
+        match simple_escape(c) {
+            Some(b) => {
+                sink.push_char(char::from(b));
+                Ok(())
+            }
+            None if c == b'u' => self.unicode_escape(sink, strict),
+            None => self.fail("invalid escape"),
+        }
     }
 
     fn unicode_escape<S: Sink>(&mut self, sink: &mut S, strict: bool) -> Res<()> {
@@ -780,14 +797,40 @@ impl<'a> Scanner<'a, '_> {
     // ----- skipping ----------------------------------------------------------
 
     /// Skips one value, validating it as serde_json's `ignore_value` does
-    /// (see [`crate::skip`]).
-    #[inline]
+    /// (see [`crate::skip`]). A string without escapes, the commonest value,
+    /// is skipped in the caller's loop; the rest takes a call.
+    #[inline(always)]
     fn skip(&mut self) -> Res<()> {
+        match self.peek() {
+            b'"' => {
+                let end = find_special(self.bytes, self.pos + 1);
+                if self.bytes.get(end) == Some(&b'"') {
+                    self.pos = end + 1;
+                    return Ok(());
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let skipped = skip::skip_number(self.bytes, self.pos);
+                return self.skipped(skipped);
+            }
+            _ => {}
+        }
+        self.skip_other()
+    }
+
+    /// [`Self::skip`] past its inline cases.
+    #[inline(never)]
+    fn skip_other(&mut self) -> Res<()> {
         let skipped = match self.peek() {
             b'"' => skip::skip_string(self.bytes, self.pos + 1),
-            b'-' | b'0'..=b'9' => skip::skip_number(self.bytes, self.pos),
             _ => skip::skip_value(self.bytes, self.pos, &mut self.scratch.frames),
         };
+        self.skipped(skipped)
+    }
+
+    /// Moves past a skipped value, or stops where it is malformed.
+    #[inline(always)]
+    fn skipped(&mut self, skipped: Result<usize, Malformed>) -> Res<()> {
         match skipped {
             Ok(pos) => {
                 self.pos = pos;
@@ -807,6 +850,21 @@ struct NumberToken {
     significand: u64,
     /// A fraction, an exponent, or integer digits beyond `u64`.
     is_float: bool,
+}
+
+/// The byte an escape other than `\u` stands for (`c` after the backslash),
+/// or `None` (`\u` or an invalid escape).
+#[inline(always)]
+fn simple_escape(c: u8) -> Option<u8> {
+    match c {
+        b'"' | b'\\' | b'/' => Some(c),
+        b'b' => Some(0x08),
+        b'f' => Some(0x0c),
+        b'n' => Some(b'\n'),
+        b'r' => Some(b'\r'),
+        b't' => Some(b'\t'),
+        _ => None,
+    }
 }
 
 /// Where decoded string content goes.
@@ -863,9 +921,8 @@ impl Sink for Discard {
 /// The index of the first `"`, `\` or control character (< 0x20) at or after
 /// `from`, or `bytes.len()`: sixteen bytes at a time, the last (partial) block
 /// read as the input's final sixteen bytes.
-#[inline]
+#[inline(always)]
 pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
-    let len = bytes.len();
     let mut at = from;
     while let Some(block) = bytes.get(at..at + 16) {
         let hits = special_mask(block);
@@ -874,6 +931,15 @@ pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
         }
         at += 16;
     }
+    find_special_near_end(bytes, at)
+}
+
+/// [`find_special`] from `at`, fewer than sixteen bytes before the end: out of
+/// line, as it is rare and its setup would otherwise burden every caller.
+#[cold]
+#[inline(never)]
+fn find_special_near_end(bytes: &[u8], at: usize) -> usize {
+    let len = bytes.len();
     if at >= len {
         return len;
     }

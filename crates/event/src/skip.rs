@@ -23,20 +23,26 @@ fn fail(at: usize, reason: &'static str) -> Skip {
 pub(crate) fn peek(bytes: &[u8], pos: &mut usize) -> u8 {
     match bytes.get(*pos) {
         Some(&c) if c > b' ' => c,
-        _ => peek_after_blanks(bytes, pos),
+        _ => {
+            // By value, not by reference: a position whose address is taken
+            // would live in memory through the whole skipping loop.
+            let (c, after) = peek_after_blanks(bytes, *pos);
+            *pos = after;
+            c
+        }
     }
 }
 
 #[cold]
 #[inline(never)]
-fn peek_after_blanks(bytes: &[u8], pos: &mut usize) -> u8 {
-    while let Some(&c) = bytes.get(*pos) {
+fn peek_after_blanks(bytes: &[u8], mut pos: usize) -> (u8, usize) {
+    while let Some(&c) = bytes.get(pos) {
         match c {
-            b' ' | b'\n' | b'\t' | b'\r' => *pos += 1,
-            _ => return c,
+            b' ' | b'\n' | b'\t' | b'\r' => pos += 1,
+            _ => return (c, pos),
         }
     }
-    0
+    (0, pos)
 }
 
 /// Skips the value at `pos` (blanks before it allowed); the position after it.
@@ -78,6 +84,15 @@ pub(crate) fn skip_value(bytes: &[u8], mut pos: usize, spill: &mut Vec<u8>) -> S
         // A value is complete: close the containers it completes.
         while open.depth > 0 {
             let in_object = open.bits & 1 == 1;
+            if in_object && bytes.get(pos..pos + 2) == Some(b",\"") {
+                pos = skip_key_colon(bytes, pos + 2)?;
+                // A string value, the commonest, without the dispatch.
+                if bytes.get(pos) == Some(&b'"') {
+                    pos = skip_string(bytes, pos + 1)?;
+                    continue;
+                }
+                continue 'value;
+            }
             match peek(bytes, &mut pos) {
                 b',' => {
                     pos += 1;
@@ -114,10 +129,10 @@ pub(crate) fn skip_value(bytes: &[u8], mut pos: usize, spill: &mut Vec<u8>) -> S
 #[inline(always)]
 fn skip_key_colon(bytes: &[u8], pos: usize) -> Skip {
     let end = find_special(bytes, pos);
+    if bytes.get(end..end + 2) == Some(b"\":") {
+        return Ok(end + 2);
+    }
     let mut pos = if bytes.get(end) == Some(&b'"') {
-        if bytes.get(end + 1) == Some(&b':') {
-            return Ok(end + 2);
-        }
         end + 1
     } else {
         skip_escaped_string(bytes, end)?
