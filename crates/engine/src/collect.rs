@@ -104,7 +104,7 @@ pub(crate) struct Collector<'e> {
 }
 
 /// Batches between two returns of free heap memory to the system.
-const TRIM_EVERY: u64 = 8;
+pub(crate) const TRIM_EVERY: u64 = 8;
 
 /// Gives the allocator's free pages back to the system. Kept events live
 /// for very different times (a text freed after one batch sits next to one a

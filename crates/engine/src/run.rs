@@ -509,12 +509,15 @@ impl<'r> Run<'r> {
                 let tx = out_tx.clone();
                 scope.spawn(move || {
                     let mut worker = Worker::new(engine, opts, names, gauge);
+                    let mut done = 0u64;
                     while let Some(batch) = next_batch(&rx) {
                         let out = worker.process(&batch);
                         pool.give(batch);
                         if tx.send(out).is_err() {
                             return;
                         }
+                        done += 1;
+                        release_every(done, opts);
                     }
                 });
             }
@@ -526,8 +529,11 @@ impl<'r> Run<'r> {
                 senders.push(tx);
                 shards.push(scope.spawn(move || {
                     let mut shard = Shard::new(engine, opts, store, gauge);
+                    let mut done = 0u64;
                     for work in rx {
                         shard.process(work);
+                        done += 1;
+                        release_every(done, opts);
                     }
                     shard.finish()
                 }));
@@ -544,6 +550,16 @@ impl<'r> Run<'r> {
             let read_errors = reader.join().unwrap_or_default();
             (shards, read_errors, at_end)
         })
+    }
+}
+
+/// Gives the calling thread's free memory back every
+/// [`crate::collect::TRIM_EVERY`] batches it handled (`n`). The allocator's
+/// heaps are per thread, and a worker's or shard's pages whose blocks other
+/// threads freed stay with it until it collects them.
+fn release_every(n: u64, opts: &RunOptions<'_>) {
+    if n.is_multiple_of(crate::collect::TRIM_EVERY) {
+        (opts.release_memory)();
     }
 }
 
