@@ -51,6 +51,14 @@ fn has_bad_bytes(b: &[u8]) -> bool {
             .any(|chunk| chunk.iter().fold(false, |acc, &c| acc | bad(c)))
 }
 
+/// A run of quotes in a multi-line string ([`Parser::quote_run`]).
+enum QuoteRun {
+    /// This many quotes of content; the string goes on.
+    Content(usize),
+    /// This many quotes of content, then the string's end.
+    Closing(usize),
+}
+
 /// A table being built; entries keep document order (the JSON map sorts).
 #[derive(Default)]
 struct Table {
@@ -406,21 +414,16 @@ impl Parser<'_> {
             out.push_str(&self.src[self.pos..self.pos + i]);
             self.pos += i;
             if rest[i] == b'"' {
-                let quotes = self.b[self.pos..]
-                    .iter()
-                    .take_while(|&&c| c == b'"')
-                    .count();
-                if quotes >= 3 {
-                    if quotes > 5 {
-                        return None;
+                match self.quote_run(b'"')? {
+                    QuoteRun::Closing(n) => {
+                        out.push_str(&"\"\""[..n]);
+                        return Some(out);
                     }
-                    out.push_str(&"\"\""[..quotes - 3]);
-                    self.pos += quotes;
-                    return Some(out);
+                    QuoteRun::Content(n) => {
+                        out.push_str(&"\"\""[..n]);
+                        continue;
+                    }
                 }
-                out.push_str(&"\"\""[..quotes]);
-                self.pos += quotes;
-                continue;
             }
             self.pos += 1;
             let ws = self.b[self.pos..]
@@ -459,19 +462,26 @@ impl Parser<'_> {
         loop {
             let i = memchr::memchr(b'\'', &self.b[self.pos..])?;
             self.pos += i;
-            let quotes = self.b[self.pos..]
-                .iter()
-                .take_while(|&&c| c == b'\'')
-                .count();
-            if quotes >= 3 {
-                if quotes > 5 {
-                    return None;
-                }
-                let end = self.pos + quotes - 3;
-                self.pos += quotes;
-                return Some(self.src[start..end].to_string());
+            let run = self.pos;
+            if let QuoteRun::Closing(n) = self.quote_run(b'\'')? {
+                return Some(self.src[start..run + n].to_string());
             }
-            self.pos += quotes;
+        }
+    }
+
+    /// Consumes a run of `quote`s in a multi-line string: up to two are
+    /// content; three to five close the string after the first ones (TOML
+    /// allows one or two quotes just before the closing three); more give up.
+    fn quote_run(&mut self, quote: u8) -> Option<QuoteRun> {
+        let quotes = self.b[self.pos..]
+            .iter()
+            .take_while(|&&c| c == quote)
+            .count();
+        self.pos += quotes;
+        match quotes {
+            0..=2 => Some(QuoteRun::Content(quotes)),
+            3..=5 => Some(QuoteRun::Closing(quotes - 3)),
+            _ => None,
         }
     }
 

@@ -385,22 +385,11 @@ pub(crate) fn event_parent<'a>(doc: &'a SourceDoc) -> Result<Parent<'a>, AlertEr
 /// given: the alert's per-alert fields (the prepared source and the varying
 /// alert fields) before `augmentAlerts`; the rule's constant fields are
 /// [`RuleInfo::fragments`], applied when the alert is written.
+/// `fields` are [`hit_alert_fields`]'s.
 pub(crate) fn transform_hit_to_alert(
-    rule: &RuleInfo,
-    ctx: &AlertContext,
     parent: &Parent<'_>,
-    apply_overrides: bool,
-    alert_uuid: &str,
-    reason_override: Option<&str>,
+    fields: AlertFields,
 ) -> Result<Map<String, Value>, AlertError> {
-    let fields = hit_alert_fields(
-        rule,
-        ctx,
-        parent,
-        apply_overrides,
-        alert_uuid,
-        reason_override,
-    );
     Ok(with_alert_fields(prepare_source(parent.source)?, fields))
 }
 
@@ -463,7 +452,8 @@ pub(crate) fn build_event_alert(
         return Ok(None);
     }
     let id = event_alert_id(&doc.index, &doc.id, &ctx.space_id, &rule.uuid);
-    let mut fields = transform_hit_to_alert(rule, ctx, &parent, true, &id, reason_override)?;
+    let alert_fields = hit_alert_fields(rule, ctx, &parent, true, &id, reason_override);
+    let mut fields = transform_hit_to_alert(&parent, alert_fields)?;
     augment(&mut fields, ctx);
     Ok(Some(AlertDoc {
         fields,
