@@ -922,7 +922,7 @@ impl Sink for Discard {
 /// `from`, or `bytes.len()`: sixteen bytes at a time, the last (partial) block
 /// read as the input's final sixteen bytes.
 #[inline(always)]
-pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
+pub fn find_special(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
     while let Some(block) = bytes.get(at..at + 16) {
         let hits = special_mask(block);
