@@ -6,6 +6,8 @@
 //! same for any number of threads. Per absorbed batch:
 //!
 //! - counts and messages are added up, single-event alerts kept;
+//! - kept events get their texts, copied from the batch (on this one thread:
+//!   see [`crate::kept::Source::new`]);
 //! - each kept candidate goes into the sequence reorder buffer once per
 //!   ordering lane (the distinct `timestamp_field`/`tiebreaker_field` pairs of
 //!   the sequence rules that admitted it), keyed by (timestamp, tiebreaker,
@@ -21,6 +23,7 @@
 
 use crate::kept::Candidate;
 use crate::multi::missing_last;
+use crate::read::Batch;
 use crate::reorder::{Bounds, Reorder, TimeKey};
 use crate::run::{RunOptions, RunReport, SHOWN};
 use crate::shard::{SeqRule, ShardPlan, Work};
@@ -145,8 +148,9 @@ impl<'e> Collector<'e> {
         }
     }
 
-    /// Absorbs one batch's results (batches must come in order).
-    pub fn absorb(&mut self, out: BatchOut, sink: &mut dyn Sink) {
+    /// Absorbs one batch's results (batches must come in order); gives back
+    /// the batch, if the results came with it, for its buffers to be reused.
+    pub fn absorb(&mut self, out: BatchOut, sink: &mut dyn Sink) -> Option<Batch> {
         self.count(&out);
         let BatchOut {
             alerts,
@@ -155,6 +159,7 @@ impl<'e> Collector<'e> {
             malformed,
             script_errors_shown,
             alert_errors,
+            batch,
             ..
         } = out;
         let r = &mut self.report;
@@ -170,12 +175,14 @@ impl<'e> Collector<'e> {
                 store.add(alerts);
             }
         }
+        let text = batch.as_ref().map_or("", |b| b.text.as_str());
         for k in kept {
-            self.kept(k);
+            self.kept(k, text);
         }
         self.replayed(replay);
         self.release(false);
         self.flush(sink);
+        batch
     }
 
     fn count(&mut self, out: &BatchOut) {
@@ -187,7 +194,19 @@ impl<'e> Collector<'e> {
         r.script_errors += out.script_errors;
     }
 
-    fn kept(&mut self, k: Kept) {
+    /// Puts a kept event in the reorder buffer (sequences) or sends it to
+    /// its shards (samples), with its text copied from the batch's `text`:
+    /// here, on one thread, so that the texts the shards hold and free lie in
+    /// one allocator heap rather than in every worker's.
+    fn kept(&mut self, mut k: Kept, text: &str) {
+        if let Some((start, end)) = k.text {
+            let text = text.get(start as usize..end as usize).unwrap_or("");
+            // The worker shares no candidate it sends in a `Kept`.
+            debug_assert!(Arc::get_mut(&mut k.cand).is_some());
+            if let Some(cand) = Arc::get_mut(&mut k.cand) {
+                cand.attach_text(Arc::from(text));
+            }
+        }
         self.report.candidates += 1;
         let bytes = k.cand.bytes();
         let ordinal = k.cand.source.ordinal;

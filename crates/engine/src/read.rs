@@ -107,21 +107,35 @@ impl Batch {
 /// Batches done with, kept for their buffers: a batch's text is about a
 /// megabyte, which would otherwise be allocated, faulted in and freed again
 /// for every batch.
+///
+/// A pool keeps as many batches as can be in flight, so that none is ever
+/// freed: a batch's text (past 84 KiB) lies in one of the allocator's 4 MiB
+/// pages of its size, and texts freed and allocated again as batches came
+/// and went left those pages partly used. With a pool of 8 and up to 64
+/// batches in flight (16 threads), 1M events: 17 such pages, 57 MB
+/// committed for 14 MB of live batch texts.
 #[derive(Default)]
 pub(crate) struct BatchPool {
     spare: Mutex<Vec<Batch>>,
+    /// Batches kept at most.
+    size: usize,
 }
 
-/// Batches a pool keeps at most.
-const POOL_SIZE: usize = 8;
-
 impl BatchPool {
+    /// A pool that keeps up to `size` batches: as many as can be in flight.
+    pub fn new(size: usize) -> BatchPool {
+        BatchPool {
+            spare: Mutex::default(),
+            size,
+        }
+    }
+
     /// Gives back a batch that has been processed.
     pub fn give(&self, mut batch: Batch) {
         batch.text.clear();
         batch.items.clear();
         let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
-        if spare.len() < POOL_SIZE {
+        if spare.len() < self.size {
             spare.push(batch);
         }
     }
@@ -345,6 +359,21 @@ mod tests {
             records,
             bytes: BATCH_BYTES,
         }
+    }
+
+    #[test]
+    fn a_pool_keeps_up_to_its_size_and_hands_back_cleared_batches() {
+        let pool = BatchPool::new(2);
+        for seq in 0..3 {
+            let mut batch = Batch::new(seq, 64);
+            batch.text.push_str("{}");
+            pool.give(batch);
+        }
+        assert_eq!(pool.spare.lock().map(|s| s.len()).ok(), Some(2));
+        let batch = pool.take(7, 64);
+        assert_eq!((batch.seq, batch.text.len()), (7, 0));
+        assert!(batch.text.capacity() >= 64);
+        assert!(BatchPool::new(0).take(1, 64).text.capacity() >= 64);
     }
 
     #[test]

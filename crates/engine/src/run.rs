@@ -80,7 +80,6 @@ pub const REORDER_HOLD: usize = 16 << 20;
 pub const REORDER_CAPACITY: usize = 48 << 20;
 /// Work messages queued per shard thread.
 const SHARD_QUEUE: usize = 4;
-
 /// One input: a name for messages, its records, and the index of events that
 /// carry neither `_index` nor `data_stream.*` (`--index`).
 pub struct Input {
@@ -456,7 +455,7 @@ impl<'r> Run<'r> {
         readers: Vec<Box<dyn BufRead + Send>>,
         collector: &mut Collector<'_>,
     ) -> (Vec<ShardOut>, Vec<String>, u64) {
-        let pool = BatchPool::default();
+        let pool = BatchPool::new(1);
         let limits = BatchLimits::for_threads(self.opts.batch_records, 1);
         let mut reader = Reader::new(readers, self.names, limits, &pool);
         let mut worker = Worker::new(self.engine, self.opts, self.names, self.gauge);
@@ -464,8 +463,11 @@ impl<'r> Run<'r> {
             shards: vec![Shard::new(self.engine, self.opts, self.store, self.gauge)],
         };
         while let Some(batch) = reader.next_batch() {
-            collector.absorb(worker.process(&batch), &mut sink);
-            pool.give(batch);
+            let mut out = worker.process(&batch);
+            out.batch = Some(batch);
+            if let Some(batch) = collector.absorb(out, &mut sink) {
+                pool.give(batch);
+            }
             collector.progress();
         }
         let at_end = self.gauge.live();
@@ -484,10 +486,12 @@ impl<'r> Run<'r> {
     ) -> (Vec<ShardOut>, Vec<String>, u64) {
         let (engine, opts, names, gauge, store) =
             (self.engine, self.opts, self.names, self.gauge, self.store);
-        let pool = &BatchPool::default();
         // Batches queued, in workers and done: the reader stays within this
         // many of the collector.
-        let window = &Window::new(threads * 4);
+        let ahead = threads * 4;
+        let window = &Window::new(ahead);
+        // Those and the one being read: every batch is reused, none freed.
+        let pool = &BatchPool::new(ahead + 1);
         std::thread::scope(|scope| {
             let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 2);
             let (out_tx, out_rx) = sync_channel::<BatchOut>(threads * 2);
@@ -511,8 +515,12 @@ impl<'r> Run<'r> {
                     let mut worker = Worker::new(engine, opts, names, gauge);
                     let mut done = 0u64;
                     while let Some(batch) = next_batch(&rx) {
-                        let out = worker.process(&batch);
-                        pool.give(batch);
+                        let mut out = worker.process(&batch);
+                        if out.needs_text() {
+                            out.batch = Some(batch);
+                        } else {
+                            pool.give(batch);
+                        }
                         if tx.send(out).is_err() {
                             return;
                         }
@@ -539,7 +547,7 @@ impl<'r> Run<'r> {
                 }));
             }
             let mut sink = Channels { senders };
-            collect_in_order(out_rx, collector, &mut sink, window);
+            collect_in_order(out_rx, collector, &mut sink, window, pool);
             let at_end = gauge.live();
             collector.finish(&mut sink);
             drop(sink);
@@ -573,6 +581,7 @@ fn collect_in_order(
     collector: &mut Collector<'_>,
     sink: &mut dyn Sink,
     window: &Window,
+    pool: &BatchPool,
 ) {
     let _release_reader = CloseOnDrop(window);
     let mut pending: BTreeMap<u64, BatchOut> = BTreeMap::new();
@@ -580,7 +589,9 @@ fn collect_in_order(
     for out in rx {
         pending.insert(out.seq, out);
         while let Some(out) = pending.remove(&next) {
-            collector.absorb(out, sink);
+            if let Some(batch) = collector.absorb(out, sink) {
+                pool.give(batch);
+            }
             collector.progress();
             next += 1;
         }
@@ -588,7 +599,9 @@ fn collect_in_order(
     }
     // Only reachable if a worker stopped early: absorb what arrived.
     for (_, out) in std::mem::take(&mut pending) {
-        collector.absorb(out, sink);
+        if let Some(batch) = collector.absorb(out, sink) {
+            pool.give(batch);
+        }
     }
 }
 

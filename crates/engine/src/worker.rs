@@ -13,7 +13,9 @@
 //!   [`Source`]) with, per ordering lane, its order key and the rules that
 //!   admitted it, each with the stages the event matched
 //!   ([`matcher::ruleset::StageHits`], found by the rule set's evaluation:
-//!   the sequence engines do not evaluate them again).
+//!   the sequence engines do not evaluate them again). The event's text is
+//!   not copied here: the batch goes to the collector with the results, and
+//!   the collector copies the texts (see [`Source::new`]).
 //! - Replay: every match (single-event rules) and candidate (multi-event
 //!   rules) goes out with the rule's window time, for the scheduled
 //!   executions to be simulated downstream.
@@ -61,7 +63,14 @@ fn mark_memo_budget(threads: usize) -> usize {
 
 /// A kept event and who wants it.
 pub(crate) struct Kept {
+    /// Packed by the worker, not shared yet: the collector attaches its
+    /// text ([`Candidate::attach_text`], through [`Arc::get_mut`]). An
+    /// `Arc` already, so that a batch's `Vec<Kept>` stays small (a
+    /// `Candidate` by value tripled it, into the allocator's 512 KiB pages).
     pub cand: Arc<Candidate>,
+    /// Where the event's text is in the batch (`start..end`), when the
+    /// candidate is to keep it.
+    pub text: Option<(u32, u32)>,
     /// Per ordering lane with sequence rules that admitted the event.
     pub lanes: Vec<LaneRules>,
     /// Sample rules that admitted it.
@@ -106,6 +115,16 @@ pub(crate) struct BatchOut {
     pub alerts: Vec<Alert>,
     pub kept: Vec<Kept>,
     pub replay: Vec<ReplayItem>,
+    /// The batch, while kept events need their texts copied from it (the
+    /// collector does, and then gives it back to the pool).
+    pub batch: Option<Batch>,
+}
+
+impl BatchOut {
+    /// Some kept event's text is still in the batch.
+    pub fn needs_text(&self) -> bool {
+        self.kept.iter().any(|k| k.text.is_some())
+    }
 }
 
 pub(crate) struct Worker<'e> {
@@ -201,6 +220,8 @@ impl<'e> Worker<'e> {
                         file: *file,
                         line: *line,
                         ordinal: *ordinal,
+                        start: *start,
+                        end: *end,
                     };
                     (at, &text[*start..*end])
                 }
@@ -394,22 +415,25 @@ impl<'e> Worker<'e> {
         let held = |&(rule, _, stages): &(RuleIdx, i64, Option<StageHits>)| {
             stages.is_none_or(|hits| ruleset.may_hold(rule, hits))
         };
+        let with_text = !keys_only || admitted.iter().any(held);
         let index = self.shared_index(hit.index);
-        let (ordinal, gauge) = (hit.at.ordinal, self.gauge);
-        let source = Arc::new(if keys_only && !admitted.iter().any(held) {
-            Source::without_text(ordinal, index, hit.event, gauge)
-        } else {
-            Source::new(ordinal, index, hit.event, gauge)
-        });
+        let source = Arc::new(Source::new(hit.at.ordinal, index, hit.event, self.gauge));
         let what = if keys_only { Pack::KeysOnly } else { Pack::All };
-        let cand = Arc::new(Candidate::pack(
+        let mut cand = Candidate::pack(
             hit.event,
             &self.kept_fields,
             what,
             &mut self.packing.borrow_mut(),
             source,
-        ));
+            with_text,
+        );
         if self.opts.mode == Mode::Replay {
+            // Replay keeps fewer events (rules' look-back windows): the
+            // worker copies the text itself.
+            if with_text {
+                cand.attach_text(Arc::from(hit.event.source));
+            }
+            let cand = Arc::new(cand);
             for &(rule, time, _) in admitted.iter() {
                 let (order_ts, tiebreaker) = self.engine.ruleset().order_key(rule, hit.event);
                 out.replay.push(ReplayItem {
@@ -428,7 +452,8 @@ impl<'e> Worker<'e> {
             return;
         }
         let mut kept = Kept {
-            cand,
+            cand: Arc::new(cand),
+            text: if with_text { hit.at.text_range() } else { None },
             lanes: Vec::new(),
             samples: Vec::new(),
         };
@@ -484,6 +509,19 @@ pub(crate) struct At {
     pub file: u32,
     pub line: u64,
     pub ordinal: u64,
+    /// The record's text: `batch.text[start..end]`.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl At {
+    /// `start..end` as kept with a candidate (batches are far below 4 GiB).
+    fn text_range(&self) -> Option<(u32, u32)> {
+        Some((
+            u32::try_from(self.start).ok()?,
+            u32::try_from(self.end).ok()?,
+        ))
+    }
 }
 
 /// What the replay of a match keeps of its event.
