@@ -486,9 +486,7 @@ impl<'r> Run<'r> {
     ) -> (Vec<ShardOut>, Vec<String>, u64) {
         let (engine, opts, names, gauge, store) =
             (self.engine, self.opts, self.names, self.gauge, self.store);
-        // Batches queued, in workers and done: the reader stays within this
-        // many of the collector.
-        let ahead = threads * 4;
+        let ahead = batches_ahead(threads);
         let window = &Window::new(ahead);
         // Those and the one being read: every batch is reused, none freed.
         let pool = &BatchPool::new(ahead + 1);
@@ -559,6 +557,16 @@ impl<'r> Run<'r> {
             (shards, read_errors, at_end)
         })
     }
+}
+
+/// Batches queued, in workers and done: how far the reader stays ahead of
+/// the collector ([`Window`]). Enough for every worker to have one in hand
+/// and one queued, and a few for the collector to absorb; 8 at 2 threads.
+/// `threads * 4` held 64 batches on 16 threads, each with its text and the
+/// events kept from it: 1M events, peak RSS 198 → 189 MB with 36, about
+/// the same with 24 (batch texts reused, see [`BatchPool`]).
+fn batches_ahead(threads: usize) -> usize {
+    threads * 2 + 4
 }
 
 /// Gives the calling thread's free memory back every
@@ -635,5 +643,17 @@ pub(crate) fn backfill_context(opts: &RunOptions<'_>) -> AlertContext {
         execution_uuid: execution.to_string(),
         public_base_url: None,
         intended_timestamp: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_unchanged_at_two_threads_and_smaller_past() {
+        assert_eq!(batches_ahead(2), 8);
+        assert_eq!(batches_ahead(16), 36);
+        assert!((1..64).all(|t| batches_ahead(t) >= 2 * t));
     }
 }
