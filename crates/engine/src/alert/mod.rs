@@ -58,7 +58,10 @@ pub mod source_fields;
 pub(crate) mod text;
 
 pub(crate) use build::build_event_alert as build_event_alert_doc;
-pub(crate) use document::AlertDoc;
+pub use document::Document;
+#[cfg(test)]
+pub(crate) use document::Fragment;
+pub(crate) use document::{AlertDoc, Fragments};
 pub use rule_info::{RuleInfo, RuleOrigin, DEFAULT_INDEX_PATTERNS};
 pub(crate) use sequence::build_sequence_alerts as build_sequence_alert_docs;
 
