@@ -44,7 +44,9 @@ pub struct Alert {
     pub group_id: Option<String>,
     pub reason: String,
     /// The alert document: its own entries, the rule's constant ones shared
-    /// ([`Alert::json`] is its text).
+    /// ([`Alert::json`] is its text). Not serialized: the alert store
+    /// writes it on its own.
+    #[serde(skip)]
     pub document: Document,
     /// Input position of the (first) source event: of several alerts with
     /// one id, the first in input order is kept.

@@ -20,11 +20,12 @@
 //! when the alerts are written.
 //!
 //! A run is a file of lines: the number of the alert's constant entries in
-//! the store (`-` for none), a tab, the shown fields as a JSON object, a
-//! tab, then the document's own entries. Files are removed when the store is
+//! the store (`-` for none), a tab, where they go in the document, a tab,
+//! the shown fields as a JSON object, a tab, then the document's own
+//! entries. Files are removed when the store is
 //! dropped.
 
-use crate::alert::Fragments;
+use crate::alert::{Document, Fragments};
 use crate::alerts::Alert;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
@@ -115,9 +116,7 @@ impl AlertStore {
             // The document's own part (≈ 3 KB) copied by this thread: held
             // until the next spill, the worker's or shard's copy would pin
             // one of that thread's pages each, on every thread of a run.
-            let own = a.document.own().to_owned();
-            let constant = a.document.constant().cloned();
-            a.document.restore(own, constant);
+            a.document = a.document.copied();
             let key = id_key(&a.uuid);
             let first = self.first.entry(key).or_insert(a.ordinal);
             *first = (*first).min(a.ordinal);
@@ -290,6 +289,8 @@ fn write_alert(out: &mut impl Write, a: &Alert, constants: &mut Constants) -> io
         Some(constant) => write!(out, "{}\t", constants.number(constant))?,
         None => out.write_all(b"-\t")?,
     }
+    a.document.write_places(out)?;
+    out.write_all(b"\t")?;
     serde_json::to_writer(&mut *out, a)?;
     out.write_all(b"\t")?;
     // The entries are compact JSON: they hold no raw newline or tab.
@@ -331,9 +332,11 @@ impl RunReader {
                     .ok_or_else(bad)?,
             ),
         };
+        let (places, rest) = rest.split_once('\t').ok_or_else(bad)?;
         let (head, own) = rest.split_once('\t').ok_or_else(bad)?;
         let mut alert: Alert = serde_json::from_str(head).map_err(|_| bad())?;
-        alert.document.restore(own.to_string(), constant.cloned());
+        alert.document =
+            Document::restore(own.to_string(), places, constant.cloned()).ok_or_else(bad)?;
         Ok(Some(alert))
     }
 }
@@ -341,7 +344,6 @@ impl RunReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::Document;
 
     fn alert(uuid: &str, time: Option<i64>, name: &str, ordinal: u64) -> Alert {
         Alert {

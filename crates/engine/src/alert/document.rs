@@ -13,7 +13,6 @@
 //! (≈ 3 KB of a ≈ 14 KB document on the catalogue).
 
 use super::text::{write_str, write_value};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::io::{self, Write};
@@ -72,8 +71,13 @@ impl AlertDoc {
         let mut splices = Vec::new();
         let mut next = 0;
         for (key, value) in &self.fields {
-            let rest = &self.constant[next..];
-            let end = next + rest.partition_point(|f| f.key.as_str() < key.as_str());
+            // Both sides are sorted: one comparison per field and per
+            // constant entry.
+            let end = next
+                + self.constant[next..]
+                    .iter()
+                    .take_while(|f| f.key.as_str() < key.as_str())
+                    .count();
             if end > next {
                 splices.push(Splice { at: own.len(), end });
                 next = end;
@@ -112,7 +116,7 @@ impl AlertDoc {
 
 /// Where a run of the rule's constant entries goes: before byte `at` of the
 /// alert's own text, the entries from the previous splice's `end` to `end`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Splice {
     at: usize,
     end: usize,
@@ -123,14 +127,13 @@ pub(crate) struct Splice {
 /// rule's constant entries go, and those entries (shared by every alert of
 /// the rule and kind). The text it stands for is [`Document::text`].
 ///
-/// Serialized (for the alert store's runs), only the places are: the owner
-/// writes the text and finds the constant entries again.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Not serialized with the alert: the alert store's runs write the places
+/// ([`Document::write_places`]) and the own entries, and find the constant
+/// entries again.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
-    #[serde(skip)]
     own: String,
     splices: Vec<Splice>,
-    #[serde(skip)]
     constant: Option<Fragments>,
 }
 
@@ -163,10 +166,44 @@ impl Document {
         self.constant.as_ref()
     }
 
-    /// Restores what serialization leaves out.
-    pub(crate) fn restore(&mut self, own: String, constant: Option<Fragments>) {
-        self.own = own;
-        self.constant = constant;
+    /// Writes where the constant entries go as text: `at:end` pairs, each
+    /// followed by a comma (read back by [`Document::restore`]).
+    pub(crate) fn write_places(&self, out: &mut impl Write) -> io::Result<()> {
+        for splice in &self.splices {
+            write!(out, "{}:{},", splice.at, splice.end)?;
+        }
+        Ok(())
+    }
+
+    /// A held document from its parts: `places` as
+    /// [`Document::write_places`] writes them. `None` if they do not read.
+    pub(crate) fn restore(
+        own: String,
+        places: &str,
+        constant: Option<Fragments>,
+    ) -> Option<Document> {
+        let mut splices = Vec::new();
+        for place in places.split_terminator(',') {
+            let (at, end) = place.split_once(':')?;
+            splices.push(Splice {
+                at: at.parse().ok()?,
+                end: end.parse().ok()?,
+            });
+        }
+        Some(Document {
+            own,
+            splices,
+            constant,
+        })
+    }
+
+    /// The same document with its own text copied (by the calling thread).
+    pub(crate) fn copied(&self) -> Document {
+        Document {
+            own: self.own.as_str().to_owned(),
+            splices: self.splices.clone(),
+            constant: self.constant.clone(),
+        }
     }
 
     /// Bytes held for this document alone (the constant part is shared).
@@ -306,9 +343,12 @@ mod tests {
                 let mut written = Vec::new();
                 held.write(&mut written).unwrap();
                 assert_eq!(written, expected.as_bytes());
-                let mut back: Document =
-                    serde_json::from_str(&serde_json::to_string(&held).unwrap()).unwrap();
-                back.restore(held.own().to_string(), held.constant().cloned());
+                let mut places = Vec::new();
+                held.write_places(&mut places).unwrap();
+                let places = String::from_utf8(places).unwrap();
+                let back =
+                    Document::restore(held.own().to_string(), &places, held.constant().cloned())
+                        .unwrap();
                 assert_eq!(back, held);
                 assert_eq!(back.text(), expected);
             }
