@@ -1,6 +1,7 @@
-//! Alerts as a run returns them: the alert document (serialized once, in the
-//! thread that built it) with the few fields people and output formats look
-//! at, and the run's output order (the sort and de-duplication are
+//! Alerts as a run returns them: the alert document (its own fields
+//! serialized once, in the thread that built it; the rule's constant fields
+//! shared and merged in when it is written, [`Alert::write_json`]) with the
+//! few fields people and output formats look at, and the run's output order (the sort and de-duplication are
 //! [`crate::sorted`]'s).
 
 use crate::alert::{

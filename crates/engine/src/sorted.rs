@@ -35,7 +35,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
-/// Default [`crate::RunOptions::alert_memory`]: 8 MiB of alert documents.
+/// Default [`crate::RunOptions::alert_memory`]: 8 MiB of alert documents
+/// (their own parts: the rules' constant parts are shared, not counted).
 pub const ALERT_MEMORY: usize = 8 << 20;
 
 /// Temporary files made by this process (for unique names).

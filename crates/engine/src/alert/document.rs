@@ -128,7 +128,7 @@ pub(crate) struct Splice {
 /// the rule and kind). The text it stands for is [`Document::text`].
 ///
 /// Not serialized with the alert: the alert store's runs write the places
-/// ([`Document::write_places`]) and the own entries, and find the constant
+/// (`Document::write_places`) and the own entries, and find the constant
 /// entries again.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
