@@ -389,7 +389,8 @@ fn write_alerts(args: &HuntArgs, alerts: &SortedAlerts, tally: &mut Tally) -> io
     match format {
         AlertFormat::Ndjson => alerts.for_each(|a| {
             tally.count(a);
-            writeln!(out, "{}", a.json)
+            a.write_json(&mut out)?;
+            out.write_all(b"\n")
         })?,
         AlertFormat::Json => write_json(&mut out, alerts, tally)?,
         AlertFormat::Csv => write_csv(&mut out, alerts, tally)?,
@@ -404,9 +405,10 @@ fn write_json(out: &mut dyn Write, alerts: &SortedAlerts, tally: &mut Tally) -> 
     }
     write!(out, "[")?;
     alerts.for_each(|a| {
-        let sep = if tally.total == 0 { "" } else { "," };
+        let sep: &[u8] = if tally.total == 0 { b"\n" } else { b",\n" };
         tally.count(a);
-        write!(out, "{sep}\n{}", a.json)
+        out.write_all(sep)?;
+        a.write_json(out)
     })?;
     writeln!(out, "\n]")
 }

@@ -1,10 +1,12 @@
-//! Alerts as a run returns them: the alert document (serialized once, in the
-//! thread that built it) with the few fields people and output formats look
-//! at, and the run's output order (the sort and de-duplication are
+//! Alerts as a run returns them: the alert document (its own fields
+//! serialized once, in the thread that built it; the rule's constant fields
+//! shared and merged in when it is written, [`Alert::write_json`]) with the
+//! few fields people and output formats look at, and the run's output order (the sort and de-duplication are
 //! [`crate::sorted`]'s).
 
 use crate::alert::{
-    build_event_alert_doc, build_sequence_alert_docs, AlertContext, AlertDoc, AlertError, SourceDoc,
+    build_event_alert_doc, build_sequence_alert_docs, AlertContext, AlertDoc, AlertError, Document,
+    SourceDoc,
 };
 use crate::compile::RuleMeta;
 use event::time::parse_date_nanos;
@@ -12,10 +14,11 @@ use matcher::ruleset::RuleIdx;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
+use std::io::{self, Write};
 use std::sync::Arc;
 
 /// One alert document and what is shown of it (serialized without the
-/// document when alerts are spilled to disk).
+/// document's text when alerts are spilled to disk).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// `kibana.alert.uuid`.
@@ -41,9 +44,11 @@ pub struct Alert {
     /// blocks share it (it is the shell's uuid).
     pub group_id: Option<String>,
     pub reason: String,
-    /// The alert document, compact JSON.
+    /// The alert document: its own entries, the rule's constant ones shared
+    /// ([`Alert::json`] is its text). Not serialized: the alert store
+    /// writes it on its own.
     #[serde(skip)]
-    pub json: String,
+    pub document: Document,
     /// Input position of the (first) source event: of several alerts with
     /// one id, the first in input order is kept.
     pub ordinal: u64,
@@ -54,19 +59,20 @@ impl Alert {
     pub fn from_document(doc: &Value, rule: RuleIdx, meta: &RuleMeta, ordinal: u64) -> Alert {
         let empty = Map::new();
         let fields = doc.as_object().unwrap_or(&empty);
-        Alert::shown(fields, doc.to_string(), rule, meta, ordinal)
+        let document = Document::from_object_text(&doc.to_string());
+        Alert::shown(fields, document, rule, meta, ordinal)
     }
 
     /// The alert of a built document. The shown fields all vary per alert, so
     /// they are among the document's `fields` (none is a rule constant).
     fn from_built(doc: &AlertDoc, rule: RuleIdx, meta: &RuleMeta, ordinal: u64) -> Alert {
-        Alert::shown(&doc.fields, doc.to_json(), rule, meta, ordinal)
+        Alert::shown(&doc.fields, doc.to_document(), rule, meta, ordinal)
     }
 
-    /// The shown fields of the document `json` whose top-level keys are `doc`.
+    /// The shown fields of the `document` whose top-level keys are `doc`.
     fn shown(
         doc: &Map<String, Value>,
-        json: String,
+        document: Document,
         rule: RuleIdx,
         meta: &RuleMeta,
         ordinal: u64,
@@ -105,9 +111,19 @@ impl Alert {
                 .is_some_and(|v| !v.is_null()),
             group_id: text("kibana.alert.group.id"),
             reason: text("kibana.alert.reason").unwrap_or_default(),
-            json,
+            document,
             ordinal,
         }
+    }
+
+    /// The alert document, compact JSON (keys sorted).
+    pub fn json(&self) -> String {
+        self.document.text()
+    }
+
+    /// Writes [`Alert::json`] to `out` without making it a string first.
+    pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        self.document.write(out)
     }
 
     /// A sequence's shell alert (not one of its building blocks).

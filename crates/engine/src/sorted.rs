@@ -14,9 +14,18 @@
 //! kept. The store records, per id, the smallest input
 //! position; the merge writes an alert only when it is that one, once.
 //!
-//! A run is a file of lines: the shown fields as a JSON array, a tab, then
-//! the alert document. Files are removed when the store is dropped.
+//! Held and spilled alerts carry their documents' own entries only: the
+//! rule's constant entries, shared by every alert of a rule
+//! ([`crate::alert::Document`]), are kept once in the store and put back
+//! when the alerts are written.
+//!
+//! A run is a file of lines: the number of the alert's constant entries in
+//! the store (`-` for none), a tab, where they go in the document, a tab,
+//! the shown fields as a JSON object, a tab, then the document's own
+//! entries. Files are removed when the store is
+//! dropped.
 
+use crate::alert::{Document, Fragments};
 use crate::alerts::Alert;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
@@ -26,7 +35,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
-/// Default [`crate::RunOptions::alert_memory`]: 8 MiB of alert documents.
+/// Default [`crate::RunOptions::alert_memory`]: 8 MiB of alert documents
+/// (their own parts: the rules' constant parts are shared, not counted).
 pub const ALERT_MEMORY: usize = 8 << 20;
 
 /// Temporary files made by this process (for unique names).
@@ -41,11 +51,18 @@ pub(crate) fn temp_file(dir: &std::path::Path, what: &str) -> io::Result<(Remove
     Ok((RemoveOnDrop(path), file))
 }
 
-/// The output order, then the input position; the document breaks ties.
+/// The output order, then the input position; the document's text breaks
+/// ties (the same alert raised twice: rare, and then mostly equal).
 fn output_then_input(a: &Alert, b: &Alert) -> Ordering {
     Alert::output_order(a, b)
         .then_with(|| a.ordinal.cmp(&b.ordinal))
-        .then_with(|| a.json.cmp(&b.json))
+        .then_with(|| {
+            if a.document == b.document {
+                Ordering::Equal
+            } else {
+                a.json().cmp(&b.json())
+            }
+        })
 }
 
 /// An alert id as two numbers (it is 64 hex digits in Kibana's scheme);
@@ -76,6 +93,7 @@ pub(crate) struct AlertStore {
     runs: Vec<RunFile>,
     /// Per alert id, the smallest input position seen.
     first: FxHashMap<IdKey, u64>,
+    constants: Constants,
     /// Why spilling stopped working (the alerts then stay in memory).
     pub spill_error: Option<String>,
 }
@@ -89,20 +107,21 @@ impl AlertStore {
             held_bytes: 0,
             runs: Vec::new(),
             first: FxHashMap::default(),
+            constants: Constants::default(),
             spill_error: None,
         }
     }
 
     pub fn add(&mut self, alerts: Vec<Alert>) {
         for mut a in alerts {
-            // The document (≈ 17 KB) copied by this thread: held until the
-            // next spill, the worker's or shard's copy would pin one of that
-            // thread's pages of large blocks each, on every thread of a run.
-            a.json = a.json.as_str().to_owned();
+            // The document's own part (≈ 3 KB) copied by this thread: held
+            // until the next spill, the worker's or shard's copy would pin
+            // one of that thread's pages each, on every thread of a run.
+            a.document = a.document.copied();
             let key = id_key(&a.uuid);
             let first = self.first.entry(key).or_insert(a.ordinal);
             *first = (*first).min(a.ordinal);
-            self.held_bytes += a.json.len() + a.reason.len() + 256;
+            self.held_bytes += a.document.held_len() + a.reason.len() + 256;
             self.held.push(a);
         }
         if self.held_bytes > self.budget && self.spill_error.is_none() {
@@ -122,7 +141,7 @@ impl AlertStore {
         // each go to the file in a write of its own.
         let mut out = BufWriter::with_capacity(1 << 20, out);
         for a in &self.held {
-            write_alert(&mut out, a)?;
+            write_alert(&mut out, a, &mut self.constants)?;
         }
         out.flush()?;
         self.runs.push(file);
@@ -137,6 +156,7 @@ impl AlertStore {
             held: self.held,
             runs: self.runs,
             first: self.first,
+            constants: self.constants.list,
         }
     }
 }
@@ -161,6 +181,8 @@ pub struct SortedAlerts {
     held: Vec<Alert>,
     runs: Vec<RunFile>,
     first: FxHashMap<IdKey, u64>,
+    /// The constant entries of spilled alerts, by their number in the runs.
+    constants: Vec<Fragments>,
 }
 
 impl SortedAlerts {
@@ -181,7 +203,7 @@ impl SortedAlerts {
         }
         let mut heads: Vec<Option<Alert>> = Vec::with_capacity(readers.len() + 1);
         for r in &mut readers {
-            heads.push(r.next()?);
+            heads.push(r.next(&self.constants)?);
         }
         let mut held = self.held.iter();
         let mut held_head = held.next();
@@ -212,7 +234,7 @@ impl SortedAlerts {
                 if let Some(a) = &a {
                     self.emit(a, &mut emitted, &mut f)?;
                 }
-                heads[i] = readers[i].next()?;
+                heads[i] = readers[i].next(&self.constants)?;
             }
         }
     }
@@ -242,10 +264,39 @@ impl SortedAlerts {
     }
 }
 
-fn write_alert(out: &mut impl Write, a: &Alert) -> io::Result<()> {
+/// The constant parts of spilled alerts, each once, numbered.
+#[derive(Default)]
+struct Constants {
+    list: Vec<Fragments>,
+    /// Number by address (the parts are shared, one per rule and kind).
+    numbers: FxHashMap<usize, usize>,
+}
+
+impl Constants {
+    fn number(&mut self, constant: &Fragments) -> usize {
+        let list = &mut self.list;
+        *self
+            .numbers
+            .entry(Arc::as_ptr(constant) as usize)
+            .or_insert_with(|| {
+                list.push(constant.clone());
+                list.len() - 1
+            })
+    }
+}
+
+fn write_alert(out: &mut impl Write, a: &Alert, constants: &mut Constants) -> io::Result<()> {
+    match a.document.constant() {
+        Some(constant) => write!(out, "{}\t", constants.number(constant))?,
+        None => out.write_all(b"-\t")?,
+    }
+    a.document.write_places(out)?;
+    out.write_all(b"\t")?;
     serde_json::to_writer(&mut *out, a)?;
-    // The document is compact JSON: it holds no raw newline or tab.
-    writeln!(out, "\t{}", a.json)
+    out.write_all(b"\t")?;
+    // The entries are compact JSON: they hold no raw newline or tab.
+    out.write_all(a.document.own().as_bytes())?;
+    out.write_all(b"\n")
 }
 
 struct RunReader {
@@ -264,7 +315,7 @@ impl RunReader {
     /// The next alert. Lines are found and checked with the event reader's
     /// vectorised routines: an alert line is some 17 KB, and std's
     /// `read_line` searches and validates it a word at a time.
-    fn next(&mut self) -> io::Result<Option<Alert>> {
+    fn next(&mut self, constants: &[Fragments]) -> io::Result<Option<Alert>> {
         self.line.clear();
         if event::input::read_line(&mut self.lines, &mut self.line)? == 0 {
             return Ok(None);
@@ -272,9 +323,21 @@ impl RunReader {
         let bad = || io::Error::new(io::ErrorKind::InvalidData, "corrupt alert run file");
         let text = event::input::utf8(&self.line).map_err(|_| bad())?;
         let text = text.trim_end_matches('\n');
-        let (head, json) = text.split_once('\t').ok_or_else(bad)?;
+        let (number, rest) = text.split_once('\t').ok_or_else(bad)?;
+        let constant = match number {
+            "-" => None,
+            n => Some(
+                n.parse()
+                    .ok()
+                    .and_then(|n: usize| constants.get(n))
+                    .ok_or_else(bad)?,
+            ),
+        };
+        let (places, rest) = rest.split_once('\t').ok_or_else(bad)?;
+        let (head, own) = rest.split_once('\t').ok_or_else(bad)?;
         let mut alert: Alert = serde_json::from_str(head).map_err(|_| bad())?;
-        alert.json = json.to_string();
+        alert.document =
+            Document::restore(own.to_string(), places, constant.cloned()).ok_or_else(bad)?;
         Ok(Some(alert))
     }
 }
@@ -300,7 +363,7 @@ mod tests {
             building_block: false,
             group_id: None,
             reason: "why".into(),
-            json: format!("{{\"n\":{ordinal}}}"),
+            document: Document::from_object_text(&format!("{{\"n\":{ordinal}}}")),
             ordinal,
         }
     }
@@ -367,6 +430,35 @@ mod tests {
                 "budget {budget}, chunk {chunk}"
             );
         }
+    }
+
+    /// Alerts whose documents share constant parts (two, as of two rules)
+    /// come back from the runs with the same text as held in memory.
+    #[test]
+    fn spilled_documents_get_their_constant_part_back() {
+        use crate::alert::{AlertDoc, Fragment};
+        use serde_json::json;
+        let constants: Vec<Fragments> = ["m", "b"]
+            .iter()
+            .map(|k| Arc::new(vec![Fragment::new(k, &json!({"rule": k}))]))
+            .collect();
+        let input: Vec<Alert> = (0..20u64)
+            .map(|i| {
+                let mut a = alert(&uuid(i as u8), Some(i as i64 % 3), "a", i);
+                let doc = AlertDoc {
+                    fields: json!({"a": i, "n": "x\ty"}).as_object().unwrap().clone(),
+                    constant: constants[i as usize % 2].clone(),
+                };
+                a.document = doc.to_document();
+                a
+            })
+            .collect();
+        let in_memory = sorted(usize::MAX, input.clone(), 20);
+        let spilled = sorted(1, input, 3);
+        assert_eq!(spilled, in_memory);
+        let texts: Vec<String> = spilled.iter().map(Alert::json).collect();
+        assert_eq!(texts[0], r#"{"a":0,"m":{"rule":"m"},"n":"x\ty"}"#);
+        assert_eq!(texts[1], r#"{"a":3,"b":{"rule":"b"},"n":"x\ty"}"#);
     }
 
     #[test]

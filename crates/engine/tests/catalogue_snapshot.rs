@@ -273,7 +273,7 @@ fn catalogue_over_a_generated_workload() {
 #[test]
 fn catalogue_run_is_the_same_on_one_and_three_threads() {
     let h = catalogue_hunt();
-    let json = |r: RunReport| r.alerts.into_iter().map(|a| a.json).collect::<Vec<_>>();
+    let json = |r: RunReport| r.alerts.into_iter().map(|a| a.json()).collect::<Vec<_>>();
     let mut one = options(1);
     one.batch_records = 7;
     let mut three = options(3);

@@ -36,7 +36,7 @@ fn alerts(report: &RunReport) -> Vec<(String, String, String)> {
         .alerts
         .iter()
         .map(|a| {
-            let doc: serde_json::Value = serde_json::from_str(&a.json).unwrap();
+            let doc: serde_json::Value = serde_json::from_str(&a.json()).unwrap();
             let ts = doc["@timestamp"].as_str().unwrap()[11..16].to_string();
             let id = a.event_id.clone().unwrap_or_else(|| "shell".into());
             (a.rule_id.clone(), id, ts)
@@ -104,12 +104,12 @@ fn replay_is_the_same_on_one_thread() {
     let one: Vec<String> = run(Mode::Replay, 1)
         .alerts
         .into_iter()
-        .map(|a| a.json)
+        .map(|a| a.json())
         .collect();
     let four: Vec<String> = run(Mode::Replay, 4)
         .alerts
         .into_iter()
-        .map(|a| a.json)
+        .map(|a| a.json())
         .collect();
     assert_eq!(one, four);
 }

@@ -135,7 +135,7 @@ fn alerts_carry_index_id_and_order() {
         "Dumping Account Hashes via Built-In Commands (KQL)"
     );
     // The alert document is Kibana's shape.
-    let doc: serde_json::Value = serde_json::from_str(&report.alerts[0].json).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&report.alerts[0].json()).unwrap();
     assert_eq!(doc["kibana.alert.rule.rule_id"], SSH);
     assert_eq!(doc["kibana.alert.original_event.id"], "s01");
     assert_eq!(doc["@timestamp"], "2026-11-02T12:00:00.000Z");
@@ -198,7 +198,7 @@ fn a_repeated_input_gives_each_alert_once_on_any_number_of_threads() {
             &opts,
         )
     };
-    let json = |r: &engine::RunReport| r.alerts.iter().map(|a| a.json.clone()).collect::<Vec<_>>();
+    let json = |r: &engine::RunReport| r.alerts.iter().map(|a| a.json()).collect::<Vec<_>>();
     let (one, three) = (twice(1), twice(3));
     assert_eq!(one.events, 64);
     assert_eq!(json(&one), json(&once));

@@ -141,7 +141,7 @@ fn inputs(files: &[Vec<Ev>]) -> Vec<Input> {
 }
 
 fn documents(r: &RunReport) -> Vec<String> {
-    r.alerts.iter().map(|a| a.json.clone()).collect()
+    r.alerts.iter().map(|a| a.json()).collect()
 }
 
 fn per_rule(r: &RunReport, id: &str) -> usize {

@@ -23,11 +23,12 @@
 //! care. Fields Kibana leaves `undefined` are absent.
 //!
 //! # Building
-//! An alert is held as its per-alert fields (a JSON map: the prepared source
+//! An alert is built as its per-alert fields (a JSON map: the prepared source
 //! and the `kibana.alert.*` values that vary) plus the rule's constant fields,
-//! serialized once per rule (`fragments`); the two are written out as one
-//! object, keys sorted (`document`), as JSON text written directly (`text`,
-//! byte for byte serde_json's compact form). A sequence's shell intersects only its
+//! serialized once per rule (`fragments`). The per-alert fields are then
+//! serialized and held (and spilled) apart from the rule's, which are merged
+//! in, keys sorted, only when the document is written ([`Document`]); JSON
+//! text is written directly (`text`, byte for byte serde_json's compact form). A sequence's shell intersects only its
 //! blocks' per-alert parts (`intersect`); the constant part's
 //! self-intersection is computed once per rule.
 //!
@@ -58,7 +59,10 @@ pub mod source_fields;
 pub(crate) mod text;
 
 pub(crate) use build::build_event_alert as build_event_alert_doc;
-pub(crate) use document::AlertDoc;
+pub use document::Document;
+#[cfg(test)]
+pub(crate) use document::Fragment;
+pub(crate) use document::{AlertDoc, Fragments};
 pub use rule_info::{RuleInfo, RuleOrigin, DEFAULT_INDEX_PATTERNS};
 pub(crate) use sequence::build_sequence_alerts as build_sequence_alert_docs;
 
