@@ -381,6 +381,7 @@ fn leaf(l: &Leaf, memo: u32, view: &mut View<'_, '_, '_>) -> bool {
     r
 }
 
+#[inline]
 fn leaf_test(t: &LeafTest, view: &mut View<'_, '_, '_>) -> bool {
     match t {
         LeafTest::Str(t) => str_test(t, view),
@@ -403,6 +404,18 @@ fn str_test(t: &StrTest, view: &mut View<'_, '_, '_>) -> bool {
         }
     }
     for i in range {
+        // A string value: its text read once, for the length and the checks.
+        if let Some(text) = view.str_value(i) {
+            if let Some(limit) = t.ignore_above {
+                if text.len() > limit as usize && java::utf16_len(text) > limit as usize {
+                    continue;
+                }
+            }
+            if t.matcher.pass_text(text, view, i) {
+                return true;
+            }
+            continue;
+        }
         if let Some(limit) = t.ignore_above {
             let text = view.text(i);
             if text.len() > limit as usize && java::utf16_len(text) > limit as usize {

@@ -433,6 +433,23 @@ impl StrMatcher {
         self.folded.as_ref().is_some_and(|c| c.pass(view.folded(i)))
     }
 
+    /// [`StrMatcher::pass`] given the keyword string of entry `i`, `text`
+    /// (a string value's own text: read once by the caller).
+    #[inline]
+    pub fn pass_text<'e>(&self, text: &'e str, view: &mut View<'_, 'e, '_>, i: usize) -> bool {
+        if self.any {
+            return true;
+        }
+        if self.raw.as_ref().is_some_and(|c| c.pass(text))
+            || self.regexes.iter().any(|r| r.is_match(text))
+        {
+            return true;
+        }
+        self.folded
+            .as_ref()
+            .is_some_and(|c| c.pass(view.folded_str(i, text)))
+    }
+
     /// A rough cost of one check (for ordering `and` / `or` children).
     pub fn cost(&self) -> u32 {
         let cost = |c: &Option<Box<Checks>>| c.as_ref().map_or(0, |c| c.cost());

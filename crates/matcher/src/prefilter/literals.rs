@@ -72,8 +72,8 @@ pub fn hash_ascii_folded(text: &str) -> u64 {
 }
 
 /// [`hash_ascii_folded`] of `text`, and whether `text` is ASCII (found in
-/// the same pass).
-#[inline]
+/// the same pass). Always inlined: the prefilter calls it once per value.
+#[inline(always)]
 pub fn hash_and_ascii(text: &str) -> (u64, bool) {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
     const HIGH: u64 = 0x8080_8080_8080_8080;
