@@ -602,7 +602,11 @@ impl RuleSet {
         let compiled = &self.units[unit].compiled;
         if let Some(name) = &compiled.category {
             let range = view.range(compiled.category_field);
-            if !range.into_iter().any(|i| view.text(i) == &**name) {
+            let name = name.as_bytes();
+            if !range
+                .into_iter()
+                .any(|i| crate::compiled::strings::same_bytes(view.text(i).as_bytes(), name))
+            {
                 return Ok(false);
             }
         }

@@ -88,7 +88,7 @@ pub fn hash_and_ascii(text: &str) -> (u64, bool) {
         high |= x;
         h = (h.rotate_left(26) ^ lower8(x)).wrapping_mul(K);
     }
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         let x = tail_word(bytes);
         high |= x;
         h = (h.rotate_left(26) ^ lower8(x)).wrapping_mul(K);
