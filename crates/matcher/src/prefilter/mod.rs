@@ -218,18 +218,28 @@ impl Prefilter {
     /// words at once into `out`: [`Prefilter::candidates`] of each word
     /// ANDed with the route's, in slot-by-slot passes over contiguous words
     /// (no bounds check per word, vectorizable).
+    #[inline]
     pub fn candidates_in(&self, marked: &[u64], route: &[u64], out: &mut Vec<u64>) {
         let words = self.words();
-        out.clear();
-        if words == 0 {
+        // The same length from one event to the next: nothing to fill or
+        // copy, the first slot's pass writes every word.
+        out.resize(words.min(route.len()), 0);
+        if words <= 1 {
+            // A set of up to 64 units: one word, without the passes' setup.
+            if let (Some(o), Some(&r)) = (out.first_mut(), route.first()) {
+                *o = r & self.candidates(marked, 0);
+            }
             return;
         }
-        out.extend_from_slice(&route[..words.min(route.len())]);
-        out.resize(words, 0);
-        let slots = marked
+        let mut slots = marked
             .chunks_exact(words)
             .zip(self.free.chunks_exact(words));
-        for (marks, free) in slots.take(atoms::MAX_SETS) {
+        if let Some((marks, free)) = slots.next() {
+            for (((o, r), m), f) in out.iter_mut().zip(route).zip(marks).zip(free) {
+                *o = r & (m | f);
+            }
+        }
+        for (marks, free) in slots.take(atoms::MAX_SETS - 1) {
             for ((o, m), f) in out.iter_mut().zip(marks).zip(free) {
                 *o &= m | f;
             }
