@@ -180,6 +180,8 @@ pub struct Scratch {
     out: Sink,
     /// Units marked by the prefilter for the current event (bitset).
     marked: Vec<u64>,
+    /// The candidate units of the current event's route (bitset).
+    candidates: Vec<u64>,
     /// What recent field values marked (see [`MarkMemo`]).
     mark_memo: MarkMemo,
     view: ViewScratch,
@@ -454,6 +456,7 @@ impl RuleSet {
             marked,
             mark_memo,
             view,
+            candidates,
             ..
         } = scratch;
         let route_units = &routes[route].units;
@@ -461,8 +464,10 @@ impl RuleSet {
         marked.clear();
         marked.resize(self.prefilter.mark_words(), 0);
         self.prefilter.mark(&mut view, marked, mark_memo);
-        for (w, &route_word) in route_units.iter().enumerate() {
-            let mut bits = self.prefilter.candidates(marked, w) & route_word;
+        self.prefilter
+            .candidates_in(marked, route_units, candidates);
+        for (w, &word) in candidates.iter().enumerate() {
+            let mut bits = word;
             while bits != 0 {
                 let unit = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -597,7 +602,11 @@ impl RuleSet {
         let compiled = &self.units[unit].compiled;
         if let Some(name) = &compiled.category {
             let range = view.range(compiled.category_field);
-            if !range.into_iter().any(|i| view.text(i) == &**name) {
+            let name = name.as_bytes();
+            if !range
+                .into_iter()
+                .any(|i| crate::compiled::strings::same_bytes(view.text(i).as_bytes(), name))
+            {
                 return Ok(false);
             }
         }

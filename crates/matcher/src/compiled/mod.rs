@@ -19,6 +19,16 @@
 //! more than once has a slot in the per-event memo of the view, so that it is
 //! run at most once per event however many rules hold it (a field test is a
 //! pure function of the event).
+//!
+//! The tree is then flattened into a *branch program* ([`Step`]s): each
+//! field test or script names the step to go to when it holds and the one
+//! when it does not (`and` / `or` / `not` become those jumps, constants
+//! disappear). Evaluating is a loop over steps, without recursion, without
+//! a `Result` passed up through every node and without the indirect jump of
+//! a `match` on node kinds: per test, one step read and one conditional
+//! branch. The tests run in exactly the order (and with the same short
+//! cuts) as a recursive evaluation of the tree, and a script error ends the
+//! evaluation as it did there.
 
 pub mod strings;
 pub mod view;
@@ -33,11 +43,33 @@ use std::sync::Arc;
 use strings::StrMatcher;
 use view::View;
 
-/// A compiled predicate.
+/// A compiled predicate: a branch program entered at `entry`.
 #[derive(Debug)]
 pub struct CompiledPred {
-    root: Node,
+    steps: Box<[Step]>,
+    entry: u32,
 }
+
+/// One test of a branch program and where to go next. `memo` is the leaf's
+/// memo slot, copied here so that a memoized result is found without
+/// reading the leaf.
+#[derive(Debug)]
+struct Step {
+    test: StepTest,
+    memo: u32,
+    on_true: u32,
+    on_false: u32,
+}
+
+#[derive(Debug)]
+enum StepTest {
+    Leaf(Arc<Leaf>),
+    Script(Box<Expr>),
+}
+
+/// Jump targets that end the program.
+const TRUE: u32 = u32::MAX;
+const FALSE: u32 = u32::MAX - 1;
 
 #[derive(Debug)]
 enum Node {
@@ -83,14 +115,78 @@ struct StrTest {
 
 impl CompiledPred {
     pub fn new(pred: &Pred) -> CompiledPred {
-        CompiledPred {
-            root: compile(pred, &mut |ft| Arc::new(compile_leaf(ft, NO_MEMO))),
-        }
+        flatten(compile(pred, &mut |ft| Arc::new(compile_leaf(ft, NO_MEMO))))
     }
 
     /// [`crate::pred::eval`] of the source predicate on the view's event.
+    #[inline]
     pub fn eval(&self, view: &mut View<'_, '_, '_>) -> Result<bool, EvalError> {
-        eval(&self.root, view)
+        let mut at = self.entry;
+        while at < FALSE {
+            let Some(step) = self.steps.get(at as usize) else {
+                break;
+            };
+            let holds = match &step.test {
+                StepTest::Leaf(l) => leaf(l, step.memo, view),
+                StepTest::Script(e) => crate::script::filter(e, view.event())?,
+            };
+            at = if holds { step.on_true } else { step.on_false };
+        }
+        Ok(at == TRUE)
+    }
+}
+
+/// The branch program of `root` (see the module docs), its steps in the
+/// order a recursive evaluation meets them.
+fn flatten(root: Node) -> CompiledPred {
+    let mut steps = Vec::new();
+    let entry = emit(root, TRUE, FALSE, &mut steps);
+    // Emitted last test first: reversed, the first test is step 0 and each
+    // jump goes forward.
+    let last = steps.len() as u32;
+    let renumber = |t: u32| if t >= FALSE { t } else { last - 1 - t };
+    steps.reverse();
+    for s in &mut steps {
+        s.on_true = renumber(s.on_true);
+        s.on_false = renumber(s.on_false);
+    }
+    CompiledPred {
+        steps: steps.into(),
+        entry: renumber(entry),
+    }
+}
+
+/// Emits the steps of `node` so that control reaches `on_true` when it
+/// holds and `on_false` when not; returns the step to enter it at.
+fn emit(node: Node, on_true: u32, on_false: u32, steps: &mut Vec<Step>) -> u32 {
+    let mut push = |test: StepTest, memo: u32| {
+        steps.push(Step {
+            test,
+            memo,
+            on_true,
+            on_false,
+        });
+        steps.len() as u32 - 1
+    };
+    match node {
+        Node::Const(true) => on_true,
+        Node::Const(false) => on_false,
+        Node::Leaf(l) => {
+            let memo = l.memo;
+            push(StepTest::Leaf(l), memo)
+        }
+        Node::Script(e) => push(StepTest::Script(e), NO_MEMO),
+        Node::Not(inner) => emit(*inner, on_false, on_true, steps),
+        // Children last to first: each child's continuation is the entry of
+        // the one after it.
+        Node::And(ns) => Vec::from(ns)
+            .into_iter()
+            .rev()
+            .fold(on_true, |next, n| emit(n, next, on_false, steps)),
+        Node::Or(ns) => Vec::from(ns)
+            .into_iter()
+            .rev()
+            .fold(on_false, |next, n| emit(n, on_true, next, steps)),
     }
 }
 
@@ -124,9 +220,7 @@ impl<'p> Leaves<'p> {
     /// Compiles `pred` (counted before), sharing its field tests with those
     /// compiled before.
     pub fn compile(&mut self, pred: &'p Pred) -> CompiledPred {
-        CompiledPred {
-            root: compile(pred, &mut |ft| self.leaf(ft)),
-        }
+        flatten(compile(pred, &mut |ft| self.leaf(ft)))
     }
 
     fn leaf(&mut self, ft: &'p FieldTest) -> Arc<Leaf> {
@@ -273,45 +367,21 @@ fn compile_field(ft: &FieldTest) -> LeafTest {
     }
 }
 
-fn eval(node: &Node, view: &mut View<'_, '_, '_>) -> Result<bool, EvalError> {
-    match node {
-        Node::Const(b) => Ok(*b),
-        Node::Leaf(l) => Ok(leaf(l, view)),
-        Node::Script(e) => crate::script::filter(e, view.event()),
-        Node::Not(inner) => eval(inner, view).map(|b| !b),
-        Node::And(ns) => {
-            for n in ns.iter() {
-                if !eval(n, view)? {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-        Node::Or(ns) => {
-            for n in ns.iter() {
-                if eval(n, view)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-    }
-}
-
 /// The leaf's test, from the memo when it ran on this event already.
 #[inline]
-fn leaf(l: &Leaf, view: &mut View<'_, '_, '_>) -> bool {
-    if l.memo == NO_MEMO {
+fn leaf(l: &Leaf, memo: u32, view: &mut View<'_, '_, '_>) -> bool {
+    if memo == NO_MEMO {
         return leaf_test(&l.test, view);
     }
-    if let Some(r) = view.memo(l.memo) {
+    if let Some(r) = view.memo(memo) {
         return r;
     }
     let r = leaf_test(&l.test, view);
-    view.set_memo(l.memo, r);
+    view.set_memo(memo, r);
     r
 }
 
+#[inline]
 fn leaf_test(t: &LeafTest, view: &mut View<'_, '_, '_>) -> bool {
     match t {
         LeafTest::Str(t) => str_test(t, view),
@@ -334,6 +404,18 @@ fn str_test(t: &StrTest, view: &mut View<'_, '_, '_>) -> bool {
         }
     }
     for i in range {
+        // A string value: its text read once, for the length and the checks.
+        if let Some(text) = view.str_value(i) {
+            if let Some(limit) = t.ignore_above {
+                if text.len() > limit as usize && java::utf16_len(text) > limit as usize {
+                    continue;
+                }
+            }
+            if t.matcher.pass_text(text, view, i) {
+                return true;
+            }
+            continue;
+        }
         if let Some(limit) = t.ignore_above {
             let text = view.text(i);
             if text.len() > limit as usize && java::utf16_len(text) > limit as usize {

@@ -16,6 +16,27 @@ use ir::{Test, TextMode};
 use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
 
+/// `a == b` for the short strings the hot paths compare (memoized values,
+/// categories): up to 16 bytes with two overlapping loads of each side, no
+/// call to `memcmp`; longer ones with `==`.
+#[inline(always)]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        8..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        4..=7 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
+        _ => a == b,
+    }
+}
+
 /// Strings stored one after another in one allocation, each after its
 /// length (4 bytes, little-endian), read in order: a test of a few short
 /// literals reads one or two cache lines instead of one per literal.
@@ -433,6 +454,23 @@ impl StrMatcher {
         self.folded.as_ref().is_some_and(|c| c.pass(view.folded(i)))
     }
 
+    /// [`StrMatcher::pass`] given the keyword string of entry `i`, `text`
+    /// (a string value's own text: read once by the caller).
+    #[inline]
+    pub fn pass_text<'e>(&self, text: &'e str, view: &mut View<'_, 'e, '_>, i: usize) -> bool {
+        if self.any {
+            return true;
+        }
+        if self.raw.as_ref().is_some_and(|c| c.pass(text))
+            || self.regexes.iter().any(|r| r.is_match(text))
+        {
+            return true;
+        }
+        self.folded
+            .as_ref()
+            .is_some_and(|c| c.pass(view.folded_str(i, text)))
+    }
+
     /// A rough cost of one check (for ordering `and` / `or` children).
     pub fn cost(&self) -> u32 {
         let cost = |c: &Option<Box<Checks>>| c.as_ref().map_or(0, |c| c.cost());
@@ -515,6 +553,32 @@ mod tests {
             matched += usize::from(want);
         }
         assert_eq!(matched, 12);
+    }
+
+    #[test]
+    fn same_bytes_is_equality() {
+        let texts: Vec<String> = (0..20)
+            .flat_map(|n| {
+                let base: String = (0..n).map(|i| char::from(b'a' + i as u8)).collect();
+                let mut first = base.clone().into_bytes();
+                let mut last = base.clone().into_bytes();
+                let mut middle = base.clone().into_bytes();
+                if n > 0 {
+                    first[0] = b'Z';
+                    last[n - 1] = b'Z';
+                    middle[n / 2] = b'Z';
+                }
+                [first, last, middle]
+                    .into_iter()
+                    .map(|b| String::from_utf8(b).expect("ascii"))
+                    .chain([base])
+            })
+            .collect();
+        for a in &texts {
+            for b in &texts {
+                assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+            }
+        }
     }
 
     #[test]

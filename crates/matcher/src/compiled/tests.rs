@@ -206,3 +206,65 @@ fn shared_leaves_memoized_per_event_agree_with_the_reference_evaluator() {
         }
     }
 }
+
+/// A tree of `and` / `or` / `not` / constants over `preds`, `depth` deep,
+/// shaped by `seed` (a small deterministic generator).
+fn nested(preds: &[Pred], seed: &mut u64, depth: u32) -> Pred {
+    *seed = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    let r = (*seed >> 33) as usize;
+    if depth == 0 {
+        return match r % 12 {
+            0 => Pred::Const(r % 24 < 12),
+            1 => Pred::Not(Box::new(Pred::Const(r % 24 < 12))),
+            _ => preds[r % preds.len()].clone(),
+        };
+    }
+    let width = 1 + r % 4;
+    let kids: Vec<Pred> = (0..width).map(|_| nested(preds, seed, depth - 1)).collect();
+    match r % 5 {
+        0 => Pred::Not(Box::new(Pred::Or(kids))),
+        1 | 2 => Pred::And(kids),
+        _ => Pred::Or(kids),
+    }
+}
+
+#[test]
+fn branch_programs_of_nested_trees_agree_with_the_reference_evaluator() {
+    let mut fx = fx();
+    let preds = preds(&mut fx);
+    let events = events(&fx);
+    let mut s = ViewScratch::default();
+    let mut seed = 7;
+    let (mut held, mut failed) = (0, 0);
+    for _ in 0..300 {
+        let p = nested(&preds, &mut seed, 3);
+        for ev in &events {
+            let want = crate::pred::eval(&p, ev).expect("no script");
+            assert_eq!(compiled(&p, ev, &mut s), want, "{p:?}");
+            held += usize::from(want);
+            failed += usize::from(!want);
+        }
+    }
+    // Both outcomes are well represented.
+    assert!(held > 300 && failed > 300, "{held} / {failed}");
+    // Constants alone, and under `not`, fold into the jumps.
+    let ev = &events[0];
+    for (p, want) in [
+        (Pred::Const(true), true),
+        (Pred::Not(Box::new(Pred::Const(true))), false),
+        (Pred::And(vec![]), true),
+        (Pred::Or(vec![]), false),
+        (
+            Pred::Not(Box::new(Pred::And(vec![
+                Pred::Const(true),
+                Pred::Const(false),
+            ]))),
+            true,
+        ),
+    ] {
+        assert_eq!(crate::pred::eval(&p, ev).expect("no script"), want, "{p:?}");
+        assert_eq!(compiled(&p, ev, &mut s), want, "{p:?}");
+    }
+}

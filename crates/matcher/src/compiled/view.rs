@@ -112,6 +112,16 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
         &self.event.entries()[i].1
     }
 
+    /// The string of entry `i` when it is a string value (its keyword
+    /// string as it is), borrowed from the event rather than the view.
+    #[inline(always)]
+    pub fn str_value(&self, i: usize) -> Option<&'e str> {
+        match &self.event.entries()[i].1 {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The keyword string of entry `i` ([`Value::keyword`]).
     #[inline(always)]
     pub fn text(&mut self, i: usize) -> &str {
@@ -154,6 +164,24 @@ impl<'s, 'e, 'a> View<'s, 'e, 'a> {
         match span {
             Span::Arena(a, b) => &self.s.arena[a as usize..b as usize],
             _ => self.text(i),
+        }
+    }
+
+    /// [`View::folded`] of entry `i`, a string value whose text is `text`
+    /// ([`View::str_value`]): the value is not looked up again.
+    #[inline(always)]
+    pub fn folded_str(&mut self, i: usize, text: &'e str) -> &str {
+        let span = match self.s.folded[i] {
+            Span::Unset => {
+                let span = self.fold(i);
+                self.s.folded[i] = span;
+                span
+            }
+            span => span,
+        };
+        match span {
+            Span::Arena(a, b) => &self.s.arena[a as usize..b as usize],
+            _ => text,
         }
     }
 

@@ -72,8 +72,8 @@ pub fn hash_ascii_folded(text: &str) -> u64 {
 }
 
 /// [`hash_ascii_folded`] of `text`, and whether `text` is ASCII (found in
-/// the same pass).
-#[inline]
+/// the same pass). Always inlined: the prefilter calls it once per value.
+#[inline(always)]
 pub fn hash_and_ascii(text: &str) -> (u64, bool) {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -88,15 +88,46 @@ pub fn hash_and_ascii(text: &str) -> (u64, bool) {
         high |= x;
         h = (h.rotate_left(26) ^ lower8(x)).wrapping_mul(K);
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        let x = u64::from_le_bytes(w);
+    if !bytes.len().is_multiple_of(8) {
+        let x = tail_word(bytes);
         high |= x;
         h = (h.rotate_left(26) ^ lower8(x)).wrapping_mul(K);
     }
     (h, high & HIGH == 0)
+}
+
+/// The last `len % 8` bytes of `bytes` as a little-endian word, zero above
+/// them (what copying them into a zeroed `[u8; 8]` gives), read with at
+/// most two loads instead of a call to `memcpy`.
+#[inline]
+fn tail_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let rest = n % 8;
+    if rest == 0 {
+        return 0;
+    }
+    if let Some(last) = bytes.last_chunk::<8>() {
+        // The last 8 bytes, shifted to drop those already hashed.
+        return u64::from_le_bytes(*last) >> (8 * (8 - rest));
+    }
+    // A text shorter than 8 bytes: two overlapping loads (overlapping
+    // bytes are equal, so OR-ing them changes nothing).
+    let load = |at: usize| {
+        u64::from(u32::from_le_bytes([
+            bytes[at],
+            bytes[at + 1],
+            bytes[at + 2],
+            bytes[at + 3],
+        ]))
+    };
+    match n {
+        1..=3 => {
+            u64::from(bytes[0])
+                | u64::from(bytes[n / 2]) << (8 * (n / 2))
+                | u64::from(bytes[n - 1]) << (8 * (n - 1))
+        }
+        _ => load(0) | load(n - 4) << (8 * (n - 4)),
+    }
 }
 
 /// Exact values (case-sensitive or folded) → targets.
@@ -306,6 +337,13 @@ mod tests {
             "abcdefgh\u{7f}",
         ] {
             assert_eq!(hash_and_ascii(text).1, text.is_ascii(), "{text}");
+        }
+        for n in 0..40 {
+            let text: Vec<u8> = (1..=n as u8).map(|b| b.wrapping_mul(37)).collect();
+            let rest = &text[text.len() - text.len() % 8..];
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            assert_eq!(tail_word(&text), u64::from_le_bytes(w), "{n} bytes");
         }
         for b in 0u8..=255 {
             let x = lower8(u64::from(b));

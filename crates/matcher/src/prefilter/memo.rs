@@ -198,7 +198,10 @@ impl MarkMemo {
         let slot = (key >> 40) as usize & (self.entries.len() - 1);
         let tag = key.wrapping_add(1).max(1);
         let entry = &self.entries[slot];
-        if entry.tag == tag && entry.field == field && entry.text == text.as_bytes() {
+        if entry.tag == tag
+            && entry.field == field
+            && crate::compiled::strings::same_bytes(&entry.text, text.as_bytes())
+        {
             self.hits += 1;
             return Found::Hit(&self.entries[slot].words);
         }

@@ -19,9 +19,18 @@ fn marks(prefilter: &Prefilter, event: &event::Event<'_>, memo: &mut MarkMemo) -
 /// Candidate units of `prefilter` on `event`.
 fn candidates(prefilter: &Prefilter, event: &event::Event<'_>) -> Vec<bool> {
     let marked = marks(prefilter, event, &mut MarkMemo::default());
-    (0..prefilter.units)
+    let one_by_one: Vec<bool> = (0..prefilter.units)
         .map(|u| prefilter.candidates(&marked, u / 64) & (1 << (u % 64)) != 0)
-        .collect()
+        .collect();
+    // All words at once, within a route of every unit but unit 0.
+    let mut route = vec![u64::MAX; prefilter.words()];
+    route[0] &= !1;
+    let mut all = Vec::new();
+    prefilter.candidates_in(&marked, &route, &mut all);
+    for (u, &c) in one_by_one.iter().enumerate() {
+        assert_eq!(all[u / 64] & (1 << (u % 64)) != 0, c && u != 0, "unit {u}");
+    }
+    one_by_one
 }
 
 /// The prefilter of `units` (unit `i` is `units[i]`).
