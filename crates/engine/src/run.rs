@@ -490,8 +490,7 @@ impl<'r> Run<'r> {
     }
 
     /// A reader thread, `threads` workers and as many shard threads (at most
-    /// [`MAX_SHARDS`]); the
-    /// collector on the caller's thread.
+    /// [`MAX_SHARDS`]); the collector on the caller's thread.
     fn parallel(
         &self,
         readers: Vec<Box<dyn BufRead + Send>>,
