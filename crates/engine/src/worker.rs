@@ -220,14 +220,17 @@ impl<'e> Worker<'e> {
                         file: *file,
                         line: *line,
                         ordinal: *ordinal,
-                        start: *start,
-                        end: *end,
+                        source: None,
                     };
-                    (at, &text[*start..*end])
+                    (at, (*start, &text[*start..*end]))
                 }
             };
+            let (record_start, record) = record;
             match self.parser.parse(record, self.engine.registry()) {
-                Ok(event) => parsed.push((event, at)),
+                Ok(event) => {
+                    let source = source_range(record_start, record, event.source);
+                    parsed.push((event, At { source, ..at }))
+                }
                 Err(e) => out
                     .malformed
                     .push(self.issue(at.file, at.line, e.to_string())),
@@ -451,9 +454,14 @@ impl<'e> Worker<'e> {
             }
             return;
         }
+        let text = with_text.then_some(hit.at.source).flatten();
+        if with_text && text.is_none() {
+            // Not a range of the batch the collector could copy from.
+            cand.attach_text(Arc::from(hit.event.source));
+        }
         let mut kept = Kept {
             cand: Arc::new(cand),
-            text: if with_text { hit.at.text_range() } else { None },
+            text,
             lanes: Vec::new(),
             samples: Vec::new(),
         };
@@ -509,19 +517,24 @@ pub(crate) struct At {
     pub file: u32,
     pub line: u64,
     pub ordinal: u64,
-    /// The record's text: `batch.text[start..end]`.
-    pub start: usize,
-    pub end: usize,
+    /// Where the event's source text is in the batch (`start..end`): the
+    /// whole record for a plain document, its `_source` for a search hit.
+    pub source: Option<(u32, u32)>,
 }
 
-impl At {
-    /// `start..end` as kept with a candidate (batches are far below 4 GiB).
-    fn text_range(&self) -> Option<(u32, u32)> {
-        Some((
-            u32::try_from(self.start).ok()?,
-            u32::try_from(self.end).ok()?,
-        ))
+/// Where `source`, a part of `record` (which starts at `record_start` in
+/// the batch text), lies in the batch text; `None` if it is not a part of
+/// `record` or lies past 4 GiB (batches are far smaller).
+fn source_range(record_start: usize, record: &str, source: &str) -> Option<(u32, u32)> {
+    let offset = (source.as_ptr() as usize).checked_sub(record.as_ptr() as usize)?;
+    if offset + source.len() > record.len() {
+        return None;
     }
+    let start = record_start + offset;
+    Some((
+        u32::try_from(start).ok()?,
+        u32::try_from(start + source.len()).ok()?,
+    ))
 }
 
 /// What the replay of a match keeps of its event.
