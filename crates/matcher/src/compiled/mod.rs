@@ -406,27 +406,26 @@ fn str_test(t: &StrTest, view: &mut View<'_, '_, '_>) -> bool {
     for i in range {
         // A string value: its text read once, for the length and the checks.
         if let Some(text) = view.str_value(i) {
-            if let Some(limit) = t.ignore_above {
-                if text.len() > limit as usize && java::utf16_len(text) > limit as usize {
-                    continue;
-                }
-            }
-            if t.matcher.pass_text(text, view, i) {
+            if !t.ignore_above.is_some_and(|l| longer_than(l, text))
+                && t.matcher.pass_text(text, view, i)
+            {
                 return true;
             }
             continue;
         }
-        if let Some(limit) = t.ignore_above {
-            let text = view.text(i);
-            if text.len() > limit as usize && java::utf16_len(text) > limit as usize {
-                continue;
-            }
-        }
-        if t.matcher.pass(view, i) {
+        let ignored = t.ignore_above.is_some_and(|l| longer_than(l, view.text(i)));
+        if !ignored && t.matcher.pass(view, i) {
             return true;
         }
     }
     false
+}
+
+/// A keyword longer than the field's `ignore_above` `limit` (in UTF-16
+/// units, as Java counts) is not indexed: no query on the field finds it.
+#[inline]
+fn longer_than(limit: u32, text: &str) -> bool {
+    text.len() > limit as usize && java::utf16_len(text) > limit as usize
 }
 
 #[cfg(test)]

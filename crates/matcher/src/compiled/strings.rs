@@ -443,15 +443,17 @@ impl StrMatcher {
         if self.any {
             return true;
         }
-        if self.raw.is_some() || !self.regexes.is_empty() {
-            let text = view.text(i);
-            if self.raw.as_ref().is_some_and(|c| c.pass(text))
-                || self.regexes.iter().any(|r| r.is_match(text))
-            {
-                return true;
-            }
+        if (self.raw.is_some() || !self.regexes.is_empty()) && self.passes_as_is(view.text(i)) {
+            return true;
         }
         self.folded.as_ref().is_some_and(|c| c.pass(view.folded(i)))
+    }
+
+    /// The checks of the text as it is (literal checks, then regexes).
+    #[inline]
+    fn passes_as_is(&self, text: &str) -> bool {
+        self.raw.as_ref().is_some_and(|c| c.pass(text))
+            || self.regexes.iter().any(|r| r.is_match(text))
     }
 
     /// [`StrMatcher::pass`] given the keyword string of entry `i`, `text`
@@ -461,9 +463,7 @@ impl StrMatcher {
         if self.any {
             return true;
         }
-        if self.raw.as_ref().is_some_and(|c| c.pass(text))
-            || self.regexes.iter().any(|r| r.is_match(text))
-        {
+        if self.passes_as_is(text) {
             return true;
         }
         self.folded
