@@ -24,7 +24,7 @@
 //! reads it in place. Most of an event's objects are such; the fold's cost
 //! was mostly the rebuilding. (Tested equal to the rebuilt form.)
 
-use super::js::{js_strict_equal, lodash_intersection};
+use super::js::{dot_segments, has_dot, js_strict_equal, lodash_intersection};
 use super::source_fields::MAX_SOURCE_DEPTH;
 use super::AlertError;
 use rustc_hash::FxHashSet;
@@ -177,7 +177,7 @@ fn is_raw(map: &Map<String, Value>, depth: usize) -> bool {
     depth <= MAX_PATH
         && !map.is_empty()
         && map.iter().all(|(key, value)| {
-            !key.contains('.')
+            !has_dot(key)
                 && match value {
                     Value::Object(inner) => is_raw(inner, depth + 1),
                     _ => true,
@@ -289,8 +289,8 @@ impl<'a> Normalized<'a> {
             if value.is_object() || !kept(key) {
                 continue;
             }
-            prefix.extend(key.split('.'));
-            self.set_leaf(prefix, value, key.contains('.'));
+            prefix.extend(dot_segments(key));
+            self.set_leaf(prefix, value, has_dot(key));
             prefix.truncate(base);
         }
         for (key, value) in object.iter().rev() {
@@ -300,14 +300,14 @@ impl<'a> Normalized<'a> {
                 // `key.…`, after it in key order, or leaves, set first).
                 if self.raw
                     && base == 0
-                    && !key.contains('.')
+                    && !has_dot(key)
                     && !self.tree.contains_key(key.as_str())
                     && is_raw(inner, 1)
                 {
                     self.tree.insert(key, Node::Raw(inner));
                     continue;
                 }
-                prefix.extend(key.split('.'));
+                prefix.extend(dot_segments(key));
                 self.visit(inner, prefix, skip)?;
                 prefix.truncate(base);
             }

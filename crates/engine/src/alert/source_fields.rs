@@ -16,7 +16,7 @@
 use super::ecs_types::{
     ecs_field_map, is_valid_boolean, is_valid_date, is_valid_ip, is_valid_long, is_valid_numeric,
 };
-use super::js::flatten_with_prefix;
+use super::js::{dot_offsets, dot_segments, flatten_with_prefix, has_dot};
 use super::AlertError;
 use serde_json::{Map, Value};
 
@@ -105,7 +105,7 @@ impl Walk {
         top_level: bool,
         depth: usize,
     ) -> Result<Option<Value>, AlertError> {
-        let first_segment = key.split('.').next().unwrap_or(key);
+        let first_segment = dot_segments(key).next().unwrap_or(key);
         if top_level && BANNED_TOP_LEVEL.contains(&first_segment) {
             self.removed.push((path.clone(), value));
             return Ok(None);
@@ -113,7 +113,7 @@ impl Walk {
         // The proper prefixes of the path that end where the key starts are
         // kept objects (checked on the way down); only a dotted key adds
         // prefixes to check.
-        let check_prefixes = key.contains('.');
+        let check_prefixes = has_dot(key);
         if let Value::Array(items) = value {
             let kept = self.array(items, path, check_prefixes, depth + 1)?;
             return Ok((!kept.is_empty()).then_some(Value::Array(kept)));
@@ -167,7 +167,7 @@ impl Walk {
     /// `alertingNamespaceCopyMap`: `event` → `kibana.alert.original_event`,
     /// `data_stream` → `kibana.alert.original_data_stream`.
     fn copy_to_alert_namespace(&mut self, full_path: &str, value: &Value) {
-        let top = full_path.split('.').next().unwrap_or(full_path);
+        let top = dot_segments(full_path).next().unwrap_or(full_path);
         let root = match top {
             "event" => "kibana.alert.original_event",
             "data_stream" => "kibana.alert.original_data_stream",
@@ -183,7 +183,7 @@ impl Walk {
 /// field or an object-like one, which is what this checks of a prefix).
 fn is_ecs_compliant(value: &Value, path: &str, check_prefixes: bool) -> bool {
     let map = ecs_field_map();
-    if check_prefixes && path.contains('.') && !dotted_parents_are_objects(path) {
+    if check_prefixes && has_dot(path) && !dotted_parents_are_objects(path) {
         return false;
     }
     let ecs = map.path(path);
@@ -212,16 +212,10 @@ fn is_ecs_compliant(value: &Value, path: &str, check_prefixes: bool) -> bool {
 /// field that is not an object.
 fn dotted_parents_are_objects(path: &str) -> bool {
     let map = ecs_field_map();
-    let mut end = 0;
-    while let Some(dot) = path[end..].find('.') {
-        end += dot;
+    dot_offsets(path).all(|end| {
         let prefix = map.path(&path[..end]);
-        if prefix.is_ecs_field() && !prefix.is_ecs_object() {
-            return false;
-        }
-        end += 1;
-    }
-    true
+        !prefix.is_ecs_field() || prefix.is_ecs_object()
+    })
 }
 
 #[cfg(test)]
