@@ -155,7 +155,7 @@ fn lookup_in<'v>(obj: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
     if let Some(v) = obj.get(path) {
         return Some(v);
     }
-    path.match_indices('.').find_map(|(i, _)| {
+    crate::alert::dot_offsets(path).find_map(|i| {
         obj.get(&path[..i])
             .and_then(|inner| lookup(inner, &path[i + 1..]))
     })

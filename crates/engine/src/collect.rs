@@ -91,6 +91,27 @@ fn bounds(opts: &RunOptions<'_>) -> Bounds {
     }
 }
 
+/// `rules` grouped by the shard of `plan` owning each (`rule_of` reads an
+/// item's rule), in order.
+fn split<R: Copy>(
+    plan: &ShardPlan,
+    rules: Vec<R>,
+    rule_of: impl Fn(&R) -> RuleIdx,
+) -> Vec<(usize, Vec<R>)> {
+    if plan.shards == 1 {
+        return vec![(0, rules)];
+    }
+    let mut parts: Vec<(usize, Vec<R>)> = Vec::new();
+    for r in rules {
+        let shard = plan.of(rule_of(&r));
+        match parts.iter_mut().find(|(s, _)| *s == shard) {
+            Some((_, v)) => v.push(r),
+            None => parts.push((shard, vec![r])),
+        }
+    }
+    parts
+}
+
 /// Bytes a replayed match holds beyond its event text.
 const MATCH_OVERHEAD: usize = 160;
 
@@ -266,52 +287,48 @@ impl<'e> Collector<'e> {
         rules: Vec<R>,
         rule_of: impl Fn(&R) -> RuleIdx,
     ) -> Vec<(usize, Vec<R>)> {
-        if self.plan.shards == 1 {
-            return vec![(0, rules)];
-        }
-        let mut parts: Vec<(usize, Vec<R>)> = Vec::new();
-        for r in rules {
-            let shard = self.plan.of(rule_of(&r));
-            match parts.iter_mut().find(|(s, _)| *s == shard) {
-                Some((_, v)) => v.push(r),
-                None => parts.push((shard, vec![r])),
-            }
-        }
-        parts
+        split(self.plan, rules, rule_of)
     }
 
-    /// Moves what the buffers release (everything at the end) to the shards.
+    /// Moves what the buffers release (everything at the end) to the shards,
+    /// as the buffers release it (no list of it made first: at the end of an
+    /// input that fits the buffers' hold, that is every kept event).
     fn release(&mut self, all: bool) {
-        let mut released: Vec<(SeqKey, SeqItem)> = Vec::new();
-        let mut collect = |_: usize, key, value| released.push((key, value));
-        if all {
-            self.sequences.finish(&mut collect);
-        } else {
-            self.sequences.release(&mut collect);
-        }
-        for (key, (cand, rules)) in released {
-            for (shard, rules) in self.split(rules, |r| r.0) {
-                self.outgoing[shard].push(Work::Sequence {
+        let (plan, outgoing) = (self.plan, &mut self.outgoing);
+        let mut to_shards = |_: usize, key: SeqKey, (cand, rules): SeqItem| {
+            if plan.shards == 1 {
+                // One shard takes everything as it is (no split to make).
+                outgoing[0].push(Work::Sequence {
+                    cand,
+                    ts: key.ts,
+                    rules,
+                });
+                return;
+            }
+            for (shard, rules) in split(plan, rules, |r| r.0) {
+                outgoing[shard].push(Work::Sequence {
                     cand: cand.clone(),
                     ts: key.ts,
                     rules,
                 });
             }
-        }
-        let mut replayed: Vec<(ReplayKey, Replayable)> = Vec::new();
-        let mut collect = |_: usize, key, value| replayed.push((key, value));
+        };
         if all {
-            self.replay.finish(&mut collect);
+            self.sequences.finish(&mut to_shards);
         } else {
-            self.replay.release(&mut collect);
+            self.sequences.release(&mut to_shards);
         }
-        for (key, what) in replayed {
-            let shard = self.plan.of(key.rule);
+        let mut to_shards = |_: usize, key: ReplayKey, what: Replayable| {
             let work = match what {
                 Replayable::Match(m) => Work::Match { rule: key.rule, m },
                 Replayable::Entry(e) => Work::Entry { rule: key.rule, e },
             };
-            self.outgoing[shard].push(work);
+            outgoing[plan.of(key.rule)].push(work);
+        };
+        if all {
+            self.replay.finish(&mut to_shards);
+        } else {
+            self.replay.release(&mut to_shards);
         }
     }
 

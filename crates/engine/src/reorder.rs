@@ -22,7 +22,7 @@
 //! the steady state about `max(hold, window's worth of items)`.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// A buffered item, ordered by key only.
 struct Slot<K, V> {
@@ -48,7 +48,15 @@ impl<K: Ord, V> Ord for Slot<K, V> {
     }
 }
 
+/// One lane's items: those pushed in key order so far (the common case,
+/// input being mostly in time order) in a run, the others in a heap; the
+/// lane's least item is the lesser of their fronts. Popping the run costs
+/// one comparison, where a heap of every item cost a sift through its
+/// depth (≈ 900 instructions per item at 18,000 held).
 struct Lane<K, V> {
+    /// Ascending keys, each at least the one before.
+    run: VecDeque<Slot<K, V>>,
+    /// Items that came with a key below the run's last.
     heap: BinaryHeap<Reverse<Slot<K, V>>>,
     bytes: usize,
     watermark: i64,
@@ -58,11 +66,55 @@ struct Lane<K, V> {
 impl<K, V> Default for Lane<K, V> {
     fn default() -> Self {
         Lane {
+            run: VecDeque::new(),
             heap: BinaryHeap::new(),
             bytes: 0,
             watermark: i64::MIN,
             last_released: None,
         }
+    }
+}
+
+impl<K: Ord, V> Lane<K, V> {
+    fn add(&mut self, slot: Slot<K, V>) {
+        match self.run.back() {
+            Some(last) if slot.key < last.key => self.heap.push(Reverse(slot)),
+            _ => self.run.push_back(slot),
+        }
+    }
+
+    /// True when the heap holds the least item (the run's front otherwise).
+    fn least_in_heap(&self) -> bool {
+        match (self.run.front(), self.heap.peek()) {
+            (Some(r), Some(Reverse(h))) => h.key < r.key,
+            (None, Some(_)) => true,
+            _ => false,
+        }
+    }
+
+    fn least(&self) -> Option<&Slot<K, V>> {
+        if self.least_in_heap() {
+            self.heap.peek().map(|Reverse(s)| s)
+        } else {
+            self.run.front()
+        }
+    }
+
+    fn take_least(&mut self) -> Option<Slot<K, V>> {
+        if self.least_in_heap() {
+            self.heap.pop().map(|Reverse(s)| s)
+        } else {
+            self.run.pop_front()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.run.is_empty() && self.heap.is_empty()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.run.len() + self.heap.len()
     }
 }
 
@@ -116,7 +168,7 @@ impl<K: TimeKey, V> Reorder<K, V> {
     /// Items buffered now.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.lanes.iter().map(|l| l.heap.len()).sum()
+        self.lanes.iter().map(Lane::len).sum()
     }
 
     /// Buffers `value`; `Err` when it comes after its place was released.
@@ -128,7 +180,7 @@ impl<K: TimeKey, V> Reorder<K, V> {
         l.watermark = l.watermark.max(key.time());
         l.bytes += bytes;
         self.bytes += bytes;
-        l.heap.push(Reverse(Slot { key, bytes, value }));
+        l.add(Slot { key, bytes, value });
         Ok(())
     }
 
@@ -140,9 +192,8 @@ impl<K: TimeKey, V> Reorder<K, V> {
         for lane in 0..self.lanes.len() {
             let limit = self.lanes[lane].watermark.saturating_sub(self.window);
             while self.lanes[lane]
-                .heap
-                .peek()
-                .is_some_and(|Reverse(s)| s.key.time() < limit)
+                .least()
+                .is_some_and(|s| s.key.time() < limit)
             {
                 self.pop(lane, &mut out);
             }
@@ -151,7 +202,7 @@ impl<K: TimeKey, V> Reorder<K, V> {
             let Some(lane) = (0..self.lanes.len()).max_by_key(|&l| self.lanes[l].bytes) else {
                 break;
             };
-            if self.lanes[lane].heap.is_empty() {
+            if self.lanes[lane].is_empty() {
                 break;
             }
             self.forced += 1;
@@ -162,7 +213,7 @@ impl<K: TimeKey, V> Reorder<K, V> {
     /// Releases everything, in key order per lane.
     pub fn finish(&mut self, mut out: impl FnMut(usize, K, V)) {
         for lane in 0..self.lanes.len() {
-            while !self.lanes[lane].heap.is_empty() {
+            while !self.lanes[lane].is_empty() {
                 self.pop(lane, &mut out);
             }
         }
@@ -170,7 +221,7 @@ impl<K: TimeKey, V> Reorder<K, V> {
 
     fn pop(&mut self, lane: usize, out: &mut impl FnMut(usize, K, V)) {
         let l = &mut self.lanes[lane];
-        let Some(Reverse(slot)) = l.heap.pop() else {
+        let Some(slot) = l.take_least() else {
             return;
         };
         l.bytes -= slot.bytes;
@@ -272,5 +323,83 @@ mod tests {
         }
         assert_eq!((out.as_slice(), r.forced(), r.len()), (&[1][..], 1, 3));
         assert_eq!(r.push(0, K(0, 0), 1, 0), Err(Refused));
+    }
+
+    /// The buffer as a sorted list: what it holds, and releases by the
+    /// same rules (a model of the contract, kept simple).
+    struct Model {
+        held: Vec<(usize, K)>,
+        watermark: [i64; 2],
+        last: [Option<K>; 2],
+    }
+
+    impl Model {
+        fn push(&mut self, lane: usize, key: K) -> Result<(), Refused> {
+            if self.last[lane].as_ref().is_some_and(|l| key < *l) {
+                return Err(Refused);
+            }
+            self.watermark[lane] = self.watermark[lane].max(key.0);
+            self.held.push((lane, key));
+            Ok(())
+        }
+
+        fn release(&mut self, window: i64, out: &mut Vec<(usize, u64)>) {
+            self.held.sort_by(|a, b| a.1.cmp(&b.1));
+            for lane in 0..2 {
+                let limit = self.watermark[lane].saturating_sub(window);
+                let (gone, kept): (Vec<_>, Vec<_>) = self
+                    .held
+                    .drain(..)
+                    .partition(|(l, k)| *l == lane && k.0 < limit);
+                self.held = kept;
+                for (_, k) in gone {
+                    out.push((lane, k.1));
+                    self.last[lane] = Some(k);
+                }
+            }
+        }
+    }
+
+    impl Model {
+        fn finish(&mut self, out: &mut Vec<(usize, u64)>) {
+            self.held
+                .sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            out.extend(self.held.drain(..).map(|(lane, k)| (lane, k.1)));
+        }
+    }
+
+    #[test]
+    fn mostly_ordered_input_comes_out_as_a_sorted_list_gives_it() {
+        // Times mostly rising, some items late (a few past the window, which
+        // are refused), two lanes; unique keys as the collector makes them.
+        let mut seed = 0x9e37_79b9_u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            seed >> 33
+        };
+        let window = 50;
+        let mut r = Reorder::new(2, bounds(window, 0, usize::MAX));
+        let mut model = Model {
+            held: Vec::new(),
+            watermark: [i64::MIN; 2],
+            last: [None, None],
+        };
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        for i in 0..3_000u64 {
+            let late = if next() % 8 == 0 { next() % 80 } else { 0 };
+            let t = (i as i64) - late as i64;
+            let lane = (next() % 2) as usize;
+            let key = K(t, i);
+            assert_eq!(r.push(lane, key.clone(), 1, i), model.push(lane, key));
+            if i % 7 == 0 {
+                r.release(|lane, _, v| got.push((lane, v)));
+                model.release(window, &mut want);
+                assert_eq!(got, want);
+            }
+        }
+        r.finish(|lane, _, v| got.push((lane, v)));
+        model.finish(&mut want);
+        assert_eq!(got, want);
+        assert!(got.len() > 2_000);
     }
 }

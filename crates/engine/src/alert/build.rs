@@ -133,8 +133,19 @@ pub(crate) fn alert_fields(
     alert_uuid: &str,
     overrides: Option<&Overrides>,
 ) -> AlertFields {
-    let depth = parents.iter().map(|p| ancestor_of(p).1).max().unwrap_or(0) + 1;
-    let ancestors: Vec<Value> = parents.iter().flat_map(ancestors_of).collect();
+    // Each parent's own ancestors, then the parent (`ancestors_of`), each
+    // parent's entry built once for both the list and the depth.
+    let mut ancestors: Vec<Value> = Vec::new();
+    let mut parent_depth = 0;
+    for parent in parents {
+        if let Some(Value::Array(existing)) = lodash_get(parent.source, "kibana.alert.ancestors") {
+            ancestors.extend(existing.iter().cloned());
+        }
+        let (ancestor, depth) = ancestor_of(parent);
+        ancestors.push(ancestor);
+        parent_depth = parent_depth.max(depth);
+    }
+    let depth = parent_depth + 1;
     let param = |key: &str| rule.param(key).cloned();
     let timestamp = &ctx.now;
     let mut f: AlertFields = Vec::with_capacity(20);

@@ -24,7 +24,7 @@
 //! reads it in place. Most of an event's objects are such; the fold's cost
 //! was mostly the rebuilding. (Tested equal to the rebuilt form.)
 
-use super::js::{js_strict_equal, lodash_intersection};
+use super::js::{dot_segments, has_dot, js_strict_equal, lodash_intersection};
 use super::source_fields::MAX_SOURCE_DEPTH;
 use super::AlertError;
 use rustc_hash::FxHashSet;
@@ -108,8 +108,9 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// A `Raw` node as the `Object` normalizing its map leaf by leaf gives;
-    /// other nodes as they are.
+    /// A `Raw` node as the `Object` normalizing its map leaf by leaf gives
+    /// (its own objects left raw: equal to their normalized form); other
+    /// nodes as they are.
     fn materialized(self) -> Node<'a> {
         match self {
             Node::Raw(map) => Node::Object {
@@ -129,12 +130,14 @@ fn placeholder<'a>() -> Node<'a> {
     }
 }
 
-/// The normalized tree of a map that [`is_raw`] accepts: its own structure.
+/// The normalized tree of a map that [`is_raw`] accepts: its own structure,
+/// one level (its objects, raw too, stay [`Node::Raw`] until a walk needs
+/// their nodes).
 fn raw_tree(map: &Map<String, Value>) -> Tree<'_> {
     map.iter()
         .map(|(key, value)| {
             let node = match value {
-                Value::Object(inner) => Node::Raw(inner).materialized(),
+                Value::Object(inner) => Node::Raw(inner),
                 value => Node::Leaf {
                     value: Cow::Borrowed(value),
                     dotted: false,
@@ -145,6 +148,27 @@ fn raw_tree(map: &Map<String, Value>) -> Tree<'_> {
         .collect()
 }
 
+/// True when intersecting raw `a` with raw `b` gives `a` itself: equal maps
+/// whose arrays hold distinct primitives only (lodash's intersection of an
+/// array with itself drops repeated items and objects; equal primitives
+/// are strictly equal).
+fn intersects_as_itself(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    a == b && a.values().all(kept_whole)
+}
+
+/// A value that, met by an equal one, is kept as it is.
+fn kept_whole(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.values().all(kept_whole),
+        Value::Array(items) => items.iter().enumerate().all(|(i, item)| {
+            !item.is_object()
+                && !item.is_array()
+                && !items[..i].iter().any(|seen| js_strict_equal(item, seen))
+        }),
+        _ => true,
+    }
+}
+
 /// True when `map` (visited at path length `depth`) normalizes to itself:
 /// no dotted key and no empty object anywhere inside (an empty object sets
 /// no leaf, so leaves no node), and not deeper than [`Normalized::visit`]
@@ -153,7 +177,7 @@ fn is_raw(map: &Map<String, Value>, depth: usize) -> bool {
     depth <= MAX_PATH
         && !map.is_empty()
         && map.iter().all(|(key, value)| {
-            !key.contains('.')
+            !has_dot(key)
                 && match value {
                     Value::Object(inner) => is_raw(inner, depth + 1),
                     _ => true,
@@ -265,8 +289,8 @@ impl<'a> Normalized<'a> {
             if value.is_object() || !kept(key) {
                 continue;
             }
-            prefix.extend(key.split('.'));
-            self.set_leaf(prefix, value, key.contains('.'));
+            prefix.extend(dot_segments(key));
+            self.set_leaf(prefix, value, has_dot(key));
             prefix.truncate(base);
         }
         for (key, value) in object.iter().rev() {
@@ -276,14 +300,14 @@ impl<'a> Normalized<'a> {
                 // `key.…`, after it in key order, or leaves, set first).
                 if self.raw
                     && base == 0
-                    && !key.contains('.')
+                    && !has_dot(key)
                     && !self.tree.contains_key(key.as_str())
                     && is_raw(inner, 1)
                 {
                     self.tree.insert(key, Node::Raw(inner));
                     continue;
                 }
-                prefix.extend(key.split('.'));
+                prefix.extend(dot_segments(key));
                 self.visit(inner, prefix, skip)?;
                 prefix.truncate(base);
             }
@@ -467,6 +491,13 @@ impl<'a> Intersect<'a> {
     /// Narrows one node of `a` to what it shares with `b`'s at the same
     /// path; false when nothing is shared.
     fn node(&mut self, a_node: &mut Node<'a>, b_item: Item<'_, 'a>) -> Result<bool, AlertError> {
+        if let (Node::Raw(a), Item::Object(Side::Raw(b), _)) = (&*a_node, &b_item) {
+            // Events of one sequence share most objects (host, user, agent…):
+            // an equal one is kept whole, without walking it node by node.
+            if intersects_as_itself(a, b) {
+                return Ok(true);
+            }
+        }
         if let Node::Raw(_) = a_node {
             let raw = std::mem::replace(a_node, placeholder());
             *a_node = raw.materialized();

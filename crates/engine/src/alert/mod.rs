@@ -63,6 +63,7 @@ pub use document::Document;
 #[cfg(test)]
 pub(crate) use document::Fragment;
 pub(crate) use document::{AlertDoc, Fragments};
+pub(crate) use js::dot_offsets;
 pub use rule_info::{RuleInfo, RuleOrigin, DEFAULT_INDEX_PATTERNS};
 pub(crate) use sequence::build_sequence_alerts as build_sequence_alert_docs;
 

@@ -77,7 +77,9 @@ pub fn build_reason_message(name: &str, severity: &str, doc: ReasonDoc<'_>) -> S
     push_part(&mut out, &destination_port, ":", ",");
     push_part(&mut out, &user_name, " by ", "");
     push_part(&mut out, &host_name, " on ", "");
-    out.push_str(&format!(" created {severity} alert {name}."));
+    for part in [" created ", severity, " alert ", name, "."] {
+        out.push_str(part);
+    }
     out
 }
 
@@ -110,6 +112,8 @@ fn array_template_value(values: &[&Value]) -> Option<String> {
     match values {
         [] => None,
         [Value::String(only)] if only == "-" => None,
+        // One value joins to itself (no list made).
+        [only] => Some(js_to_join_string(only)),
         _ => Some(
             values
                 .iter()

@@ -16,7 +16,7 @@
 use super::ecs_types::{
     ecs_field_map, is_valid_boolean, is_valid_date, is_valid_ip, is_valid_long, is_valid_numeric,
 };
-use super::js::flatten_with_prefix;
+use super::js::{dot_offsets, dot_segments, flatten_with_prefix, has_dot};
 use super::AlertError;
 use serde_json::{Map, Value};
 
@@ -40,19 +40,20 @@ pub fn prepare_source(source: &Map<String, Value>) -> Result<PreparedSource, Ale
 }
 
 /// Runs `traverseAndMutateDoc` over a `_source` object that is not needed
-/// afterwards: the kept keys and values are moved, not copied (for a
-/// sequence's events, each read for its building block alone).
+/// afterwards: it is changed in place (removed values moved out, the kept
+/// ones left where they are: tearing the maps down and building them again
+/// was most of the cost of the walk).
 pub(crate) fn prepare_owned_source(
-    source: Map<String, Value>,
+    mut source: Map<String, Value>,
 ) -> Result<PreparedSource, AlertError> {
     let mut walk = Walk::default();
     let mut path = String::with_capacity(128);
-    let mut fields = walk.object(source, &mut path, true, 0)?;
+    walk.object(&mut source, &mut path, true, 0)?;
     for (key, value) in walk.to_add {
-        fields.insert(key, value);
+        source.insert(key, value);
     }
     Ok(PreparedSource {
-        fields,
+        fields: source,
         removed: walk.removed,
     })
 }
@@ -64,110 +65,122 @@ struct Walk {
 }
 
 impl Walk {
-    /// The kept fields of `doc`, whose dotted path is `path` (empty at the top
-    /// level; restored on return).
+    /// Keeps the kept fields of `doc`, whose dotted path is `path` (empty at
+    /// the top level; restored on return).
     fn object(
         &mut self,
-        doc: Map<String, Value>,
+        doc: &mut Map<String, Value>,
         path: &mut String,
         top_level: bool,
         depth: usize,
-    ) -> Result<Map<String, Value>, AlertError> {
+    ) -> Result<(), AlertError> {
         if depth > MAX_SOURCE_DEPTH {
             return Err(AlertError::TooDeep);
         }
-        // Collected in key order, then built at once (cheaper than inserting).
-        let mut kept = Vec::with_capacity(doc.len());
-        for (key, value) in doc {
+        let mut failed = None;
+        // In key order, as the keys were visited when the map was rebuilt.
+        doc.retain(|key, value| {
+            if failed.is_some() {
+                return false;
+            }
             let len = path.len();
             if !top_level {
                 path.push('.');
             }
-            path.push_str(&key);
-            // On an error the path is left as it is: the whole walk fails.
-            if let Some(value) = self.field(&key, value, path, top_level, depth)? {
-                if top_level {
-                    self.copy_to_alert_namespace(path, &value);
+            path.push_str(key);
+            let kept = match self.field(key, value, path, top_level, depth) {
+                Ok(kept) => kept,
+                Err(e) => {
+                    // The whole walk fails.
+                    failed = Some(e);
+                    false
                 }
-                kept.push((key, value));
+            };
+            if kept && top_level {
+                self.copy_to_alert_namespace(path, value);
             }
             path.truncate(len);
-        }
-        Ok(kept.into_iter().collect())
+            kept
+        });
+        failed.map_or(Ok(()), Err)
     }
 
-    /// Checks one key of an object (at `path`); its kept value.
+    /// Checks one key of an object (at `path`), its value changed in place;
+    /// whether it is kept (a removed value is moved to `removed`).
     fn field(
         &mut self,
         key: &str,
-        value: Value,
+        value: &mut Value,
         path: &mut String,
         top_level: bool,
         depth: usize,
-    ) -> Result<Option<Value>, AlertError> {
-        let first_segment = key.split('.').next().unwrap_or(key);
+    ) -> Result<bool, AlertError> {
+        let first_segment = dot_segments(key).next().unwrap_or(key);
         if top_level && BANNED_TOP_LEVEL.contains(&first_segment) {
-            self.removed.push((path.clone(), value));
-            return Ok(None);
+            self.removed.push((path.clone(), std::mem::take(value)));
+            return Ok(false);
         }
         // The proper prefixes of the path that end where the key starts are
         // kept objects (checked on the way down); only a dotted key adds
         // prefixes to check.
-        let check_prefixes = key.contains('.');
+        let check_prefixes = has_dot(key);
         if let Value::Array(items) = value {
-            let kept = self.array(items, path, check_prefixes, depth + 1)?;
-            return Ok((!kept.is_empty()).then_some(Value::Array(kept)));
+            self.array(items, path, check_prefixes, depth + 1)?;
+            return Ok(!items.is_empty());
         }
-        if !is_ecs_compliant(&value, path, check_prefixes) {
-            self.removed.push((path.clone(), value));
-            return Ok(None);
+        if !is_ecs_compliant(value, path, check_prefixes) {
+            self.removed.push((path.clone(), std::mem::take(value)));
+            return Ok(false);
         }
         if let Value::Object(inner) = value {
-            let inner = self.object(inner, path, false, depth + 1)?;
-            return Ok((!inner.is_empty()).then_some(Value::Object(inner)));
+            self.object(inner, path, false, depth + 1)?;
+            return Ok(!inner.is_empty());
         }
-        Ok(Some(value))
+        Ok(true)
     }
 
-    /// `traverseArray`: inner arrays first, then each item on its own.
+    /// `traverseArray`: inner arrays first, then each item on its own; the
+    /// kept items stay in `items`.
     fn array(
         &mut self,
-        items: Vec<Value>,
+        items: &mut Vec<Value>,
         path: &mut String,
         check_prefixes: bool,
         depth: usize,
-    ) -> Result<Vec<Value>, AlertError> {
+    ) -> Result<(), AlertError> {
         if depth > MAX_SOURCE_DEPTH {
             return Err(AlertError::TooDeep);
         }
-        let mut kept = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Value::Array(inner) => {
-                    let inner = self.array(inner, path, check_prefixes, depth + 1)?;
-                    if !inner.is_empty() {
-                        kept.push(Value::Array(inner));
-                    }
-                }
-                item if !is_ecs_compliant(&item, path, check_prefixes) => {
-                    self.removed.push((path.clone(), item))
-                }
-                Value::Object(inner) => {
-                    let inner = self.object(inner, path, false, depth + 1)?;
-                    if !inner.is_empty() {
-                        kept.push(Value::Object(inner));
-                    }
-                }
-                item => kept.push(item),
+        let mut failed = None;
+        items.retain_mut(|item| {
+            if failed.is_some() {
+                return false;
             }
-        }
-        Ok(kept)
+            let kept = match item {
+                Value::Array(inner) => self
+                    .array(inner, path, check_prefixes, depth + 1)
+                    .map(|()| !inner.is_empty()),
+                other if !is_ecs_compliant(other, path, check_prefixes) => {
+                    self.removed.push((path.clone(), std::mem::take(other)));
+                    Ok(false)
+                }
+                Value::Object(inner) => self
+                    .object(inner, path, false, depth + 1)
+                    .map(|()| !inner.is_empty()),
+                _ => Ok(true),
+            };
+            kept.unwrap_or_else(|e| {
+                failed = Some(e);
+                false
+            })
+        });
+        failed.map_or(Ok(()), Err)
     }
 
     /// `alertingNamespaceCopyMap`: `event` → `kibana.alert.original_event`,
     /// `data_stream` → `kibana.alert.original_data_stream`.
     fn copy_to_alert_namespace(&mut self, full_path: &str, value: &Value) {
-        let top = full_path.split('.').next().unwrap_or(full_path);
+        let top = dot_segments(full_path).next().unwrap_or(full_path);
         let root = match top {
             "event" => "kibana.alert.original_event",
             "data_stream" => "kibana.alert.original_data_stream",
@@ -183,7 +196,7 @@ impl Walk {
 /// field or an object-like one, which is what this checks of a prefix).
 fn is_ecs_compliant(value: &Value, path: &str, check_prefixes: bool) -> bool {
     let map = ecs_field_map();
-    if check_prefixes && path.contains('.') && !dotted_parents_are_objects(path) {
+    if check_prefixes && has_dot(path) && !dotted_parents_are_objects(path) {
         return false;
     }
     let ecs = map.path(path);
@@ -212,16 +225,10 @@ fn is_ecs_compliant(value: &Value, path: &str, check_prefixes: bool) -> bool {
 /// field that is not an object.
 fn dotted_parents_are_objects(path: &str) -> bool {
     let map = ecs_field_map();
-    let mut end = 0;
-    while let Some(dot) = path[end..].find('.') {
-        end += dot;
+    dot_offsets(path).all(|end| {
         let prefix = map.path(&path[..end]);
-        if prefix.is_ecs_field() && !prefix.is_ecs_object() {
-            return false;
-        }
-        end += 1;
-    }
-    true
+        !prefix.is_ecs_field() || prefix.is_ecs_object()
+    })
 }
 
 #[cfg(test)]
@@ -233,6 +240,30 @@ mod tests {
     fn run(doc: Value) -> (Value, Vec<(String, Value)>) {
         let prepared = prepare_source(doc.as_object().unwrap()).unwrap();
         (Value::Object(prepared.fields), prepared.removed)
+    }
+
+    /// A document nested past [`MAX_SOURCE_DEPTH`] (through objects or
+    /// arrays, under a kept or a later key) is an error, not a partial walk.
+    #[test]
+    fn too_deep_documents_are_errors() {
+        let mut deep = json!("leaf");
+        for i in 0..=MAX_SOURCE_DEPTH + 1 {
+            deep = if i % 2 == 0 {
+                json!({"x": deep})
+            } else {
+                json!([deep])
+            };
+        }
+        for doc in [
+            json!({"a": deep.clone()}),
+            json!({"a": 1, "z": [deep.clone()]}),
+            json!({"b": {"c": [1, deep.clone()]}, "m": "kept"}),
+        ] {
+            let got = prepare_source(doc.as_object().unwrap());
+            assert!(matches!(got, Err(AlertError::TooDeep)), "{got:?}");
+        }
+        let shallow = json!({"a": {"b": [{"c": [1, [2]]}]}});
+        assert_eq!(run(shallow.clone()), (shallow, vec![]));
     }
 
     #[test]
