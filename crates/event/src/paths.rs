@@ -234,7 +234,10 @@ impl PathTable {
         let mixed = (words.head ^ ctx_len.rotate_left(17)).wrapping_mul(MEMO_K);
         let index = (mixed >> (64 - MEMO_SLOTS.trailing_zeros())) as usize;
         if let Some(known) = memo.slots.get_mut(index) {
-            if known.head == words.head && known.tail == words.tail && known.ctx_len == ctx_len {
+            // One test, not three (each of which could mispredict).
+            let differ =
+                (known.head ^ words.head) | (known.tail ^ words.tail) | (known.ctx_len ^ ctx_len);
+            if differ == 0 {
                 return known.node.node();
             }
             // Long keys are not remembered: their words do not identify them.

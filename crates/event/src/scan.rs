@@ -150,10 +150,13 @@ impl<'a> Scanner<'a, '_> {
         if self.first_key()? {
             loop {
                 let (start, end) = self.key_colon()?;
-                let top = match self.key_bytes(start, end) {
-                    b"_source" => TopKey::Source,
-                    b"_index" => TopKey::Index,
-                    b"_id" => TopKey::Id,
+                let key = self.key_bytes(start, end);
+                // One predictable test for the commonest keys (fields, which
+                // rarely start with `_`) before the comparisons by length.
+                let top = match key.first() == Some(&b'_') {
+                    true if key == b"_source" => TopKey::Source,
+                    true if key == b"_index" => TopKey::Index,
+                    true if key == b"_id" => TopKey::Id,
                     _ if is_hit => TopKey::Path(None),
                     _ => TopKey::Path(self.lookup(ROOT_CTX, start, end)),
                 };
