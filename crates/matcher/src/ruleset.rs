@@ -312,7 +312,9 @@ pub struct RuleSet {
     prefilter: Prefilter,
 }
 
-/// A unit compiled: its EQL category and condition.
+/// A unit compiled: its EQL category and condition, as run on a candidate
+/// ([`compile_unit`]: what the prefilter's exact lookups decided is left
+/// out).
 #[derive(Debug)]
 struct UnitQuery {
     category: Option<Box<str>>,
@@ -813,24 +815,63 @@ fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Ve
                 Plan::Sequence(s) if n == s.stages.len() => QueryRef::Until,
                 _ => QueryRef::Stage(n as u32),
             };
+            let sets = atoms::for_query(q, rule.category_field);
+            let has_script = has_script(&q.condition);
             units.push(Unit {
                 rule: i as RuleIdx,
                 query,
-                compiled: UnitQuery {
-                    category: match &q.category {
-                        Category::Any => None,
-                        Category::Named(n) => Some(n.as_str().into()),
-                    },
-                    category_field: rule.category_field,
-                    condition: leaves.compile(&q.condition),
-                },
-                has_script: has_script(&q.condition),
+                compiled: compile_unit(q, rule.category_field, &sets, has_script, &mut leaves),
+                has_script,
             });
-            necessary.push(atoms::for_query(q, rule.category_field));
+            necessary.push(sets);
         }
         ranges.push(start..units.len() as u32);
     }
     (units, ranges, necessary)
+}
+
+/// A unit's query compiled for where the prefilter made it a candidate
+/// (every one of its necessary `sets` holds): the category check and the
+/// top-level field tests that a set decides ([`atoms::decides`]) are left
+/// out. A unit with a script is compiled whole: it also runs where it is no
+/// candidate (to count its errors, [`RuleSet::close_rule`]).
+fn compile_unit<'p>(
+    q: &'p EventQuery,
+    category_field: FieldId,
+    sets: &[Necessary],
+    has_script: bool,
+    leaves: &mut Leaves<'p>,
+) -> UnitQuery {
+    let mut category = match &q.category {
+        Category::Any => None,
+        Category::Named(n) => Some(n.as_str()),
+    };
+    let mut holding = Vec::new();
+    if !has_script {
+        if category.is_some_and(|n| sets.contains(&atoms::category_set(n, category_field))) {
+            category = None;
+        }
+        conjuncts(&q.condition, &mut |ft| {
+            if sets.iter().any(|s| atoms::decides(s, ft)) {
+                holding.push(ft);
+            }
+        });
+    }
+    UnitQuery {
+        category: category.map(Into::into),
+        category_field,
+        condition: leaves.compile_assuming(&q.condition, &holding),
+    }
+}
+
+/// Calls `f` on each field test that is `pred` or one of its `and`s'
+/// children, however nested (tests that must hold for `pred` to hold).
+fn conjuncts<'p>(pred: &'p Pred, f: &mut impl FnMut(&'p ir::FieldTest)) {
+    match pred {
+        Pred::Field(ft) => f(ft),
+        Pred::And(ps) => ps.iter().for_each(|p| conjuncts(p, f)),
+        _ => {}
+    }
 }
 
 /// A rule's queries in unit order: its event query, or a sequence's stages
@@ -1119,6 +1160,61 @@ mod tests {
             assert_eq!(hits.stages, want, "{doc}");
             let reference = set.evaluate_reference(&ev, "logs-x", &mut slow);
             assert_eq!(reference.stages, want, "{doc}");
+        }
+    }
+
+    #[test]
+    fn what_the_prefilter_decides_is_not_tested_again() {
+        let (fx, k, other) = setup();
+        let script = Pred::Script(Expr::Field(other.clone()));
+        let rules = vec![
+            // Category and term decided by the exact lookups: nothing left.
+            event_rule(
+                &fx,
+                "logs-",
+                Category::Named("process".into()),
+                term(&k, "x"),
+            ),
+            // Both terms decided; the negation is left.
+            event_rule(
+                &fx,
+                "logs-",
+                Category::Any,
+                Pred::And(vec![
+                    term(&k, "x"),
+                    term(&other, "y"),
+                    Pred::Not(Box::new(term(&other, "z"))),
+                ]),
+            ),
+            // With a script, the query also runs on non-candidates: whole.
+            event_rule(
+                &fx,
+                "logs-",
+                Category::Named("process".into()),
+                Pred::And(vec![term(&k, "x"), script]),
+            ),
+        ];
+        let set = RuleSet::build(rules);
+        let left = |u: usize| {
+            let q = &set.units[u].compiled;
+            (q.category.is_some(), q.condition.tests())
+        };
+        assert_eq!(left(0), (false, 0));
+        assert_eq!(left(1), (false, 1));
+        assert_eq!(left(2), (true, 2));
+        let mut fast = set.scratch();
+        let mut slow = set.scratch();
+        for doc in [
+            r#"{"k":"x","cat":"process","other":"y"}"#,
+            r#"{"k":"x","cat":"file","other":"y"}"#,
+            r#"{"k":["z","x"],"cat":["start","process"]}"#,
+            r#"{"k":"X","cat":"process","other":"true"}"#,
+            r#"{"k":"y","cat":"process"}"#,
+        ] {
+            let ev = fx.ev(doc);
+            let got = set.evaluate(&ev, "logs-x", &mut fast).single.to_vec();
+            let want = set.evaluate_reference(&ev, "logs-x", &mut slow).single;
+            assert_eq!(got, want, "{doc}");
         }
     }
 

@@ -115,7 +115,14 @@ struct StrTest {
 
 impl CompiledPred {
     pub fn new(pred: &Pred) -> CompiledPred {
-        flatten(compile(pred, &mut |ft| Arc::new(compile_leaf(ft, NO_MEMO))))
+        flatten(compile(pred, &mut |ft| {
+            Node::Leaf(Arc::new(compile_leaf(ft, NO_MEMO)))
+        }))
+    }
+
+    /// Number of tests in the program.
+    pub fn tests(&self) -> usize {
+        self.steps.len()
     }
 
     /// [`crate::pred::eval`] of the source predicate on the view's event.
@@ -220,7 +227,20 @@ impl<'p> Leaves<'p> {
     /// Compiles `pred` (counted before), sharing its field tests with those
     /// compiled before.
     pub fn compile(&mut self, pred: &'p Pred) -> CompiledPred {
-        flatten(compile(pred, &mut |ft| self.leaf(ft)))
+        self.compile_assuming(pred, &[])
+    }
+
+    /// [`Leaves::compile`] for where the field tests `holding` (tests of
+    /// `pred`, by address) are known to hold: they are left out (constant
+    /// true); the caller makes sure they hold wherever the program runs.
+    pub fn compile_assuming(&mut self, pred: &'p Pred, holding: &[&FieldTest]) -> CompiledPred {
+        flatten(compile(pred, &mut |ft| {
+            if holding.iter().any(|h| address(h) == address(ft)) {
+                Node::Const(true)
+            } else {
+                Node::Leaf(self.leaf(ft))
+            }
+        }))
     }
 
     fn leaf(&mut self, ft: &'p FieldTest) -> Arc<Leaf> {
@@ -281,10 +301,10 @@ fn leaf_hash(ft: &FieldTest) -> u64 {
     h.finish()
 }
 
-fn compile<'p>(pred: &'p Pred, leaf: &mut impl FnMut(&'p FieldTest) -> Arc<Leaf>) -> Node {
+fn compile<'p>(pred: &'p Pred, leaf: &mut impl FnMut(&'p FieldTest) -> Node) -> Node {
     match pred {
         Pred::Const(b) => Node::Const(*b),
-        Pred::Field(ft) => Node::Leaf(leaf(ft)),
+        Pred::Field(ft) => leaf(ft),
         Pred::Script(e) => Node::Script(Box::new(e.clone())),
         Pred::Not(p) => Node::Not(Box::new(compile(p, leaf))),
         Pred::And(ps) => Node::And(children(ps, leaf)),
@@ -294,7 +314,7 @@ fn compile<'p>(pred: &'p Pred, leaf: &mut impl FnMut(&'p FieldTest) -> Arc<Leaf>
 
 /// The children in evaluation order: cheapest first when none has a script
 /// below it; else the reference order (non-scripts in order, then scripts).
-fn children<'p>(ps: &'p [Pred], leaf: &mut impl FnMut(&'p FieldTest) -> Arc<Leaf>) -> Box<[Node]> {
+fn children<'p>(ps: &'p [Pred], leaf: &mut impl FnMut(&'p FieldTest) -> Node) -> Box<[Node]> {
     let mut nodes: Vec<(Node, bool)> = ps
         .iter()
         .map(|p| (compile(p, leaf), matches!(p, Pred::Script(_))))

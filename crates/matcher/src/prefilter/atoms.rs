@@ -36,7 +36,7 @@
 
 use event::wildcard::{Part, Pattern};
 use event::{FieldId, FieldType, Number};
-use ir::{Category, EventQuery, FieldRef, Pred, Test, TextMode};
+use ir::{Category, EventQuery, FieldRef, FieldTest, Pred, Test, TextMode};
 
 /// Where in a value a literal must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,18 +136,60 @@ pub const MAX_SETS: usize = 3;
 pub fn for_query(query: &EventQuery, category_field: FieldId) -> Vec<Necessary> {
     let mut sets = necessary(&query.condition);
     if let Category::Named(name) = &query.category {
-        sets.push(Necessary::one(
-            Atom::Literal {
-                field: category_field,
-                shape: Shape::Exact,
-                text: name.clone(),
-                case_insensitive: false,
-                loose: false,
-            },
-            LOW_CARDINALITY_EXACT,
-        ));
+        sets.push(category_set(name, category_field));
     }
     choose(sets)
+}
+
+/// The necessary set of an EQL event category: a value of `category_field`
+/// equal to `name` (exactly what the category check compares).
+pub fn category_set(name: &str, category_field: FieldId) -> Necessary {
+    Necessary::one(
+        Atom::Literal {
+            field: category_field,
+            shape: Shape::Exact,
+            text: name.to_string(),
+            case_insensitive: false,
+            loose: false,
+        },
+        LOW_CARDINALITY_EXACT,
+    )
+}
+
+/// True when `set` holding (one of its atoms, by the prefilter's exact
+/// lookups) means that `ft` holds too, so a candidate need not run `ft`
+/// again: `set` is exactly the atoms of `ft`, a `Terms` test on a field
+/// seen as keywords (not loose, not a version), and a value equal to a term
+/// cannot be too long to be indexed (`ignore_above`): a value whose fold
+/// equals a folded term has at most as many characters as the term's fold,
+/// so at most twice that many UTF-16 units.
+pub fn decides(set: &Necessary, ft: &FieldTest) -> bool {
+    let Test::Terms {
+        values,
+        case_insensitive,
+    } = &ft.test
+    else {
+        return false;
+    };
+    // Cheap tests first: most sets are another test's.
+    let same_field = |a: &Atom| a.field() == ft.field.id;
+    if set.atoms.len() != values.len()
+        || !set.atoms.iter().all(same_field)
+        || view_of(ft.field.ty) != Some(View::Keyword)
+        || ft.field.ty == FieldType::Version
+    {
+        return false;
+    }
+    let fits = |t: &String| match ft.field.ignore_above {
+        None => true,
+        Some(limit) if *case_insensitive => {
+            2 * event::fold::fold_case(t).chars().count() <= limit as usize
+        }
+        Some(limit) => crate::java::utf16_len(t) <= limit as usize,
+    };
+    !set.atoms.is_empty()
+        && values.iter().all(fits)
+        && of_test(&ft.field, &ft.test).as_ref() == Some(set)
 }
 
 /// A set whose atoms are all exact values, presence or category (looked up

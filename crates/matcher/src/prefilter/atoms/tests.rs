@@ -297,3 +297,56 @@ fn queries_keep_the_cheapest_sets_and_their_category() {
         ]
     );
 }
+
+/// The single test of `pred` and its own necessary set.
+fn test_and_set(pred: &Pred) -> (&FieldTest, Necessary) {
+    let Pred::Field(ft) = pred else {
+        panic!("a field test")
+    };
+    let mut sets = necessary(pred);
+    assert_eq!(sets.len(), 1);
+    (ft, sets.remove(0))
+}
+
+#[test]
+fn only_exact_terms_within_ignore_above_are_decided_by_their_set() {
+    let mut fx = fx();
+    let (kw, low, ver, loose) = (fx.f("kw"), fx.f("low"), fx.f("ver"), fx.f("not.mapped"));
+    let decided = |p: &Pred| {
+        let (ft, set) = test_and_set(p);
+        decides(&set, ft)
+    };
+    assert!(decided(&terms(&kw, &["a", "Cmd.EXE"], false)));
+    assert!(decided(&terms(&kw, &["a", "Cmd.EXE"], true)));
+    // Another test's set decides nothing.
+    let a = terms(&kw, &["a"], false);
+    let (ft, _) = test_and_set(&a);
+    let (_, other) = test_and_set(&terms(&kw, &["b"], false));
+    assert!(!decides(&other, ft));
+    let (_, superset) = test_and_set(&terms(&kw, &["a", "b"], false));
+    assert!(!decides(&superset, ft));
+    // A wildcard's literal is not the whole test, even when exact.
+    assert!(!decided(&wild(&kw, &["exact"], false)));
+    // Past `ignore_above` (4) a value equal to the term is not indexed;
+    // case-insensitively a value may be up to twice its fold's characters.
+    assert!(decided(&terms(&low, &["abcd"], false)));
+    assert!(!decided(&terms(&low, &["abcde"], false)));
+    assert!(decided(&terms(&low, &["AB"], true)));
+    assert!(!decided(&terms(&low, &["abc"], true)));
+    // Versions and loose (unmapped) fields compare otherwise.
+    assert!(!decided(&terms(&ver, &["1.2.3"], false)));
+    assert!(!decided(&terms(&loose, &["x"], false)));
+}
+
+#[test]
+fn the_category_set_is_the_one_for_query_adds() {
+    let mut fx = fx();
+    let (kw, cat) = (fx.f("kw"), fx.f("cat"));
+    let q = EventQuery {
+        category: Category::Named("process".into()),
+        condition: terms(&kw, &["cmd.exe"], false),
+    };
+    let sets = for_query(&q, cat.id);
+    assert!(sets.contains(&category_set("process", cat.id)));
+    assert!(!sets.contains(&category_set("file", cat.id)));
+}
