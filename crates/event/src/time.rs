@@ -193,18 +193,26 @@ fn parse_canonical(b: &[u8]) -> Option<Option<i64>> {
     let (month, day) = (two(5), two(8));
     let (hour, minute, second) = (two(11), two(14), two(17));
     let millis = d(20) * 100 + two(21);
+    Some(civil_nanos(
+        year,
+        [month, day, hour, minute, second, millis],
+    ))
+}
+
+/// Nanoseconds since the epoch of a calendar date and time of day
+/// (`[month, day, hour, minute, second, millis]`); `None` when a part is out
+/// of range or the result overflows.
+fn civil_nanos(year: i64, [month, day, hour, minute, second, millis]: [i64; 6]) -> Option<i64> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return Some(None);
+        return None;
     }
     if hour > 23 || minute > 59 || second > 59 {
-        return Some(None);
+        return None;
     }
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(
-        secs.checked_mul(NANOS_PER_SEC)
-            .and_then(|n| n.checked_add(millis * NANOS_PER_MILLI)),
-    )
+    secs.checked_mul(NANOS_PER_SEC)
+        .and_then(|n| n.checked_add(millis * NANOS_PER_MILLI))
 }
 
 /// Whether `b` is `dddd-dd-ddTdd:dd:dd.dddZ` (`d` an ASCII digit).
@@ -453,18 +461,10 @@ mod tests {
         let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2));
         let (hour, minute, second, millis) =
             (number(11, 2), number(14, 2), number(17, 2), number(20, 3));
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-            return Some(None);
-        }
-        if hour > 23 || minute > 59 || second > 59 {
-            return Some(None);
-        }
-        let days = days_from_civil(year, month, day);
-        let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-        Some(
-            secs.checked_mul(NANOS_PER_SEC)
-                .and_then(|n| n.checked_add(millis * NANOS_PER_MILLI)),
-        )
+        Some(civil_nanos(
+            year,
+            [month, day, hour, minute, second, millis],
+        ))
     }
 
     #[test]
