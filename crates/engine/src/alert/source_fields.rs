@@ -64,6 +64,30 @@ struct Walk {
     to_add: Vec<(String, Value)>,
 }
 
+/// The first error of a walk that filters items in place (`retain`): once
+/// a test fails, the whole walk fails, so the items after it are dropped
+/// untested.
+#[derive(Default)]
+struct FirstError(Option<AlertError>);
+
+impl FirstError {
+    fn stopped(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Whether the item is kept; an error is remembered (and drops it).
+    fn kept(&mut self, kept: Result<bool, AlertError>) -> bool {
+        kept.unwrap_or_else(|e| {
+            self.0 = Some(e);
+            false
+        })
+    }
+
+    fn result(self) -> Result<(), AlertError> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
 impl Walk {
     /// Keeps the kept fields of `doc`, whose dotted path is `path` (empty at
     /// the top level; restored on return).
@@ -77,10 +101,10 @@ impl Walk {
         if depth > MAX_SOURCE_DEPTH {
             return Err(AlertError::TooDeep);
         }
-        let mut failed = None;
+        let mut first_error = FirstError::default();
         // In key order, as the keys were visited when the map was rebuilt.
         doc.retain(|key, value| {
-            if failed.is_some() {
+            if first_error.stopped() {
                 return false;
             }
             let len = path.len();
@@ -88,21 +112,14 @@ impl Walk {
                 path.push('.');
             }
             path.push_str(key);
-            let kept = match self.field(key, value, path, top_level, depth) {
-                Ok(kept) => kept,
-                Err(e) => {
-                    // The whole walk fails.
-                    failed = Some(e);
-                    false
-                }
-            };
+            let kept = first_error.kept(self.field(key, value, path, top_level, depth));
             if kept && top_level {
                 self.copy_to_alert_namespace(path, value);
             }
             path.truncate(len);
             kept
         });
-        failed.map_or(Ok(()), Err)
+        first_error.result()
     }
 
     /// Checks one key of an object (at `path`), its value changed in place;
@@ -151,9 +168,9 @@ impl Walk {
         if depth > MAX_SOURCE_DEPTH {
             return Err(AlertError::TooDeep);
         }
-        let mut failed = None;
+        let mut first_error = FirstError::default();
         items.retain_mut(|item| {
-            if failed.is_some() {
+            if first_error.stopped() {
                 return false;
             }
             let kept = match item {
@@ -169,12 +186,9 @@ impl Walk {
                     .map(|()| !inner.is_empty()),
                 _ => Ok(true),
             };
-            kept.unwrap_or_else(|e| {
-                failed = Some(e);
-                false
-            })
+            first_error.kept(kept)
         });
-        failed.map_or(Ok(()), Err)
+        first_error.result()
     }
 
     /// `alertingNamespaceCopyMap`: `event` → `kibana.alert.original_event`,
