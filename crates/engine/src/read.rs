@@ -492,7 +492,7 @@ mod tests {
     fn a_batch_given_back_is_reused_empty() {
         let a = "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n";
         let (readers, names) = reader_over(&[a]);
-        let pool = BatchPool::default();
+        let pool = BatchPool::new(1);
         let mut r = Reader::new(readers, &names, full(2), &pool);
         let b0 = r.next_batch().unwrap();
         let buffer = b0.text.as_ptr();
