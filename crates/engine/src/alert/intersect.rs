@@ -17,6 +17,13 @@
 //! (`{"a": 1, "a.b": 2}`) resolve as they do there. Whether a path came under
 //! a dotted key (Kibana keeps a set of such paths) is a flag on its node.
 //!
+//! The fold normalizes the first object whole; each further one is read
+//! only where the running result still has nodes, one group of top-level
+//! keys (one first segment) at a time, in the cheapest form equal to the
+//! group's normalized node ([`Normalized::intersect_object`]): a building
+//! block's source objects raw, its flat `kibana.alert.original_*` copies as
+//! they are, its `event` object beside its flat `event.kind`.
+//!
 //! A top-level object with no dotted key and no empty object anywhere inside,
 //! and whose first segment nothing else writes, normalizes to a copy of itself
 //! (every path set once, none dotted): it is kept as a [`Node::Raw`] handle
@@ -44,8 +51,10 @@ pub(crate) type Skip = fn(&str) -> bool;
 /// path with other leaves and that it overwrites whatever they would give.
 ///
 /// Kibana folds `objectPairIntersection` over the objects, flattening and
-/// rebuilding the running result at every step. Here each object is
-/// normalized once and the fold runs on the trees; the running result keeps
+/// rebuilding the running result at every step. Here the first object is
+/// normalized, the others are read group by group
+/// ([`Normalized::intersect_object`]) and the fold runs on the trees; the
+/// running result keeps
 /// what its rebuilt form would give: the paths it would write flat (dotted
 /// in both inputs) and, through [`Normalized::drop_skipped`], the keys `skip`
 /// would drop when it is read again. The pairwise fold is kept in the tests
@@ -458,11 +467,13 @@ impl<'a> Normalized<'a> {
         object: &'a Map<String, Value>,
         skip: Skip,
     ) -> Result<Normalized<'a>, AlertError> {
-        let mut entries: Vec<Entry<'a>> = object
-            .iter()
-            .filter(|(key, _)| !skip(key))
-            .map(|(key, value)| (dot_segments(key).next().unwrap_or(key), key.as_str(), value))
-            .collect();
+        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(object.len());
+        entries.extend(
+            object
+                .iter()
+                .filter(|(key, _)| !skip(key))
+                .map(|(key, value)| (dot_segments(key).next().unwrap_or(key), key.as_str(), value)),
+        );
         // Keys are sorted, so their first segments nearly are (`a-b` comes
         // between `a` and `a.c`); the sort is stable: keys stay in order.
         if !entries.is_sorted_by(|x, y| x.0 <= y.0) {
