@@ -21,8 +21,8 @@
 //!
 //! A run is a file of lines: the number of the alert's constant entries in
 //! the store (`-` for none), a tab, where they go in the document, a tab,
-//! the shown fields as a JSON object, a tab, then the document's own
-//! entries. Files are removed when the store is
+//! the shown fields (`write_head`: separated, escaped text), a tab, then
+//! the document's own entries. Files are removed when the store is
 //! dropped.
 
 use crate::alert::{Document, Fragments};
