@@ -39,13 +39,18 @@ pub(crate) struct Overrides {
     pub risk_score: Option<Value>,
 }
 
-/// `buildParent`: the ancestor entry for one parent document.
-fn ancestor_of(parent: &Parent<'_>) -> (Value, u64) {
-    let is_signal = parent.source.get("signal").is_some_and(|v| !v.is_null())
+/// Whether `buildParent` sees a parent as an alert (`type: signal`).
+fn is_signal(parent: &Parent<'_>) -> bool {
+    parent.source.get("signal").is_some_and(|v| !v.is_null())
         || parent
             .source
             .get("kibana.alert.uuid")
-            .is_some_and(|v| !v.is_null());
+            .is_some_and(|v| !v.is_null())
+}
+
+/// `buildParent`: the ancestor entry for one parent document.
+fn ancestor_of(parent: &Parent<'_>) -> (Value, u64) {
+    let is_signal = is_signal(parent);
     let mut ancestor = Map::new();
     ancestor.insert("id".into(), json!(parent.id));
     ancestor.insert(
@@ -71,7 +76,9 @@ fn ancestor_of(parent: &Parent<'_>) -> (Value, u64) {
     (Value::Object(ancestor), depth)
 }
 
-/// `buildAncestors`: the parent's own ancestors, then the parent.
+/// `buildAncestors`: the parent's own ancestors, then the parent (built
+/// whole by [`alert_fields`]; the reference of [`parent_descends_from_rule`]).
+#[cfg(test)]
 pub(crate) fn ancestors_of(parent: &Parent<'_>) -> Vec<Value> {
     let mut ancestors = match lodash_get(parent.source, "kibana.alert.ancestors") {
         Some(Value::Array(existing)) => existing.clone(),
@@ -87,6 +94,19 @@ pub(crate) fn descends_from_rule(ancestors: &[Value], rule_uuid: &str) -> bool {
     ancestors
         .iter()
         .any(|a| a.get("rule").and_then(Value::as_str) == Some(rule_uuid))
+}
+
+/// `descends_from_rule(&ancestors_of(parent), rule_uuid)`, without building
+/// the ancestors: the parent's own ancestors, then the parent's entry, whose
+/// `rule` is its rule uuid when it is an alert.
+pub(crate) fn parent_descends_from_rule(parent: &Parent<'_>, rule_uuid: &str) -> bool {
+    let own = match lodash_get(parent.source, "kibana.alert.ancestors") {
+        Some(Value::Array(existing)) => descends_from_rule(existing, rule_uuid),
+        _ => false,
+    };
+    own || (is_signal(parent)
+        && lodash_get(parent.source, "kibana.alert.rule.uuid").and_then(Value::as_str)
+            == Some(rule_uuid))
 }
 
 /// `getValidDateFromDoc(docs[0], '@timestamp')` as an ISO string in milliseconds.
@@ -459,7 +479,7 @@ pub(crate) fn build_event_alert(
     reason_override: Option<&str>,
 ) -> Result<Option<AlertDoc>, AlertError> {
     let parent = event_parent(doc)?;
-    if descends_from_rule(&ancestors_of(&parent), &rule.uuid) {
+    if parent_descends_from_rule(&parent, &rule.uuid) {
         return Ok(None);
     }
     let id = event_alert_id(&doc.index, &doc.id, &ctx.space_id, &rule.uuid);
@@ -470,4 +490,48 @@ pub(crate) fn build_event_alert(
         fields,
         constant: rule.fragments().event(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parents that are events, alerts of this rule or of another, with
+    /// ancestors or not, null or missing fields, flat or nested keys.
+    #[test]
+    fn a_parent_descends_from_a_rule_as_its_built_ancestors_say() {
+        let ancestor = |rule: Value| json!({"id": "a", "type": "signal", "index": "i", "depth": 1, "rule": rule});
+        let sources = [
+            json!({}),
+            json!({"signal": {"x": 1}, "kibana.alert.rule.uuid": "r"}),
+            json!({"signal": null, "kibana.alert.rule.uuid": "r"}),
+            json!({"kibana.alert.uuid": "u", "kibana.alert.rule.uuid": "r"}),
+            json!({"kibana.alert.uuid": "u", "kibana.alert.rule.uuid": "other"}),
+            json!({"kibana.alert.uuid": "u", "kibana.alert.rule.uuid": null}),
+            json!({"kibana.alert.uuid": null, "kibana.alert.rule.uuid": "r"}),
+            json!({"kibana.alert.uuid": "u", "kibana": {"alert": {"rule": {"uuid": "r"}}}}),
+            json!({"kibana.alert.ancestors": [ancestor(json!("r"))]}),
+            json!({"kibana.alert.ancestors": [ancestor(json!("other")), ancestor(json!(null))]}),
+            json!({"kibana": {"alert": {"ancestors": [ancestor(json!("r"))]}}}),
+            json!({"kibana.alert.ancestors": "r", "kibana.alert.uuid": "u"}),
+            json!({"kibana.alert.uuid": "u", "kibana.alert.rule.uuid": 7}),
+        ];
+        let mut descends = 0;
+        for source in &sources {
+            let parent = Parent {
+                id: "e",
+                index: "i",
+                source: source.as_object().unwrap(),
+                is_search_hit: true,
+            };
+            let expected = descends_from_rule(&ancestors_of(&parent), "r");
+            assert_eq!(
+                parent_descends_from_rule(&parent, "r"),
+                expected,
+                "{source}"
+            );
+            descends += usize::from(expected);
+        }
+        assert_eq!(descends, 5);
+    }
 }

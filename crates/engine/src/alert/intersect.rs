@@ -17,6 +17,13 @@
 //! (`{"a": 1, "a.b": 2}`) resolve as they do there. Whether a path came under
 //! a dotted key (Kibana keeps a set of such paths) is a flag on its node.
 //!
+//! The fold normalizes the first object whole; each further one is read
+//! only where the running result still has nodes, one group of top-level
+//! keys (one first segment) at a time, in the cheapest form equal to the
+//! group's normalized node ([`Normalized::intersect_object`]): a building
+//! block's source objects raw, its flat `kibana.alert.original_*` copies as
+//! they are, its `event` object beside its flat `event.kind`.
+//!
 //! A top-level object with no dotted key and no empty object anywhere inside,
 //! and whose first segment nothing else writes, normalizes to a copy of itself
 //! (every path set once, none dotted): it is kept as a [`Node::Raw`] handle
@@ -44,8 +51,10 @@ pub(crate) type Skip = fn(&str) -> bool;
 /// path with other leaves and that it overwrites whatever they would give.
 ///
 /// Kibana folds `objectPairIntersection` over the objects, flattening and
-/// rebuilding the running result at every step. Here each object is
-/// normalized once and the fold runs on the trees; the running result keeps
+/// rebuilding the running result at every step. Here the first object is
+/// normalized, the others are read group by group
+/// ([`Normalized::intersect_object`]) and the fold runs on the trees; the
+/// running result keeps
 /// what its rebuilt form would give: the paths it would write flat (dotted
 /// in both inputs) and, through [`Normalized::drop_skipped`], the keys `skip`
 /// would drop when it is read again. The pairwise fold is kept in the tests
@@ -61,13 +70,13 @@ pub(crate) fn object_array_intersection<'a>(
     let Some(second) = objects.next() else {
         return Ok(Some(first.clone()));
     };
-    let mut acc = Normalized::of(first, skip)?.intersect(&Normalized::of(second, skip)?, skip)?;
+    let mut acc = Normalized::of(first, skip)?.intersect_object(second, skip)?;
     for object in objects {
         if acc.tree.is_empty() {
             return Ok(None);
         }
         acc.drop_skipped(skip);
-        acc = acc.intersect(&Normalized::of(object, skip)?, skip)?;
+        acc = acc.intersect_object(object, skip)?;
     }
     Ok((!acc.tree.is_empty()).then(|| acc.into_map()))
 }
@@ -185,11 +194,80 @@ fn is_raw(map: &Map<String, Value>, depth: usize) -> bool {
         })
 }
 
-/// The other side of an intersection: a normalized tree, or a raw map.
+/// The other side of an intersection: a normalized tree, a raw map, the
+/// keys of a [`flat_leaves`] group that share their first `usize` bytes (a
+/// path ending with a dot), or a raw map and such keys beside it, none
+/// under one of its keys (a block's `event` object and its flat
+/// `event.kind`).
 #[derive(Clone, Copy)]
 enum Side<'t, 'a> {
     Tree(&'t Tree<'a>),
     Raw(&'a Map<String, Value>),
+    Flat(&'t [Entry<'a>], usize),
+    Overlay(&'a Map<String, Value>, &'t [Entry<'a>], usize),
+}
+
+/// A top-level entry of an object: its key's first segment, the key, the
+/// value.
+type Entry<'a> = (&'a str, &'a str, &'a Value);
+
+/// A normalized node as the other side of an intersection sees it.
+fn item_of<'t, 'a>(node: &'t Node<'a>) -> Item<'t, 'a> {
+    match node {
+        Node::Leaf { value, dotted } => Item::Leaf(value.as_ref(), *dotted),
+        Node::Object { tree, dotted } => Item::Object(Side::Tree(tree), *dotted),
+        Node::Raw(map) => Item::Object(Side::Raw(map), false),
+    }
+}
+
+/// True when a group of top-level entries (one first segment, in key
+/// order) normalizes to the trie of its keys' segments with every value a
+/// dotted leaf: every key dotted, no value an object, and no key's path
+/// running through another's leaf. (Were `k.` a prefix of a later key, the
+/// key right after `k` would start with `k`: checking neighbours is enough.)
+fn flat_leaves(group: &[Entry<'_>]) -> bool {
+    group
+        .iter()
+        .all(|&(first, key, value)| key.len() > first.len() && !value.is_object())
+        && group.windows(2).all(|w| !w[1].1.starts_with(w[0].1))
+}
+
+/// A group that is a lone raw object under its first segment and
+/// [`flat_leaves`] beside it, none of whose paths meets the object's
+/// keys: it normalizes to the object's nodes and the leaves' trie side by
+/// side (the leaves are set first, then the object's own, on other paths).
+fn overlay<'t, 'a>(
+    first: &str,
+    group: &'t [Entry<'a>],
+) -> Option<(&'a Map<String, Value>, &'t [Entry<'a>])> {
+    let [(_, key, Value::Object(map)), rest @ ..] = group else {
+        return None;
+    };
+    let apart = |e: &Entry<'a>| {
+        let below = e.1.get(first.len() + 1..).unwrap_or("");
+        !map.contains_key(dot_segments(below).next().unwrap_or(below))
+    };
+    (*key == first
+        && !rest.is_empty()
+        && flat_leaves(rest)
+        && rest.iter().all(apart)
+        && is_raw(map, 1))
+    .then_some((map, rest))
+}
+
+/// The number of path segments of a key (`key.split('.')`).
+fn segments(key: &str) -> usize {
+    1 + key.bytes().filter(|&b| b == b'.').count()
+}
+
+/// True when normalizing `map`, whose path has `depth` segments, would
+/// fail: some object in it (or itself) lies deeper than [`MAX_PATH`].
+fn too_deep(map: &Map<String, Value>, depth: usize) -> bool {
+    depth > MAX_PATH
+        || map.iter().any(|(key, value)| match value {
+            Value::Object(inner) => too_deep(inner, depth + segments(key)),
+            _ => false,
+        })
 }
 
 /// One entry of a [`Side`]: a leaf (with its dotted flag) or an object.
@@ -201,17 +279,50 @@ enum Item<'t, 'a> {
 impl<'t, 'a> Side<'t, 'a> {
     fn get(self, key: &str) -> Option<Item<'t, 'a>> {
         match self {
-            Side::Tree(tree) => Some(match tree.get(key)? {
-                Node::Leaf { value, dotted } => Item::Leaf(value.as_ref(), *dotted),
-                Node::Object { tree, dotted } => Item::Object(Side::Tree(tree), *dotted),
-                Node::Raw(map) => Item::Object(Side::Raw(map), false),
-            }),
+            Side::Tree(tree) => Some(item_of(tree.get(key)?)),
             Side::Raw(map) => Some(match map.get(key)? {
                 Value::Object(inner) => Item::Object(Side::Raw(inner), false),
                 value => Item::Leaf(value, false),
             }),
+            Side::Flat(entries, offset) => flat_get(entries, offset, key),
+            Side::Overlay(map, entries, offset) => match map.get(key) {
+                Some(Value::Object(inner)) => Some(Item::Object(Side::Raw(inner), false)),
+                Some(value) => Some(Item::Leaf(value, false)),
+                None => flat_get(entries, offset, key),
+            },
         }
     }
+}
+
+/// [`Side::get`] in a flat group: the leaf whose key is the prefix and
+/// `key`, or the keys under the prefix, `key` and a dot.
+fn flat_get<'t, 'a>(entries: &'t [Entry<'a>], offset: usize, key: &str) -> Option<Item<'t, 'a>> {
+    let rest = |entry: &Entry<'a>| entry.1.get(offset..).unwrap_or("");
+    let mut at = entries.partition_point(|e| rest(e) < key);
+    // The keys from here that start with `key` are `key` itself, then
+    // `key` and a byte below the dot (rare), then `key.…`.
+    while let Some(entry) = entries.get(at) {
+        let r = rest(entry);
+        if r == key {
+            return Some(Item::Leaf(entry.2, true));
+        }
+        if !r.starts_with(key) {
+            return None;
+        }
+        if r.as_bytes().get(key.len()) == Some(&b'.') {
+            break;
+        }
+        at += 1;
+    }
+    let under = entries.get(at..)?;
+    let len = under
+        .iter()
+        .take_while(|e| {
+            let r = rest(e);
+            r.starts_with(key) && r.as_bytes().get(key.len()) == Some(&b'.')
+        })
+        .count();
+    (len > 0).then(|| Item::Object(Side::Flat(&under[..len], offset + key.len() + 1), false))
 }
 
 impl<'t> Item<'t, '_> {
@@ -262,62 +373,158 @@ impl<'a> Normalized<'a> {
         skip: Skip,
         raw: bool,
     ) -> Result<Normalized<'a>, AlertError> {
-        let mut normalized = Normalized {
+        let mut normalized = Normalized::empty(raw);
+        normalized.visit_top(
+            object
+                .iter()
+                .filter(|(key, _)| !skip(key))
+                .map(|(key, value)| (key.as_str(), value)),
+        )?;
+        Ok(normalized)
+    }
+
+    fn empty(raw: bool) -> Normalized<'a> {
+        Normalized {
             tree: Tree::new(),
             flat_skipped: false,
             lost: FxHashSet::default(),
             raw,
-        };
-        normalized.visit(object, &mut Vec::new(), skip)?;
-        Ok(normalized)
+        }
     }
 
-    /// Sets the leaves of `object` (at `prefix`) in Kibana's flattening order;
-    /// `skip` filters the keys of the top-level object.
+    /// Sets the leaves of a top-level object's `entries` (in key order, the
+    /// ones kept) in Kibana's flattening order: its leaves, then its objects
+    /// last key first.
+    fn visit_top<I>(&mut self, entries: I) -> Result<(), AlertError>
+    where
+        I: DoubleEndedIterator<Item = (&'a str, &'a Value)> + Clone,
+    {
+        let mut prefix = Vec::new();
+        for (key, value) in entries.clone() {
+            if !value.is_object() {
+                prefix.extend(dot_segments(key));
+                self.set_leaf(&prefix, value, has_dot(key));
+                prefix.clear();
+            }
+        }
+        for (key, value) in entries.rev() {
+            if let Value::Object(inner) = value {
+                // A top-level key without a dot is the last one visited of
+                // those that write under its first segment (the others are
+                // `key.…`, after it in key order, or leaves, set first).
+                if self.raw && !has_dot(key) && !self.tree.contains_key(key) && is_raw(inner, 1) {
+                    self.tree.insert(key, Node::Raw(inner));
+                    continue;
+                }
+                prefix.extend(dot_segments(key));
+                self.visit(inner, &mut prefix)?;
+                prefix.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the leaves of `object`, an object below the top level at
+    /// `prefix`, in Kibana's flattening order.
     fn visit(
         &mut self,
         object: &'a Map<String, Value>,
         prefix: &mut Vec<&'a str>,
-        skip: Skip,
     ) -> Result<(), AlertError> {
         if prefix.len() > MAX_PATH {
             return Err(AlertError::TooDeep);
         }
         let base = prefix.len();
-        let kept = |key: &str| base > 0 || !skip(key);
         for (key, value) in object {
-            if value.is_object() || !kept(key) {
-                continue;
+            if !value.is_object() {
+                prefix.extend(dot_segments(key));
+                self.set_leaf(prefix, value, has_dot(key));
+                prefix.truncate(base);
             }
-            prefix.extend(dot_segments(key));
-            self.set_leaf(prefix, value, has_dot(key));
-            prefix.truncate(base);
         }
         for (key, value) in object.iter().rev() {
-            if let (Value::Object(inner), true) = (value, kept(key)) {
-                // A top-level key without a dot is the last one visited of
-                // those that write under its first segment (the others are
-                // `key.…`, after it in key order, or leaves, set first).
-                if self.raw
-                    && base == 0
-                    && !has_dot(key)
-                    && !self.tree.contains_key(key.as_str())
-                    && is_raw(inner, 1)
-                {
-                    self.tree.insert(key, Node::Raw(inner));
-                    continue;
-                }
+            if let Value::Object(inner) = value {
                 prefix.extend(dot_segments(key));
-                self.visit(inner, prefix, skip)?;
+                self.visit(inner, prefix)?;
                 prefix.truncate(base);
             }
         }
         Ok(())
     }
 
+    /// The intersection of this normalized object (a running result) with
+    /// `object`, as `self.intersect(&Normalized::of(object, skip)?, skip)`
+    /// gives it, without normalizing all of `object`: its top-level entries
+    /// are grouped by first segment (normalizing one group touches no other
+    /// node), and only the groups this tree has a node for are read, each
+    /// in the cheapest form equal to its normalized node: a lone key's
+    /// value as it is (raw when [`is_raw`]), dotted leaves only as a
+    /// [`Side::Flat`] (the `kibana.alert.original_*` copies), else the group
+    /// normalized on its own. Whether normalizing would fail is checked on
+    /// every group ([`too_deep`]), so the errors are the same.
+    fn intersect_object(
+        self,
+        object: &'a Map<String, Value>,
+        skip: Skip,
+    ) -> Result<Normalized<'a>, AlertError> {
+        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(object.len());
+        entries.extend(
+            object
+                .iter()
+                .filter(|(key, _)| !skip(key))
+                .map(|(key, value)| (dot_segments(key).next().unwrap_or(key), key.as_str(), value)),
+        );
+        // Keys are sorted, so their first segments nearly are (`a-b` comes
+        // between `a` and `a.c`); the sort is stable: keys stay in order.
+        if !entries.is_sorted_by(|x, y| x.0 <= y.0) {
+            entries.sort_by(|x, y| x.0.cmp(y.0));
+        }
+        let deep = |&(_, key, value): &Entry<'a>| match value {
+            Value::Object(inner) => too_deep(inner, segments(key)),
+            _ => false,
+        };
+        if entries.iter().any(deep) {
+            return Err(AlertError::TooDeep);
+        }
+        let mut cx = Intersect {
+            path: Vec::new(),
+            skip,
+            flat_skipped: false,
+        };
+        let mut tree = self.tree;
+        let mut failed = None;
+        let mut next = 0;
+        tree.retain(|&first, a_node| {
+            next += entries[next..].partition_point(|e| e.0 < first);
+            let len = entries[next..].iter().take_while(|e| e.0 == first).count();
+            let group = &entries[next..next + len];
+            if group.is_empty() || failed.is_some() {
+                return false;
+            }
+            cx.path.push(first);
+            let kept = cx.group(a_node, first, group).unwrap_or_else(|e| {
+                failed = Some(e);
+                false
+            });
+            cx.path.pop();
+            kept
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        Ok(Normalized {
+            tree,
+            flat_skipped: cx.flat_skipped,
+            lost: FxHashSet::default(),
+            raw: self.raw,
+        })
+    }
+
     /// The intersection of two normalized objects: its tree, whose common
     /// leaves dotted in both are marked to be written flat
-    /// (`applyNotationPreference`).
+    /// (`applyNotationPreference`). (The fold uses
+    /// [`Normalized::intersect_object`]; this is its reference.)
+    #[cfg(test)]
     fn intersect(self, other: &Normalized<'a>, skip: Skip) -> Result<Normalized<'a>, AlertError> {
         let mut cx = Intersect {
             path: Vec::new(),
@@ -488,6 +695,42 @@ impl<'a> Intersect<'a> {
         failed.map_or(Ok(()), Err)
     }
 
+    /// Narrows the top-level node `a_node` (at `first`) to what it shares
+    /// with the normalized node of `group`, the entries of the other object
+    /// under `first` (see [`Normalized::intersect_object`]).
+    fn group(
+        &mut self,
+        a_node: &mut Node<'a>,
+        first: &'a str,
+        group: &[Entry<'a>],
+    ) -> Result<bool, AlertError> {
+        if let [(_, key, value)] = group {
+            if *key == first {
+                match value {
+                    Value::Object(inner) if is_raw(inner, 1) => {
+                        return self.node(a_node, Item::Object(Side::Raw(inner), false));
+                    }
+                    Value::Object(_) => {}
+                    leaf => return self.node(a_node, Item::Leaf(leaf, false)),
+                }
+            }
+        }
+        let offset = first.len() + 1;
+        if flat_leaves(group) {
+            return self.node(a_node, Item::Object(Side::Flat(group, offset), false));
+        }
+        if let Some((map, rest)) = overlay(first, group) {
+            let side = Side::Overlay(map, rest, offset);
+            return self.node(a_node, Item::Object(side, false));
+        }
+        let mut normalized = Normalized::empty(true);
+        normalized.visit_top(group.iter().map(|&(_, key, value)| (key, value)))?;
+        match normalized.tree.get(first) {
+            Some(node) => self.node(a_node, item_of(node)),
+            None => Ok(false),
+        }
+    }
+
     /// Narrows one node of `a` to what it shares with `b`'s at the same
     /// path; false when nothing is shared.
     fn node(&mut self, a_node: &mut Node<'a>, b_item: Item<'_, 'a>) -> Result<bool, AlertError> {
@@ -515,6 +758,15 @@ impl<'a> Intersect<'a> {
                 Ok(true)
             }
             (a_node, b_item) if is_array(a_node) || b_item.as_array_value() => {
+                if let Node::Leaf { value, dotted } = a_node {
+                    if matches!(value.as_ref(), Value::Array(items) if intersects_to_itself(items, b_item.as_array()))
+                    {
+                        // The intersection would be a copy of the array.
+                        *dotted = both_dotted;
+                        self.leaf(both_dotted);
+                        return Ok(true);
+                    }
+                }
                 let common = lodash_intersection(as_array(a_node), b_item.as_array());
                 *a_node = Node::Leaf {
                     value: Cow::Owned(Value::Array(common)),
@@ -534,6 +786,16 @@ impl<'a> Intersect<'a> {
             self.flat_skipped = (self.skip)(&self.path.join("."));
         }
     }
+}
+
+/// True when `_.intersection(items, other)` is `items` itself: distinct
+/// items, each strictly equal to one of `other` (objects and arrays never
+/// are).
+fn intersects_to_itself(items: &[Value], other: &[Value]) -> bool {
+    items.iter().enumerate().all(|(i, item)| {
+        other.iter().any(|o| js_strict_equal(item, o))
+            && !items[..i].iter().any(|seen| js_strict_equal(item, seen))
+    })
 }
 
 fn is_array(node: &Node<'_>) -> bool {
@@ -919,5 +1181,117 @@ mod tests {
             Some(json!({"user": {"id": "u1"}, "event": {"action": "login"}}))
         );
         assert_eq!(object_array_intersection(&[], |_| false).unwrap(), None);
+    }
+
+    /// Objects shaped like a sequence's building blocks: groups of dotted
+    /// leaves only (read as [`Side::Flat`]), with keys that run through
+    /// another's leaf, bytes below the dot after a segment (`a-b`, between
+    /// `a` and `a.b`), empty segments, a lone object next to dotted keys
+    /// under its segment, and keys the caller skips. The lazy fold equals
+    /// Kibana's pairwise one, and each read form is taken.
+    #[test]
+    fn the_lazy_fold_gives_the_pairwise_fold_on_block_like_objects() {
+        const KEYS: &[&str] = &[
+            "a", "a.b", "a.c", "a-b", "a.b-c", "a.b.c", "a.", "a..b", "k.x.y", "k.x.z", "k.w",
+            "k.x-y", "k.x", "k.w.v", "b", "b.c", "e", "a.p", "e.f", "e.g.h",
+        ];
+        fn skip(key: &str) -> bool {
+            key.starts_with("k.w")
+        }
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let value = |rng: &mut Rng| match rng.below(5) {
+            0 => json!(rng.below(2)),
+            1 => json!(["x", "y", rng.below(2)]),
+            2 => json!(["y", "x"]),
+            3 => Value::Null,
+            _ => json!({"p": rng.below(2), "q": ["x"]}),
+        };
+        let (mut flat, mut raw, mut over, mut grouped) = (0, 0, 0, 0);
+        for _ in 0..20_000 {
+            let mut base = Map::new();
+            for _ in 0..1 + rng.below(6) {
+                let key = KEYS[rng.below(KEYS.len() as u64) as usize];
+                base.insert(key.to_string(), value(&mut rng));
+            }
+            let n = 2 + rng.below(4) as usize;
+            let objects: Vec<Map<String, Value>> = (0..n)
+                .map(|_| {
+                    let mut o = base.clone();
+                    for _ in 0..rng.below(3) {
+                        let key = KEYS[rng.below(KEYS.len() as u64) as usize];
+                        o.insert(key.to_string(), value(&mut rng));
+                    }
+                    o
+                })
+                .collect();
+            assert_eq!(
+                object_array_intersection(&objects, skip).unwrap(),
+                pairwise(&objects, skip),
+                "{objects:?}"
+            );
+            let mut entries: Vec<Entry<'_>> = objects[1]
+                .iter()
+                .filter(|(k, _)| !skip(k))
+                .map(|(k, v)| (dot_segments(k).next().unwrap(), k.as_str(), v))
+                .collect();
+            entries.sort_by(|x, y| x.0.cmp(y.0));
+            for group in entries.chunk_by(|x, y| x.0 == y.0) {
+                match group {
+                    [(first, key, Value::Object(m))] if first == key && is_raw(m, 1) => raw += 1,
+                    _ if flat_leaves(group) => flat += 1,
+                    _ if overlay(group[0].0, group).is_some() => over += 1,
+                    _ => grouped += 1,
+                }
+            }
+        }
+        assert!(
+            flat > 2_000 && raw > 2_000 && over > 300 && grouped > 2_000,
+            "{flat} {raw} {over} {grouped}"
+        );
+    }
+
+    /// A group nested too deep fails the fold even where the running
+    /// result has no node for it (the whole object was normalized).
+    #[test]
+    fn a_too_deep_object_fails_the_lazy_fold() {
+        let mut deep = json!(1);
+        for _ in 0..MAX_PATH + 1 {
+            deep = json!({ "d": deep });
+        }
+        let shallow = json!({"a": 1, "z": 2});
+        let mut third = json!({"a": 1});
+        third["deep"] = deep.clone();
+        let dotted = json!({"a": 1, "x.y": {"z": deep}});
+        for last in [third, dotted] {
+            let objects = objects(&[shallow.clone(), json!({"a": 1}), last.clone()]);
+            assert!(matches!(
+                object_array_intersection(&objects, |_| false),
+                Err(AlertError::TooDeep)
+            ));
+            let first = objects[0].clone();
+            assert!(Normalized::of(&objects[2], |_| false).is_err());
+            assert!(Normalized::of(&first, |_| false).is_ok());
+        }
+        let fine = objects(&[shallow.clone(), json!({"a": 1, "deep": {"d": 1}})]);
+        assert_eq!(
+            object_array_intersection(&fine, |_| false).unwrap(),
+            Some(json!({"a": 1}).as_object().unwrap().clone())
+        );
+    }
+
+    #[test]
+    fn arrays_kept_whole_by_an_intersection() {
+        let x = |v: Value| v.as_array().unwrap().clone();
+        assert!(intersects_to_itself(
+            &x(json!([1, "a"])),
+            &x(json!(["a", 2, 1.0]))
+        ));
+        assert!(!intersects_to_itself(&x(json!([1, 1])), &x(json!([1]))));
+        assert!(!intersects_to_itself(
+            &x(json!([{"a": 1}])),
+            &x(json!([{"a": 1}]))
+        ));
+        assert!(!intersects_to_itself(&x(json!([1, 2])), &x(json!([1]))));
+        assert!(intersects_to_itself(&[], &x(json!([1]))));
     }
 }

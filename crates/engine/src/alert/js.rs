@@ -69,8 +69,35 @@ pub(crate) fn lodash_get<'a>(object: &'a Map<String, Value>, path: &str) -> Opti
 /// events search: `rule_types/utils/build_events_query.ts`,
 /// `rule_types/eql/build_eql_search_request.ts`.)
 pub(crate) fn fields_api_values<'a>(source: &'a Map<String, Value>, path: &str) -> Vec<&'a Value> {
+    fields_api_values_in(source, path, true)
+}
+
+/// [`fields_api_values`], told whether `source` has a dotted key at its top
+/// level (a caller reading several paths finds out once): without one,
+/// only a path's first segment can be a key there, so the lookups of its
+/// longer prefixes and of the whole path are left out.
+pub(crate) fn fields_api_values_in<'a>(
+    source: &'a Map<String, Value>,
+    path: &str,
+    dotted_keys: bool,
+) -> Vec<&'a Value> {
     let mut out = Vec::new();
-    collect_path(source, path, 0, &mut out);
+    if dotted_keys {
+        collect_path(source, path, 0, &mut out);
+        return out;
+    }
+    match path.split_once('.') {
+        Some((first, rest)) => {
+            if let Some(value) = source.get(first) {
+                collect_under(value, rest, 1, &mut out);
+            }
+        }
+        None => {
+            if let Some(value) = source.get(path) {
+                collect_leaves(value, 1, &mut out);
+            }
+        }
+    }
     out
 }
 
@@ -405,6 +432,39 @@ mod tests {
             vec![&json!("a"), &json!("b")]
         );
         assert!(fields_api_values(doc, "process").is_empty());
+    }
+
+    /// Told that the top level has no dotted key, the view is the same.
+    #[test]
+    fn fields_api_view_without_dotted_top_level_keys() {
+        let doc = json!({
+            "process": {"parent": {"name": "bash"}, "parent.name": "sh", "name": "p"},
+            "hosts": [{"name": "a"}, {"name": ["b", null]}, "c"],
+            "event": {"category": ["x", "y"]},
+            "n": 1,
+        });
+        let doc = doc.as_object().unwrap();
+        assert!(!doc.keys().any(|k| has_dot(k)));
+        for path in [
+            "process.parent.name",
+            "process.name",
+            "process",
+            "hosts.name",
+            "hosts",
+            "event.category",
+            "n",
+            "n.x",
+            "missing.a.b",
+            "",
+            ".",
+            "process.",
+        ] {
+            assert_eq!(
+                fields_api_values_in(doc, path, false),
+                fields_api_values(doc, path),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! present. An ICU `select` on the string `"null"` takes the `null` branch, so such
 //! a value is left out too.
 
-use super::js::{fields_api_values, js_to_join_string, lodash_get};
+use super::js::{fields_api_values_in, has_dot, js_to_join_string, lodash_get};
 use serde_json::{Map, Value};
 
 /// Where the reason's fields are read from.
@@ -38,7 +38,13 @@ const USER_NAME: &str = "user.name";
 
 /// Builds the reason sentence for a rule `name` of `severity` over `doc`.
 pub fn build_reason_message(name: &str, severity: &str, doc: ReasonDoc<'_>) -> String {
-    let field = |path: &str| template_value(doc, path);
+    // Whether an event has a dotted key at its top level, found once for
+    // the ten fields read (see `fields_api_values_in`).
+    let dotted = match doc {
+        ReasonDoc::Event(source) => source.keys().any(|key| has_dot(key)),
+        ReasonDoc::Merged(_) => true,
+    };
+    let field = |path: &str| template_value(doc, path, dotted);
     let destination_address = field(DESTINATION_ADDRESS);
     let destination_port = field(DESTINATION_PORT);
     let event_category = field(EVENT_CATEGORY);
@@ -97,9 +103,11 @@ fn selected(value: &Option<String>) -> Option<&str> {
 }
 
 /// `getFieldTemplateValue`.
-fn template_value(doc: ReasonDoc<'_>, path: &str) -> Option<String> {
+fn template_value(doc: ReasonDoc<'_>, path: &str, dotted: bool) -> Option<String> {
     match doc {
-        ReasonDoc::Event(source) => array_template_value(&fields_api_values(source, path)),
+        ReasonDoc::Event(source) => {
+            array_template_value(&fields_api_values_in(source, path, dotted))
+        }
         ReasonDoc::Merged(source) => match lodash_get(source, path)? {
             Value::String(s) => (!s.is_empty() && s != "-").then(|| s.clone()),
             Value::Array(items) => array_template_value(&items.iter().collect::<Vec<_>>()),

@@ -18,8 +18,8 @@
 //! - The result is ordered as `wrapSequences` pushes it: shell first, then blocks.
 
 use super::build::{
-    alert_fields, alert_url, ancestors_of, augment, descends_from_rule, event_parent,
-    hit_alert_fields, spread, with_alert_fields, Parent,
+    alert_fields, alert_url, augment, event_parent, hit_alert_fields, parent_descends_from_rule,
+    spread, with_alert_fields, Parent,
 };
 use super::document::AlertDoc;
 use super::ids::{alert_id_from_ancestors, building_block_ids};
@@ -40,8 +40,11 @@ pub(crate) fn build_sequence_alerts(
     docs: Vec<SourceDoc>,
 ) -> Result<Vec<AlertDoc>, AlertError> {
     let parents: Vec<Parent<'_>> = docs.iter().map(event_parent).collect::<Result<_, _>>()?;
-    let event_ancestors: Vec<Value> = parents.iter().flat_map(ancestors_of).collect();
-    if parents.is_empty() || descends_from_rule(&event_ancestors, &rule.uuid) {
+    if parents.is_empty()
+        || parents
+            .iter()
+            .any(|parent| parent_descends_from_rule(parent, &rule.uuid))
+    {
         return Ok(Vec::new());
     }
     drop(parents);

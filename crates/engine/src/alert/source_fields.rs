@@ -101,25 +101,32 @@ impl Walk {
         if depth > MAX_SOURCE_DEPTH {
             return Err(AlertError::TooDeep);
         }
-        let mut first_error = FirstError::default();
         // In key order, as the keys were visited when the map was rebuilt.
-        doc.retain(|key, value| {
-            if first_error.stopped() {
-                return false;
-            }
+        // Walked in place and the removed keys taken out afterwards: most
+        // documents lose nothing, and `retain` costs a removal cursor step
+        // per key. The first error ends the walk (the document is dropped).
+        let mut removed: Vec<String> = Vec::new();
+        for (key, value) in doc.iter_mut() {
             let len = path.len();
             if !top_level {
                 path.push('.');
             }
             path.push_str(key);
-            let kept = first_error.kept(self.field(key, value, path, top_level, depth));
-            if kept && top_level {
-                self.copy_to_alert_namespace(path, value);
+            let kept = self.field(key, value, path, top_level, depth);
+            if let Ok(true) = kept {
+                if top_level {
+                    self.copy_to_alert_namespace(path, value);
+                }
             }
             path.truncate(len);
-            kept
-        });
-        first_error.result()
+            if !kept? {
+                removed.push(key.clone());
+            }
+        }
+        for key in &removed {
+            doc.remove(key);
+        }
+        Ok(())
     }
 
     /// Checks one key of an object (at `path`), its value changed in place;
