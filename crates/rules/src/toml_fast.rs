@@ -609,8 +609,12 @@ fn emit_items<T>(
         .into_iter()
         .enumerate()
         .map(|(i, (item, value))| {
-            let index = |p: &mut String| {
-                let _ = write!(p, "{i}");
+            let index = |p: &mut String| match u8::try_from(i) {
+                // Most arrays are short: no formatting machinery per element.
+                Ok(d @ 0..=9) => p.push(char::from(b'0' + d)),
+                _ => {
+                    let _ = write!(p, "{i}");
+                }
             };
             with_segment(path, index, |path| {
                 spans.insert(path.clone(), NodeSpan { key: None, value });
