@@ -182,7 +182,8 @@ pub fn lex(text: &str) -> Result<Vec<Token>, Vec<Diagnostic>> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        tokens: Vec::new(),
+        // About one token per 6 bytes in the catalogue's queries.
+        tokens: Vec::with_capacity(text.len() / 6),
         errors: Vec::new(),
     };
     lexer.run();
@@ -464,8 +465,14 @@ impl<'a> Lexer<'a> {
         loop {
             let rest = self.bytes.get(self.pos..).unwrap_or_default();
             let run = rest.iter().position(|&b| stop(b)).unwrap_or(rest.len());
-            value.push_str(&self.text[self.pos..self.pos + run]);
+            let text = &self.text[self.pos..self.pos + run];
             self.pos += run;
+            if value.is_empty() && self.bytes.get(self.pos) == Some(&quote) {
+                // No escapes (most strings): one exact allocation.
+                self.pos += 1;
+                return Some(text.to_string());
+            }
+            value.push_str(text);
             match self.bytes.get(self.pos) {
                 None | Some(b'\n' | b'\r') => break,
                 Some(b'\\') => {

@@ -391,7 +391,13 @@ impl Parser<'_> {
         loop {
             let rest = &self.b[self.pos..];
             let i = memchr::memchr3(b'"', b'\\', b'\n', rest)?;
-            out.push_str(&self.src[self.pos..self.pos + i]);
+            let run = &self.src[self.pos..self.pos + i];
+            if rest[i] == b'"' && out.is_empty() {
+                // No escapes (most strings): one exact allocation.
+                self.pos += i + 1;
+                return Some(run.to_string());
+            }
+            out.push_str(run);
             self.pos += i + 1;
             match rest[i] {
                 b'"' => return Some(out),
