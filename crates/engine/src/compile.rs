@@ -967,6 +967,63 @@ mod tests {
         assert!(text.contains("--> r.json:1:"), "{text}");
     }
 
+    const TOML_RULE: &str = r#"[metadata]
+creation_date = "2020/01/01"
+maturity = "production"
+updated_date = "2020/01/01"
+
+[rule]
+author = ["Elastic"]
+description = "d"
+index = ["logs-*"]
+language = "eql"
+license = "Elastic License v2"
+name = "R"
+risk_score = 21
+rule_id = "r1"
+severity = "low"
+type = "eql"
+query = '''
+process where process.name == "x"
+'''
+"#;
+
+    /// A TOML rule's description is read again from its file: the same as
+    /// from the packed JSON, and refused once the file changed.
+    #[test]
+    fn toml_rules_are_described_from_their_unchanged_file() {
+        let dir = std::env::temp_dir().join(format!("vigil-describe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.toml");
+        std::fs::write(&path, TOML_RULE).unwrap();
+        let schema = Schema::ecs();
+        let lists = ValueLists::new();
+        let opts = CompileOptions {
+            schema: &schema,
+            value_lists: &lists,
+            now_nanos: 0,
+            render: RenderOptions::default(),
+            threads: 1,
+        };
+        let from_file = compile_files(std::slice::from_ref(&dir), LoadReport::default(), &opts);
+        let changed = compile_files(std::slice::from_ref(&dir), LoadReport::default(), &opts);
+        assert_eq!(from_file.counts.loaded, 1, "{:?}", from_file.problems);
+        assert!(matches!(from_file.meta[0].info.stored, Stored::File { .. }));
+        let packed = compiled(&load(&path.to_string_lossy(), TOML_RULE));
+        assert!(matches!(packed.meta[0].info.stored, Stored::Packed { .. }));
+        let params = |c: &CompiledRules| c.meta[0].info().map(|i| i.params.clone());
+        assert_eq!(params(&from_file).unwrap(), params(&packed).unwrap());
+        assert_eq!(
+            params(&from_file).unwrap()["immutable"],
+            Value::Bool(true),
+            "an Elastic TOML rule is prebuilt"
+        );
+        std::fs::write(&path, TOML_RULE.replace("name = \"R\"", "name = \"S\"")).unwrap();
+        let err = params(&changed).unwrap_err();
+        assert!(err.contains("changed since it was loaded"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn unsupported_types_are_counted_not_invalid() {
         let text = RULE
