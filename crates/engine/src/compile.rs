@@ -115,8 +115,7 @@ impl RuleMeta {
         self.info
             .cell
             .get_or_init(|| {
-                let json = self.info.json()?;
-                let raw: Value = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+                let raw = self.info.stored.raw()?;
                 RuleInfo::from_rule_json_with_origin(&raw, self.info.origin)
                     .map_err(|e| e.to_string())
             })
@@ -125,37 +124,108 @@ impl RuleMeta {
     }
 }
 
-/// A rule's JSON text, compressed, and its [`RuleInfo`] once built.
-///
-/// The catalogue's JSON (investigation guides included) took 10.8 MB of the
-/// start-up heap as text; most rules never alert.
+/// Where a rule's JSON comes from, and its [`RuleInfo`] once built.
 #[derive(Debug, Clone)]
 struct LazyInfo {
-    /// LZ4 block of the JSON text.
-    json: Box<[u8]>,
-    /// The text's length.
-    len: usize,
+    stored: Stored,
     origin: AlertOrigin,
     cell: OnceLock<Result<RuleInfo, String>>,
 }
 
+/// A rule's JSON, kept small until the rule alerts.
+///
+/// The catalogue's JSON (investigation guides included) took 10.8 MB of the
+/// start-up heap as text; most rules never alert.
+#[derive(Debug, Clone)]
+enum Stored {
+    /// LZ4 block of the JSON text, and the text's length. LZ4 (block format)
+    /// rather than zstd: compressing the catalogue's 10.8 MB of JSON took
+    /// 434M instructions of start-up at zstd level 1 and takes 176M, for
+    /// 3.5 MB more of peak memory (measured with callgrind and `time -f %M`).
+    Packed { lz4: Box<[u8]>, len: usize },
+    /// Rule `index` of the rule file at `path`, which is read and loaded
+    /// again (with default [`LoadOptions`], as [`compile_files`] loads) when
+    /// the rule first alerts. Writing and compressing the catalogue's JSON
+    /// was a fifth of start-up (256M instructions); hashing the files costs
+    /// ≈ 10M. The file must still hold the text it was compiled from
+    /// (`len` bytes hashing to `hash`), else the rule cannot describe its
+    /// alerts.
+    File {
+        path: Arc<std::path::Path>,
+        index: usize,
+        len: usize,
+        hash: u64,
+    },
+}
+
 impl LazyInfo {
-    /// LZ4 (block format) rather than zstd: compressing the catalogue's
-    /// 10.8 MB of JSON took 434M instructions of start-up at zstd level 1 and
-    /// takes 176M, for 3.5 MB more of peak memory (measured with callgrind
-    /// and `time -f %M`).
-    fn pack(json: &[u8], origin: AlertOrigin) -> LazyInfo {
+    fn new(stored: Stored, origin: AlertOrigin) -> LazyInfo {
         LazyInfo {
-            json: lz4_flex::block::compress(json).into_boxed_slice(),
-            len: json.len(),
+            stored,
             origin,
             cell: OnceLock::new(),
         }
     }
+}
 
-    fn json(&self) -> Result<Vec<u8>, String> {
-        lz4_flex::block::decompress(&self.json, self.len).map_err(|e| e.to_string())
+impl Stored {
+    fn pack(json: &[u8]) -> Stored {
+        Stored::Packed {
+            lz4: lz4_flex::block::compress(json).into_boxed_slice(),
+            len: json.len(),
+        }
     }
+
+    /// The rule's JSON value.
+    fn raw(&self) -> Result<Value, String> {
+        match self {
+            Stored::Packed { lz4, len } => {
+                let json = lz4_flex::block::decompress(lz4, *len).map_err(|e| e.to_string())?;
+                serde_json::from_slice(&json).map_err(|e| e.to_string())
+            }
+            Stored::File {
+                path,
+                index,
+                len,
+                hash,
+            } => {
+                let unchanged =
+                    || format!("rule file {} changed since it was loaded", path.display());
+                let text = read_text(path)
+                    .map_err(|e| format!("cannot read rule file {} again: {e}", path.display()))?;
+                if text.len() != *len || text_hash(&text) != *hash {
+                    return Err(unchanged());
+                }
+                let mut report = LoadReport::default();
+                rules::load_text(
+                    rules::SourceText::new(path.to_path_buf(), text),
+                    &LoadOptions::default(),
+                    &mut report,
+                );
+                report
+                    .rules
+                    .into_iter()
+                    .nth(*index)
+                    .map(|r| r.raw)
+                    .ok_or_else(unchanged)
+            }
+        }
+    }
+}
+
+/// A file's text as [`rules::load_file`] reads it (invalid UTF-8 replaced).
+fn read_text(path: &std::path::Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// The hash [`Stored::File`] checks a re-read file with.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(text.as_bytes());
+    h.finish()
 }
 
 /// Counts of what was loaded.
@@ -281,16 +351,36 @@ impl Prepared {
     fn load(path: &std::path::Path, load: &LoadOptions) -> Prepared {
         let mut report = LoadReport::default();
         rules::load_file(path, load, &mut report);
-        let described = report
-            .rules
-            .iter()
-            .map(|r| is_runnable(r).then(|| describe(r)))
+        // TOML rules are read again from their file when they alert (one
+        // rule per file, nothing to pick among); other files keep packed JSON.
+        let mut file = None;
+        let described = (report.rules.iter().enumerate())
+            .map(|(index, r)| {
+                if !is_runnable(r) {
+                    return None;
+                }
+                if r.origin.format != Format::Toml {
+                    return Some(describe(r));
+                }
+                let (path, len, hash) = file.get_or_insert_with(|| {
+                    let source = &r.origin.source;
+                    let path: Arc<std::path::Path> = Arc::from(source.path.as_path());
+                    (path, source.text.len(), text_hash(&source.text))
+                });
+                let stored = Stored::File {
+                    path: path.clone(),
+                    index,
+                    len: *len,
+                    hash: *hash,
+                };
+                Some(describe_with(r, |_| stored))
+            })
             .collect();
         Prepared { report, described }
     }
 }
 
-/// A rule's alert uuid and its packed JSON for [`RuleMeta::info`], or why the
+/// A rule's alert uuid and its stored JSON for [`RuleMeta::info`], or why the
 /// rule cannot describe its alerts.
 type Described = Result<(String, LazyInfo), String>;
 
@@ -298,20 +388,27 @@ type Described = Result<(String, LazyInfo), String>;
 /// invalid) and packs its JSON; [`RuleMeta::info`] builds the description
 /// on first use.
 fn describe(loaded: &LoadedRule) -> Described {
+    describe_with(loaded, |raw| {
+        // Sized ahead: a catalogue rule's JSON is 7 KB on average; growing it
+        // from serde_json's 128 bytes cost ≈ 26M instructions of the catalogue's
+        // start-up.
+        // Written by `alert::text` (serde_json's text; ≈ 110M instructions fewer
+        // than `serde_json::to_writer` on the catalogue).
+        let mut json = String::with_capacity(16 * 1024);
+        crate::alert::text::write_value(&mut json, raw);
+        Stored::pack(json.as_bytes())
+    })
+}
+
+/// [`describe`] with the rule's JSON stored by `store`.
+fn describe_with(loaded: &LoadedRule, store: impl FnOnce(&Value) -> Stored) -> Described {
     let origin = if loaded.origin.format == Format::Toml && is_elastic_rule(&loaded.rule) {
         AlertOrigin::Prebuilt
     } else {
         AlertOrigin::Custom
     };
     let uuid = RuleInfo::uuid_of(&loaded.raw).map_err(|e| e.to_string())?;
-    // Sized ahead: a catalogue rule's JSON is 7 KB on average; growing it
-    // from serde_json's 128 bytes cost ≈ 26M instructions of the catalogue's
-    // start-up.
-    // Written by `alert::text` (serde_json's text; ≈ 110M instructions fewer
-    // than `serde_json::to_writer` on the catalogue).
-    let mut json = String::with_capacity(16 * 1024);
-    crate::alert::text::write_value(&mut json, &loaded.raw);
-    Ok((uuid, LazyInfo::pack(json.as_bytes(), origin)))
+    Ok((uuid, LazyInfo::new(store(&loaded.raw), origin)))
 }
 
 /// A rule without load errors, of a type and language vigil runs (it may
@@ -868,6 +965,63 @@ mod tests {
         };
         assert_eq!(*severity, Severity::Error);
         assert!(text.contains("--> r.json:1:"), "{text}");
+    }
+
+    const TOML_RULE: &str = r#"[metadata]
+creation_date = "2020/01/01"
+maturity = "production"
+updated_date = "2020/01/01"
+
+[rule]
+author = ["Elastic"]
+description = "d"
+index = ["logs-*"]
+language = "eql"
+license = "Elastic License v2"
+name = "R"
+risk_score = 21
+rule_id = "r1"
+severity = "low"
+type = "eql"
+query = '''
+process where process.name == "x"
+'''
+"#;
+
+    /// A TOML rule's description is read again from its file: the same as
+    /// from the packed JSON, and refused once the file changed.
+    #[test]
+    fn toml_rules_are_described_from_their_unchanged_file() {
+        let dir = std::env::temp_dir().join(format!("vigil-describe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.toml");
+        std::fs::write(&path, TOML_RULE).unwrap();
+        let schema = Schema::ecs();
+        let lists = ValueLists::new();
+        let opts = CompileOptions {
+            schema: &schema,
+            value_lists: &lists,
+            now_nanos: 0,
+            render: RenderOptions::default(),
+            threads: 1,
+        };
+        let from_file = compile_files(std::slice::from_ref(&dir), LoadReport::default(), &opts);
+        let changed = compile_files(std::slice::from_ref(&dir), LoadReport::default(), &opts);
+        assert_eq!(from_file.counts.loaded, 1, "{:?}", from_file.problems);
+        assert!(matches!(from_file.meta[0].info.stored, Stored::File { .. }));
+        let packed = compiled(&load(&path.to_string_lossy(), TOML_RULE));
+        assert!(matches!(packed.meta[0].info.stored, Stored::Packed { .. }));
+        let params = |c: &CompiledRules| c.meta[0].info().map(|i| i.params.clone());
+        assert_eq!(params(&from_file).unwrap(), params(&packed).unwrap());
+        assert_eq!(
+            params(&from_file).unwrap()["immutable"],
+            Value::Bool(true),
+            "an Elastic TOML rule is prebuilt"
+        );
+        std::fs::write(&path, TOML_RULE.replace("name = \"R\"", "name = \"S\"")).unwrap();
+        let err = params(&changed).unwrap_err();
+        assert!(err.contains("changed since it was loaded"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -198,16 +198,18 @@ impl<'a> Parser<'a> {
 
     /// `Space "whitespace" = [\ \t\r\n\u00A0]`
     fn space(&mut self) -> bool {
-        match self.peek_char() {
-            Some(c @ (' ' | '\t' | '\r' | '\n' | '\u{a0}')) => {
-                self.pos += c.len_utf8();
-                true
-            }
-            _ => {
-                self.fail(WHITESPACE);
-                false
-            }
+        // On bytes: U+00A0 is C2 A0 in UTF-8.
+        let len = match self.bytes.get(self.pos..) {
+            Some([b' ' | b'\t' | b'\r' | b'\n', ..]) => 1,
+            Some([0xC2, 0xA0, ..]) => 2,
+            _ => 0,
+        };
+        if len == 0 {
+            self.fail(WHITESPACE);
+            return false;
         }
+        self.pos += len;
+        true
     }
 
     /// `Space*`
@@ -272,6 +274,15 @@ impl<'a> Parser<'a> {
 
     /// `!Keyword`: true when a keyword starts here (position unchanged).
     fn at_keyword(&mut self) -> bool {
+        // `or` and `and` start with a space, `not` with an `n`: any other
+        // byte is no keyword (asked for every character of an unquoted
+        // value, the full test was a third of KQL parsing).
+        if !matches!(
+            self.bytes.get(self.pos),
+            Some(b' ' | b'\t' | b'\r' | b'\n' | 0xC2 | b'n' | b'N')
+        ) {
+            return false;
+        }
         let start = self.pos;
         self.silent += 1;
         let hit = self.binary_keyword("or", OR)

@@ -156,7 +156,7 @@ fn value_to_json(
 
 /// Keys holding `/` or `~` are escaped as in JSON pointers.
 pub fn escape_key(key: &str) -> std::borrow::Cow<'_, str> {
-    if key.contains(['/', '~']) {
+    if memchr::memchr2(b'/', b'~', key.as_bytes()).is_some() {
         std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
     } else {
         std::borrow::Cow::Borrowed(key)

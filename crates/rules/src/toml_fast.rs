@@ -391,7 +391,13 @@ impl Parser<'_> {
         loop {
             let rest = &self.b[self.pos..];
             let i = memchr::memchr3(b'"', b'\\', b'\n', rest)?;
-            out.push_str(&self.src[self.pos..self.pos + i]);
+            let run = &self.src[self.pos..self.pos + i];
+            if rest[i] == b'"' && out.is_empty() {
+                // No escapes (most strings): one exact allocation.
+                self.pos += i + 1;
+                return Some(run.to_string());
+            }
+            out.push_str(run);
             self.pos += i + 1;
             match rest[i] {
                 b'"' => return Some(out),
@@ -609,8 +615,12 @@ fn emit_items<T>(
         .into_iter()
         .enumerate()
         .map(|(i, (item, value))| {
-            let index = |p: &mut String| {
-                let _ = write!(p, "{i}");
+            let index = |p: &mut String| match u8::try_from(i) {
+                // Most arrays are short: no formatting machinery per element.
+                Ok(d @ 0..=9) => p.push(char::from(b'0' + d)),
+                _ => {
+                    let _ = write!(p, "{i}");
+                }
             };
             with_segment(path, index, |path| {
                 spans.insert(path.clone(), NodeSpan { key: None, value });
