@@ -290,8 +290,13 @@ impl Prefilter {
             return self.lookup_text(index, view, i, (hash, ascii), &mut mark);
         }
         match memo.find(slot, hash, text) {
-            Found::Hit(words) => {
-                for &(w, mask) in words {
+            Found::Hit(marks) => {
+                // No branch on whether the value marks a word: `first` is
+                // then `(0, 0)`, an OR of nothing.
+                if let Some(m) = marked.get_mut(marks.first.0 as usize) {
+                    *m |= marks.first.1;
+                }
+                for &(w, mask) in marks.more {
                     marked[w as usize] |= mask;
                 }
             }
