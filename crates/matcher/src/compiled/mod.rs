@@ -39,6 +39,7 @@ use event::{FieldId, FieldType, Value};
 use ir::{Expr, FieldTest, Pred, Test};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
+use std::ops::Range;
 use std::sync::Arc;
 use strings::StrMatcher;
 use view::View;
@@ -51,12 +52,15 @@ pub struct CompiledPred {
 }
 
 /// One test of a branch program and where to go next. `memo` is the leaf's
-/// memo slot, copied here so that a memoized result is found without
-/// reading the leaf.
+/// memo slot and `field` the field it tests (unused for a script), copied
+/// here so that a memoized result, or a field the event lacks (no field test
+/// holds on it), is found without reading the leaf: a leaf is another
+/// allocation, often a cache line or two away.
 #[derive(Debug)]
 struct Step {
     test: StepTest,
     memo: u32,
+    field: FieldId,
     on_true: u32,
     on_false: u32,
 }
@@ -105,8 +109,10 @@ enum LeafTest {
 #[derive(Debug)]
 struct StrTest {
     field: FieldId,
-    /// Strings longer than this (UTF-16 units) are not indexed.
-    ignore_above: Option<u32>,
+    /// Strings longer than this (UTF-16 units) are not indexed
+    /// ([`NO_LIMIT`]: none; not an `Option`, so that a leaf with its `Arc`
+    /// header fits a cache line).
+    ignore_above: u32,
     matcher: StrMatcher,
     /// On an unmapped field, a non-string value is not a keyword: if the
     /// field holds one, the reference test decides.
@@ -134,7 +140,7 @@ impl CompiledPred {
                 break;
             };
             let holds = match &step.test {
-                StepTest::Leaf(l) => leaf(l, step.memo, view),
+                StepTest::Leaf(l) => leaf(l, step.memo, step.field, view),
                 StepTest::Script(e) => crate::script::filter(e, view.event())?,
             };
             at = if holds { step.on_true } else { step.on_false };
@@ -167,9 +173,14 @@ fn flatten(root: Node) -> CompiledPred {
 /// holds and `on_false` when not; returns the step to enter it at.
 fn emit(node: Node, on_true: u32, on_false: u32, steps: &mut Vec<Step>) -> u32 {
     let mut push = |test: StepTest, memo: u32| {
+        let field = match &test {
+            StepTest::Leaf(l) => l.test.field(),
+            StepTest::Script(_) => FieldId(u32::MAX),
+        };
         steps.push(Step {
             test,
             memo,
+            field,
             on_true,
             on_false,
         });
@@ -379,7 +390,7 @@ fn compile_field(ft: &FieldTest) -> LeafTest {
     match StrMatcher::new(&ft.test) {
         Some(matcher) => LeafTest::Str(StrTest {
             field: field.id,
-            ignore_above,
+            ignore_above: ignore_above.unwrap_or(NO_LIMIT),
             matcher,
             loose,
         }),
@@ -387,32 +398,48 @@ fn compile_field(ft: &FieldTest) -> LeafTest {
     }
 }
 
-/// The leaf's test, from the memo when it ran on this event already.
+/// The leaf's test on `field`'s values: false when the event has none (a
+/// field test holds only on a value), else from the memo when it ran on
+/// this event already.
 #[inline]
-fn leaf(l: &Leaf, memo: u32, view: &mut View<'_, '_, '_>) -> bool {
+fn leaf(l: &Leaf, memo: u32, field: FieldId, view: &mut View<'_, '_, '_>) -> bool {
+    let range = view.range(field);
+    if range.is_empty() {
+        return false;
+    }
     if memo == NO_MEMO {
-        return leaf_test(&l.test, view);
+        return leaf_test(&l.test, range, view);
     }
     if let Some(r) = view.memo(memo) {
         return r;
     }
-    let r = leaf_test(&l.test, view);
+    let r = leaf_test(&l.test, range, view);
     view.set_memo(memo, r);
     r
 }
 
+impl LeafTest {
+    /// The field the test reads.
+    fn field(&self) -> FieldId {
+        match self {
+            LeafTest::Str(t) => t.field,
+            LeafTest::Field(ft) => ft.field.id,
+        }
+    }
+}
+
+/// The test on the field's values, entries `range` of the view.
 #[inline]
-fn leaf_test(t: &LeafTest, view: &mut View<'_, '_, '_>) -> bool {
+fn leaf_test(t: &LeafTest, range: Range<usize>, view: &mut View<'_, '_, '_>) -> bool {
     match t {
-        LeafTest::Str(t) => str_test(t, view),
-        LeafTest::Field(ft) => view
-            .range(ft.field.id)
+        LeafTest::Str(t) => str_test(t, range, view),
+        LeafTest::Field(ft) => range
+            .into_iter()
             .any(|i| crate::pred::value_passes(&ft.test, &ft.field, view.value(i))),
     }
 }
 
-fn str_test(t: &StrTest, view: &mut View<'_, '_, '_>) -> bool {
-    let range = view.range(t.field);
+fn str_test(t: &StrTest, range: Range<usize>, view: &mut View<'_, '_, '_>) -> bool {
     if let Some(ft) = &t.loose {
         if range
             .clone()
@@ -426,14 +453,12 @@ fn str_test(t: &StrTest, view: &mut View<'_, '_, '_>) -> bool {
     for i in range {
         // A string value: its text read once, for the length and the checks.
         if let Some(text) = view.str_value(i) {
-            if !t.ignore_above.is_some_and(|l| longer_than(l, text))
-                && t.matcher.pass_text(text, view, i)
-            {
+            if !longer_than(t.ignore_above, text) && t.matcher.pass_text(text, view, i) {
                 return true;
             }
             continue;
         }
-        let ignored = t.ignore_above.is_some_and(|l| longer_than(l, view.text(i)));
+        let ignored = longer_than(t.ignore_above, view.text(i));
         if !ignored && t.matcher.pass(view, i) {
             return true;
         }
@@ -441,11 +466,15 @@ fn str_test(t: &StrTest, view: &mut View<'_, '_, '_>) -> bool {
     false
 }
 
+/// No `ignore_above` ([`StrTest::ignore_above`]).
+const NO_LIMIT: u32 = u32::MAX;
+
 /// A keyword longer than the field's `ignore_above` `limit` (in UTF-16
-/// units, as Java counts) is not indexed: no query on the field finds it.
+/// units, as Java counts; [`NO_LIMIT`]: none) is not indexed: no query on
+/// the field finds it.
 #[inline]
 fn longer_than(limit: u32, text: &str) -> bool {
-    text.len() > limit as usize && java::utf16_len(text) > limit as usize
+    limit != NO_LIMIT && text.len() > limit as usize && java::utf16_len(text) > limit as usize
 }
 
 #[cfg(test)]

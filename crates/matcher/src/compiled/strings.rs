@@ -313,6 +313,9 @@ struct Checks {
     substrings: Substrings,
     /// General wildcard patterns, given the string of this mode.
     patterns: Patterns,
+    /// Lucene regular expressions (raw checks only: they run on the text as
+    /// it is, after the literal checks).
+    regexes: Box<[LuceneRegex]>,
 }
 
 const EXACT: u8 = 1;
@@ -320,6 +323,7 @@ const PREFIXES: u8 = 2;
 const SUFFIXES: u8 = 4;
 const SUBSTRINGS: u8 = 8;
 const PATTERNS: u8 = 16;
+const REGEXES: u8 = 32;
 
 impl Checks {
     fn is_empty(&self) -> bool {
@@ -335,6 +339,7 @@ impl Checks {
             || (has(SUFFIXES) && self.suffixes.iter().any(|s| bytes.ends_with(s)))
             || (has(SUBSTRINGS) && self.substrings.found_in(text))
             || (has(PATTERNS) && self.patterns.matches(text))
+            || (has(REGEXES) && self.regexes.iter().any(|r| r.is_match(text)))
     }
 
     fn cost(&self) -> u32 {
@@ -348,7 +353,11 @@ impl Checks {
             Substrings::Few(ref v) => 4 * v.len() as u32,
             Substrings::Many(..) => 12,
         };
-        exact + (self.prefixes.len() + self.suffixes.len()) as u32 + subs + self.patterns.cost()
+        exact
+            + (self.prefixes.len() + self.suffixes.len()) as u32
+            + subs
+            + self.patterns.cost()
+            + 30 * self.regexes.len() as u32
     }
 }
 
@@ -360,6 +369,7 @@ struct ChecksBuilder {
     suffixes: Vec<String>,
     substrings: Vec<String>,
     patterns: Vec<Pattern>,
+    regexes: Vec<LuceneRegex>,
 }
 
 impl ChecksBuilder {
@@ -371,6 +381,7 @@ impl ChecksBuilder {
             suffixes: Packed::new(self.suffixes),
             substrings: Substrings::build(self.substrings),
             patterns: Patterns::build(self.patterns),
+            regexes: self.regexes.into(),
         };
         for (part, present) in [
             (EXACT, !checks.exact.is_empty()),
@@ -378,6 +389,7 @@ impl ChecksBuilder {
             (SUFFIXES, !checks.suffixes.is_empty()),
             (SUBSTRINGS, !matches!(checks.substrings, Substrings::Empty)),
             (PATTERNS, !checks.patterns.is_empty()),
+            (REGEXES, !checks.regexes.is_empty()),
         ] {
             if present {
                 checks.parts |= part;
@@ -392,11 +404,10 @@ impl ChecksBuilder {
 pub struct StrMatcher {
     /// Every indexed string passes (`exists`, the pattern `*`).
     any: bool,
-    /// The checks of each case mode, boxed: a leaf stays a cache line or two
-    /// (its test reads the flags, then only the checks it has).
+    /// The checks of each case mode, boxed: a leaf stays within a cache
+    /// line (its test reads the flags, then only the checks it has).
     raw: Option<Box<Checks>>,
     folded: Option<Box<Checks>>,
-    regexes: Box<[LuceneRegex]>,
 }
 
 impl StrMatcher {
@@ -425,7 +436,7 @@ impl StrMatcher {
                     m.any |= add_pattern(p, &mut raw, &mut folded);
                 }
             }
-            Test::Regexes(rs) => m.regexes = rs.clone().into(),
+            Test::Regexes(rs) => raw.regexes.extend(rs.iter().cloned()),
             Test::Numbers(ns) => raw.exact.extend(ns.iter().map(|n| number_term(*n))),
             Test::Bool(b) => raw.exact.push(b.to_string()),
             Test::IpNets(nets) => {
@@ -456,7 +467,7 @@ impl StrMatcher {
         if self.any {
             return true;
         }
-        if (self.raw.is_some() || !self.regexes.is_empty()) && self.passes_as_is(view.text(i)) {
+        if self.raw.is_some() && self.passes_as_is(view.text(i)) {
             return true;
         }
         self.folded.as_ref().is_some_and(|c| c.pass(view.folded(i)))
@@ -466,7 +477,6 @@ impl StrMatcher {
     #[inline]
     fn passes_as_is(&self, text: &str) -> bool {
         self.raw.as_ref().is_some_and(|c| c.pass(text))
-            || self.regexes.iter().any(|r| r.is_match(text))
     }
 
     /// [`StrMatcher::pass`] given the keyword string of entry `i`, `text`
@@ -487,7 +497,7 @@ impl StrMatcher {
     /// A rough cost of one check (for ordering `and` / `or` children).
     pub fn cost(&self) -> u32 {
         let cost = |c: &Option<Box<Checks>>| c.as_ref().map_or(0, |c| c.cost());
-        1 + cost(&self.raw) + cost(&self.folded) + 30 * self.regexes.len() as u32
+        1 + cost(&self.raw) + cost(&self.folded)
     }
 
     /// Number of exact terms (raw and folded), for statistics.

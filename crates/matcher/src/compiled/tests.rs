@@ -268,3 +268,15 @@ fn branch_programs_of_nested_trees_agree_with_the_reference_evaluator() {
         assert_eq!(compiled(&p, ev, &mut s), want, "{p:?}");
     }
 }
+
+#[test]
+fn a_leaf_with_its_arc_header_fits_a_cache_line() {
+    // The hot path reads a leaf's test kind, its checks and its `loose`
+    // test: one line when the allocation (16 bytes of counts, then the leaf)
+    // is 64 bytes.
+    assert!(
+        std::mem::size_of::<Leaf>() <= 48,
+        "{}",
+        std::mem::size_of::<Leaf>()
+    );
+}

@@ -8,11 +8,12 @@
 //! Aho-Corasick automaton touches a new cache line per byte or two. A hit
 //! costs one hash probe (the hash is computed anyway) and one comparison of
 //! the text, then one OR per bitset word the value marks (no unit lists are
-//! read). The memo is direct-mapped, a fixed number of entries whose
-//! buffers are reused, so once warm it allocates nothing; its heap is
-//! counted, and past [`BUDGET`] bytes (values that mark many words, long
-//! texts) it is emptied and starts again: its memory is bounded whatever the
-//! input.
+//! read; the first word is kept in the entry itself). The memo is
+//! direct-mapped, a fixed number of one-cache-line entries; a miss replaces
+//! an entry's text and further words (reallocated only when their length
+//! differs). Its heap is counted, and past [`BUDGET`] bytes (values that
+//! mark many words, long texts) it is emptied and starts again: its memory
+//! is bounded whatever the input.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -37,15 +38,27 @@ const BYTES_PER_ENTRY: usize = BUDGET / ENTRIES;
 /// Bits of the mark bitset: (word index, mask).
 pub type MarkWord = (u32, u64);
 
-/// One remembered value: its field, text, and the bits it marks.
+/// One remembered value: its field, text, and the bits it marks, by word,
+/// each word once. One cache line: most values mark at most one word, and
+/// that word is kept in the entry (a hit then reads the entry and the text,
+/// not a third line for the words), the others in `more`.
 #[derive(Debug, Default)]
+#[repr(C, align(64))]
 struct Entry {
     /// `key + 1` of the value held (0: empty).
     tag: u64,
     field: u32,
-    text: Vec<u8>,
-    /// By word, each word once.
-    words: Vec<MarkWord>,
+    /// The first word marked, `(0, 0)` (no bit) when none.
+    first: MarkWord,
+    text: Box<[u8]>,
+    more: Box<[MarkWord]>,
+}
+
+/// A remembered value's mark bits: `first` (no bit when none), then `more`.
+#[derive(Debug, Clone, Copy)]
+pub struct Marks<'m> {
+    pub first: MarkWord,
+    pub more: &'m [MarkWord],
 }
 
 /// The memo (see the module docs). `Default` is empty; entries are
@@ -55,6 +68,8 @@ pub struct MarkMemo {
     /// The prefilter whose lookups the entries hold ([`owner_id`]).
     owner: u64,
     entries: Vec<Entry>,
+    /// The words of the value being looked up ([`Pending::words`]).
+    words: Vec<MarkWord>,
     /// Heap bytes of `entries` and their buffers.
     bytes: usize,
     /// Past this many heap bytes the memo is emptied (0: [`BUDGET`]).
@@ -68,7 +83,7 @@ pub struct MarkMemo {
 /// What a lookup in the memo found.
 pub enum Found<'m> {
     /// The value's mark bits, remembered.
-    Hit(&'m [MarkWord]),
+    Hit(Marks<'m>),
     /// Not remembered: the caller pushes the value's mark bits into
     /// [`Pending::words`], then calls [`Pending::finish`].
     Miss(Pending<'m>),
@@ -88,15 +103,24 @@ pub struct Pending<'m> {
 impl Pending<'_> {
     /// The entry's mark bits (empty at first), in any order, repeats allowed.
     pub fn words(&mut self) -> &mut Vec<MarkWord> {
-        &mut self.memo.entries[self.slot].words
+        &mut self.memo.words
     }
 
     /// Keeps the words (sorted by word, one pair per word) for the value
     /// and counts the entry's heap; empties the memo past its budget.
     pub fn finish(self) {
         let memo = self.memo;
+        let words = &mut memo.words;
+        merge(words);
         let entry = &mut memo.entries[self.slot];
-        merge(&mut entry.words);
+        entry.first = words.first().copied().unwrap_or((0, 0));
+        let more = words.get(1..).unwrap_or_default();
+        if entry.more.len() == more.len() {
+            entry.more.copy_from_slice(more);
+        } else {
+            entry.more = more.into();
+        }
+        words.clear();
         entry.tag = self.tag;
         memo.bytes = memo.bytes.saturating_sub(self.bytes_before) + entry.heap_bytes();
         if memo.bytes > memo.budget() {
@@ -109,7 +133,7 @@ impl Pending<'_> {
 
 impl Entry {
     fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.words.capacity() * std::mem::size_of::<MarkWord>()
+        self.text.len() + self.more.len() * std::mem::size_of::<MarkWord>()
     }
 }
 
@@ -203,16 +227,23 @@ impl MarkMemo {
             && crate::compiled::strings::same_bytes(&entry.text, text.as_bytes())
         {
             self.hits += 1;
-            return Found::Hit(&self.entries[slot].words);
+            let entry = &self.entries[slot];
+            return Found::Hit(Marks {
+                first: entry.first,
+                more: &entry.more,
+            });
         }
         self.misses += 1;
+        self.words.clear();
         let entry = &mut self.entries[slot];
         let bytes_before = entry.heap_bytes();
         entry.tag = 0;
         entry.field = field;
-        entry.text.clear();
-        entry.text.extend_from_slice(text.as_bytes());
-        entry.words.clear();
+        if entry.text.len() == text.len() {
+            entry.text.copy_from_slice(text.as_bytes());
+        } else {
+            entry.text = text.as_bytes().into();
+        }
         Found::Miss(Pending {
             memo: self,
             slot,
@@ -240,8 +271,12 @@ mod tests {
     fn fill(memo: &mut MarkMemo, field: u32, text: &str, lists: &[u32]) -> bool {
         let lists: Vec<MarkWord> = lists.iter().map(|&l| (l, 1)).collect();
         match memo.find(field, super::super::literals::hash_and_ascii(text).0, text) {
-            Found::Hit(l) => {
-                assert_eq!(l, lists.as_slice());
+            Found::Hit(m) => {
+                let mut got: Vec<MarkWord> = m.more.to_vec();
+                if m.first.1 != 0 {
+                    got.insert(0, m.first);
+                }
+                assert_eq!(got, lists);
                 true
             }
             Found::Miss(mut pending) => {
