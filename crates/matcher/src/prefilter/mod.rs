@@ -112,38 +112,11 @@ impl List {
 /// Index of a unit list.
 type ListId = u32;
 
-/// What marking a field's values needs first, by [`FieldId`] index (16
-/// bytes, read for every value of an event): the field's [`FieldIndex`] is
-/// read only when a text is looked up (a memo miss), and its `exists` and
-/// loose lists are baked into (word, mask) pairs of one array shared by all
-/// fields ([`Prefilter::fixed`]), so a value touches one or two compact
-/// cache lines instead of the index, a list and its bits.
-#[derive(Debug, Clone, Copy)]
-struct FieldHot {
-    /// The field's position in `fields`, with [`TEXT`] set when it has
-    /// exact values or partial literals ([`FieldIndex::needs_text`]); [`NONE`]
-    /// when the field is not indexed.
-    slot: u32,
-    /// The field's `exists` pairs are `fixed[start..start + exists]`, its
-    /// loose pairs the `loose` after them.
-    start: u32,
-    exists: u32,
-    loose: u32,
-}
-
-/// The bit of [`FieldHot::slot`] telling that the field's texts are looked up.
-const TEXT: u32 = 1 << 31;
-
-const NOT_INDEXED: FieldHot = FieldHot {
-    slot: NONE,
-    start: 0,
-    exists: 0,
-    loose: 0,
-};
-
 /// Per-field lookups (see the module docs).
 #[derive(Debug)]
 struct FieldIndex {
+    exists: Option<ListId>,
+    loose: Option<ListId>,
     exact: ExactMap<ListId>,
     /// Boxed: the index stays small, the scanner is read only when present.
     scanner: Option<Box<Scanner<ListId>>>,
@@ -162,11 +135,8 @@ impl FieldIndex {
 /// The compiled prefilter.
 #[derive(Debug, Default)]
 pub struct Prefilter {
-    /// By `FieldId` index: what marking the field's values needs.
-    hot: Vec<FieldHot>,
-    /// The `exists` and loose lists of every field as (word, mask) pairs
-    /// ([`FieldHot::start`]).
-    fixed: Vec<memo::MarkWord>,
+    /// By `FieldId` index: the field's position in `fields`, or `NONE`.
+    field_slot: Vec<u32>,
     fields: Vec<FieldIndex>,
     lists: Vec<List>,
     /// Per slot, the units that use no set there (slot-major, like marks).
@@ -283,23 +253,19 @@ impl Prefilter {
         memo.serve(self.id);
         let entries = view.event().entries();
         for (i, (field, value)) in entries.iter().enumerate() {
-            let hot = self.hot.get(field.index()).unwrap_or(&NOT_INDEXED);
-            if hot.slot == NONE {
+            let slot = self.field_slot.get(field.index()).copied().unwrap_or(NONE);
+            if slot == NONE {
                 continue;
             }
-            // Loose pairs count for a value that is not a string.
-            let loose = if matches!(value, Value::Str(_)) {
-                0
-            } else {
-                hot.loose
-            };
-            let start = hot.start as usize;
-            let end = start + hot.exists as usize + loose as usize;
-            for &(w, mask) in self.fixed.get(start..end).unwrap_or_default() {
-                marked[w as usize] |= mask;
+            let index = &self.fields[slot as usize];
+            if let Some(l) = index.exists {
+                self.lists[l as usize].mark(marked);
             }
-            if hot.slot & TEXT != 0 {
-                self.mark_text(hot.slot & !TEXT, view, i, marked, memo);
+            if let (Some(l), false) = (index.loose, matches!(value, Value::Str(_))) {
+                self.lists[l as usize].mark(marked);
+            }
+            if index.needs_text() {
+                self.mark_text(slot, view, i, marked, memo);
             }
         }
     }
@@ -474,21 +440,10 @@ impl Builder {
         let Builder { by_field, lists } = self;
         let mut by_field: Vec<(FieldId, FieldBuilder)> = by_field.into_iter().collect();
         by_field.sort_by_key(|(f, _)| *f);
-        let mut hot = vec![NOT_INDEXED; by_field.last().map_or(0, |(f, _)| f.index() + 1)];
-        let mut fixed = Vec::new();
+        let mut field_slot = vec![NONE; by_field.last().map_or(0, |(f, _)| f.index() + 1)];
         let mut fields = Vec::with_capacity(by_field.len());
-        let lists: Vec<List> = lists.into_iter().map(List::new).collect();
         for (field, fb) in by_field {
-            let start = fixed.len();
-            let mut pairs = |l: Option<ListId>| {
-                let before = fixed.len();
-                if let Some(l) = l {
-                    lists[l as usize].words(&mut fixed);
-                }
-                (fixed.len() - before) as u32
-            };
-            let exists = pairs(fb.exists);
-            let loose = pairs(fb.loose);
+            field_slot[field.index()] = fields.len() as u32;
             let exact = ExactMap::new(
                 fb.exact
                     .into_iter()
@@ -504,30 +459,24 @@ impl Builder {
                 if scanner.is_none() {
                     // No automaton: its units can no longer be ruled out.
                     for t in partial.iter().flat_map(|(_, ts)| ts) {
-                        let mut pairs = Vec::new();
-                        lists[t.target as usize].words(&mut pairs);
-                        for (w, mask) in pairs {
-                            free[w as usize] |= mask;
+                        for &b in &lists[t.target as usize] {
+                            free[(b / 64) as usize] |= 1 << (b % 64);
                         }
                     }
                 }
                 scanner.map(Box::new)
             };
-            let index = FieldIndex { exact, scanner };
-            let text = if index.needs_text() { TEXT } else { 0 };
-            hot[field.index()] = FieldHot {
-                slot: fields.len() as u32 | text,
-                start: start as u32,
-                exists,
-                loose,
-            };
-            fields.push(index);
+            fields.push(FieldIndex {
+                exists: fb.exists,
+                loose: fb.loose,
+                exact,
+                scanner,
+            });
         }
         Prefilter {
-            hot,
-            fixed,
+            field_slot,
             fields,
-            lists,
+            lists: lists.into_iter().map(List::new).collect(),
             free,
             units,
             never: 0,
