@@ -191,7 +191,7 @@ impl Stored {
             } => {
                 let unchanged =
                     || format!("rule file {} changed since it was loaded", path.display());
-                let text = read_text(path)
+                let text = rules::read_rule_text(path)
                     .map_err(|e| format!("cannot read rule file {} again: {e}", path.display()))?;
                 if text.len() != *len || text_hash(&text) != *hash {
                     return Err(unchanged());
@@ -211,13 +211,6 @@ impl Stored {
             }
         }
     }
-}
-
-/// A file's text as [`rules::load_file`] reads it (invalid UTF-8 replaced).
-fn read_text(path: &std::path::Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// The hash [`Stored::File`] checks a re-read file with.

@@ -36,8 +36,8 @@ pub mod value_list;
 pub use exceptions::{Entry, ExceptionItem, ExceptionList, ExceptionStore, ListRef, Operator};
 pub use index::{IndexPatterns, DEFAULT_INDEX_PATTERNS};
 pub use load::{
-    check_duplicate_ids_across, load, load_file, load_text, load_with, rule_files, FileDiagnostic,
-    LoadOptions, LoadReport, SkippedRule,
+    check_duplicate_ids_across, load, load_file, load_text, load_with, read_rule_text, rule_files,
+    FileDiagnostic, LoadOptions, LoadReport, SkippedRule,
 };
 pub use loaded::{Format, LoadedRule, QueryInput, RuleOrigin};
 pub use lower::{lower_exceptions, lucene_wildcard, ExceptionDiagnostic, LoweredExceptions};

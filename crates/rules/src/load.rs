@@ -209,12 +209,8 @@ pub fn rule_files(paths: &[PathBuf], report: &mut LoadReport) -> Vec<PathBuf> {
 
 /// Loads one file into `report` (an unreadable file is a diagnostic).
 pub fn load_file(path: &Path, opts: &LoadOptions, report: &mut LoadReport) {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-            load_text(SourceText::new(path.to_path_buf(), text), opts, report);
-        }
+    match read_rule_text(path) {
+        Ok(text) => load_text(SourceText::new(path.to_path_buf(), text), opts, report),
         Err(e) => {
             let source = Arc::new(SourceText::new(path.to_path_buf(), String::new()));
             let d = Diagnostic::error(codes::FILE_UNREADABLE, format!("cannot read file: {e}"));
@@ -224,6 +220,15 @@ pub fn load_file(path: &Path, opts: &LoadOptions, report: &mut LoadReport) {
             });
         }
     }
+}
+
+/// A rule file's text as [`load_file`] loads it: invalid UTF-8 replaced,
+/// so a file with a stray byte still loads (and its rules can be described
+/// again from the same text later).
+pub fn read_rule_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// Marks rules of `report` whose `rule_id` was used before — earlier in
