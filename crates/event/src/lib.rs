@@ -27,7 +27,7 @@ pub mod wildcard;
 
 pub use fields::{FieldId, FieldRegistry};
 pub use json::{parse_event, Event, ParseError};
-pub use scan::find_special;
+pub use scan::{find_special, is_special};
 pub use schema::{Resolved, Schema};
 pub use types::FieldType;
 pub use value::{Number, Value};

@@ -962,8 +962,10 @@ fn find_special_near_end(bytes: &[u8], at: usize) -> usize {
     }
 }
 
+/// Whether JSON needs `b` escaped in a string: a quote, a backslash or a
+/// control byte (the bytes [`find_special`] finds).
 #[inline]
-fn is_special(b: u8) -> bool {
+pub const fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
 

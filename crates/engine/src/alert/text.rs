@@ -90,16 +90,14 @@ fn next_special(bytes: &[u8], from: usize) -> usize {
     }
 }
 
-/// Bytes JSON escapes: a quote, a backslash, control bytes.
+/// Bytes JSON escapes ([`event::is_special`]), as a table.
 const ESCAPED: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
+    while b < 256 {
+        table[b] = event::is_special(b as u8);
         b += 1;
     }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
     table
 };
 
