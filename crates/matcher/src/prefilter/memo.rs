@@ -8,13 +8,13 @@
 //! Aho-Corasick automaton touches a new cache line per byte or two. A hit
 //! costs one probe by a key read at fixed places of the text ([`key_of`];
 //! the lookups' hash of the whole text is computed only on a miss) and one
-//! comparison of the text, then one OR per bitset word the value marks (no unit lists are
-//! read; the first word is kept in the entry itself). The memo is
-//! direct-mapped, a fixed number of one-cache-line entries; a miss replaces
-//! an entry's text and further words (reallocated only when their length
-//! differs). Its heap is counted, and past [`BUDGET`] bytes (values that
-//! mark many words, long texts) it is emptied and starts again: its memory
-//! is bounded whatever the input.
+//! comparison of the text, then one OR per bitset word the value marks (no
+//! unit lists are read; the first word is kept in the entry itself). The
+//! memo is direct-mapped, a fixed number of one-cache-line entries; a miss
+//! replaces an entry's text and further words (reallocated only when their
+//! length differs). Its heap is counted, and past [`BUDGET`] bytes (values
+//! that mark many words, long texts) it is emptied and starts again: its
+//! memory is bounded whatever the input.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
