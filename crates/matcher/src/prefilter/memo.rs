@@ -6,14 +6,15 @@
 //! streams repeat both heavily (a host runs the same few hundred programs,
 //! with the same command lines, parents and paths), while walking a field's
 //! Aho-Corasick automaton touches a new cache line per byte or two. A hit
-//! costs one hash probe (the hash is computed anyway) and one comparison of
-//! the text, then one OR per bitset word the value marks (no unit lists are
-//! read; the first word is kept in the entry itself). The memo is
-//! direct-mapped, a fixed number of one-cache-line entries; a miss replaces
-//! an entry's text and further words (reallocated only when their length
-//! differs). Its heap is counted, and past [`BUDGET`] bytes (values that
-//! mark many words, long texts) it is emptied and starts again: its memory
-//! is bounded whatever the input.
+//! costs one probe by a key read at fixed places of the text ([`key_of`];
+//! the lookups' hash of the whole text is computed only on a miss) and one
+//! comparison of the text, then one OR per bitset word the value marks (no
+//! unit lists are read; the first word is kept in the entry itself). The
+//! memo is direct-mapped, a fixed number of one-cache-line entries; a miss
+//! replaces an entry's text and further words (reallocated only when their
+//! length differs). Its heap is counted, and past [`BUDGET`] bytes (values
+//! that mark many words, long texts) it is emptied and starts again: its
+//! memory is bounded whatever the input.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -137,17 +138,72 @@ impl Entry {
     }
 }
 
-/// The first and last 8 bytes of `text` as they are (none of a shorter
-/// text): `hash` ignores ASCII case, and values that differ only in case
-/// (`C:\\Windows\\…`, `C:\\WINDOWS\\…`) should not share an entry and
-/// evict each other.
-#[inline]
-fn case_bits(text: &str) -> u64 {
+/// The memo's key of a text. Up to 40 bytes: its length and five 8-byte
+/// words read at fixed fractions of it (first, last, three between: every
+/// byte), mixed, without a loop. Longer texts (command lines, paths that
+/// differ in a few middle bytes) are hashed word by word. Unlike the
+/// prefilter's lookup hash ([`super::literals::hash_and_ascii`], computed
+/// only on a miss) it neither folds case nor tells ASCII text, so a hit,
+/// the common case, costs a few loads and multiplications. ASCII case is
+/// kept, so that case variants (`C:\\Windows\\…`, `C:\\WINDOWS\\…`) do
+/// not evict each other.
+#[inline(always)]
+pub fn key_of(text: &str) -> u64 {
     let b = text.as_bytes();
-    match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+    let n = b.len();
+    let Some(last) = b.last_chunk::<8>() else {
+        return finish(short_word(b) ^ (n as u64) << 59);
+    };
+    let last = u64::from_le_bytes(*last);
+    if n > 40 {
+        return long_key(b, last);
+    }
+    // Words at 0, s, 2s, 3s (at most n - 8) and n - 8: s ≤ 8 apart.
+    let step = (n - 8).div_ceil(4);
+    let word = |k: usize| {
+        b.get((k * step).min(n - 8)..)
+            .and_then(|r| r.first_chunk::<8>())
+            .map_or(0, |w| u64::from_le_bytes(*w))
+    };
+    let ends = (word(0) ^ n as u64).wrapping_mul(K1) ^ last.rotate_left(32);
+    let inner = word(1).rotate_left(21) ^ word(3).rotate_left(43);
+    finish((ends.wrapping_mul(K2) ^ inner).wrapping_mul(K1) ^ word(2))
+}
+
+/// Spreads every bit of `h` over the whole word (the memo takes its slot
+/// from the high bits).
+#[inline(always)]
+fn finish(h: u64) -> u64 {
+    let h = (h ^ h >> 32).wrapping_mul(K2);
+    h ^ h >> 29
+}
+
+const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+const K2: u64 = 0xf135_7aea_2e62_a9c5;
+
+/// [`key_of`] of a text over 40 bytes whose last 8 bytes are `last`: each
+/// word mixed in turn.
+#[inline(never)]
+fn long_key(b: &[u8], last: u64) -> u64 {
+    let mut h = (b.len() as u64).wrapping_mul(K1) ^ last;
+    for c in b.chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(26) ^ u64::from_le_bytes(w)).wrapping_mul(K2);
+    }
+    finish(h)
+}
+
+/// The bytes of a text shorter than 8 bytes as one word (all of them, or
+/// for 1–3 bytes the first, middle and last), with at most two loads.
+#[inline(always)]
+fn short_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
         (Some(first), Some(last)) => {
-            u64::from_le_bytes(*first) ^ u64::from_le_bytes(*last).rotate_left(29)
+            u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32
         }
+        _ if n > 0 => u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
         _ => 0,
     }
 }
@@ -209,15 +265,15 @@ impl MarkMemo {
     }
 
     /// The entry for `text` of the field at `field` (its prefilter slot),
-    /// whose [`super::literals::hash_and_ascii`] hash is `hash`.
+    /// whose [`key_of`] is `key`.
     #[inline]
-    pub fn find(&mut self, field: u32, hash: u64, text: &str) -> Found<'_> {
+    pub fn find(&mut self, field: u32, key: u64, text: &str) -> Found<'_> {
         if self.entries.is_empty() {
             let n = self.entry_count();
             self.entries.resize_with(n, Entry::default);
             self.bytes = n * std::mem::size_of::<Entry>();
         }
-        let key = (hash ^ case_bits(text) ^ u64::from(field).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        let key = (key ^ u64::from(field).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             .wrapping_mul(0xf135_7aea_2e62_a9c5);
         let slot = (key >> 40) as usize & (self.entries.len() - 1);
         let tag = key.wrapping_add(1).max(1);
@@ -270,7 +326,7 @@ mod tests {
 
     fn fill(memo: &mut MarkMemo, field: u32, text: &str, lists: &[u32]) -> bool {
         let lists: Vec<MarkWord> = lists.iter().map(|&l| (l, 1)).collect();
-        match memo.find(field, super::super::literals::hash_and_ascii(text).0, text) {
+        match memo.find(field, key_of(text), text) {
             Found::Hit(m) => {
                 let mut got: Vec<MarkWord> = m.more.to_vec();
                 if m.first.1 != 0 {
@@ -292,7 +348,7 @@ mod tests {
         let mut memo = MarkMemo::default();
         assert!(!fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[3, 4]));
         assert!(fill(&mut memo, 1, "C:\\Windows\\cmd.exe", &[3, 4]));
-        // Same hash (ASCII case folded), other text: not a hit.
+        // The same text but for ASCII case: not a hit.
         assert!(!fill(&mut memo, 1, "C:\\WINDOWS\\CMD.EXE", &[5]));
         assert!(fill(&mut memo, 1, "C:\\WINDOWS\\CMD.EXE", &[5]));
         // … and both stay (case variants do not share an entry).
@@ -304,11 +360,26 @@ mod tests {
     }
 
     #[test]
+    fn the_key_reads_every_byte_of_a_text() {
+        for n in 0..=80usize {
+            let text: Vec<u8> = (0..n as u8).map(|b| b'a' + b % 26).collect();
+            let key = key_of(std::str::from_utf8(&text).unwrap());
+            for at in 0..n {
+                let mut other = text.clone();
+                other[at] = b'#';
+                let changed = key_of(std::str::from_utf8(&other).unwrap());
+                assert_ne!(changed, key, "{n} bytes, byte {at}");
+            }
+        }
+        assert_ne!(key_of(""), key_of("\0"));
+        assert_ne!(key_of("ab"), key_of("abb"));
+    }
+
+    #[test]
     fn an_unfinished_entry_is_not_a_hit() {
         let mut memo = MarkMemo::default();
         let text = "C:\\Windows\\cmd.exe";
-        let hash = super::super::literals::hash_and_ascii(text).0;
-        match memo.find(1, hash, text) {
+        match memo.find(1, key_of(text), text) {
             Found::Miss(mut pending) => pending.words().push((0, 1)),
             Found::Hit(_) => panic!("empty memo"),
         }

@@ -272,7 +272,9 @@ impl Prefilter {
 
     /// Marks what value `i`'s text reaches: from `memo` when the value was
     /// seen recently, else by its lookups (remembered for next time; texts
-    /// over [`memo::MAX_TEXT`] bytes are always looked up).
+    /// over [`memo::MAX_TEXT`] bytes are always looked up). The lookups'
+    /// hash of the whole text is computed only for those: a hit reads the
+    /// text at a few fixed places ([`memo::key_of`]) and compares it.
     fn mark_text(
         &self,
         slot: u32,
@@ -284,12 +286,12 @@ impl Prefilter {
         let index = &self.fields[slot as usize];
         let lists = &self.lists;
         let text = view.text(i);
-        let (hash, ascii) = literals::hash_and_ascii(text);
         if text.len() > memo::MAX_TEXT {
+            let hashed = literals::hash_and_ascii(text);
             let mut mark = |l: ListId| lists[l as usize].mark(marked);
-            return self.lookup_text(index, view, i, (hash, ascii), &mut mark);
+            return self.lookup_text(index, view, i, hashed, &mut mark);
         }
-        match memo.find(slot, hash, text) {
+        match memo.find(slot, memo::key_of(text), text) {
             Found::Hit(marks) => {
                 // No branch on whether the value marks a word: `first` is
                 // then `(0, 0)`, an OR of nothing.
@@ -301,12 +303,13 @@ impl Prefilter {
                 }
             }
             Found::Miss(mut pending) => {
+                let hashed = literals::hash_and_ascii(view.text(i));
                 let words = pending.words();
                 let mut mark = |l: ListId| {
                     lists[l as usize].words(words);
                     lists[l as usize].mark(marked);
                 };
-                self.lookup_text(index, view, i, (hash, ascii), &mut mark);
+                self.lookup_text(index, view, i, hashed, &mut mark);
                 pending.finish();
             }
         }
