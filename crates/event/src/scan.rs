@@ -93,6 +93,7 @@ pub(crate) fn scan_document<'a>(
     out: &mut Vec<(FieldId, Value<'a>)>,
     scratch: &mut Scratch,
 ) -> Result<Found<'a>, Malformed> {
+    table.prepare(&mut scratch.memo);
     let mut scanner = Scanner {
         text,
         bytes: text.as_bytes(),
@@ -296,11 +297,15 @@ impl<'a> Scanner<'a, '_> {
                 let start = self.pos + 1;
                 let end = find_special(self.bytes, start);
                 if self.bytes.get(end) == Some(&b'"') {
-                    if let Some(s) = self.text.get(start..end) {
-                        self.pos = end + 1;
-                        self.out.push((field, Value::Str(Cow::Borrowed(s))));
-                        return Ok(());
-                    }
+                    // SAFETY: `start <= end < text.len()` (`find_special`
+                    // searches from `start`; `end` holds a byte), and the
+                    // bytes before `start` and at `end` are ASCII quotes, so
+                    // both are char boundaries of `text` (a `str`). `get`
+                    // would test all of this again for each string.
+                    let s = unsafe { self.text.get_unchecked(start..end) };
+                    self.pos = end + 1;
+                    self.out.push((field, Value::Str(Cow::Borrowed(s))));
+                    return Ok(());
                 }
             }
             (_, Some(b'{')) => return self.visit_object(node),

@@ -511,3 +511,62 @@ fn a_reused_parser_gives_the_same_events() {
     }
     assert!(found > 5_000, "{found}");
 }
+
+/// Keys of every length from 0 to 40 bytes (around the 8- and 16-byte words
+/// a key is compared by, and the 16-byte blocks its end is searched in),
+/// registered or differing from a registered path in one byte at the start,
+/// the middle or the end, at the top level and nested, with the document
+/// ending right after the key (where fewer than eight bytes follow it) or
+/// not, pretty or compact, and mutated: a reused parser (whose memo answers
+/// most keys) and the reference must agree on all of them.
+#[test]
+fn keys_of_every_length_and_position_agree_with_reference() {
+    let base = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    let mut paths = Vec::new();
+    let mut keys = Vec::new();
+    for len in 0..=40 {
+        let key = &base[..len];
+        paths.push(key.to_string());
+        paths.push(format!("p.{key}"));
+        keys.push(key.to_string());
+        for at in [0, len / 2, len.saturating_sub(1)] {
+            if at < len {
+                let mut other = key.as_bytes().to_vec();
+                other[at] = b'_';
+                keys.push(String::from_utf8(other).expect("ascii"));
+            }
+        }
+        keys.push(format!("{key}x"));
+    }
+    let registries = [
+        ("lengths", registry(&paths)),
+        ("few", registry(&["p.abc", "abcdefgh"])),
+    ];
+    let mut docs = Vec::new();
+    for k in &keys {
+        docs.push(format!(r#"{{"{k}":1}}"#));
+        docs.push(format!(r#"{{"{k}":"v","z":2}}"#));
+        docs.push(format!(r#"{{"p":{{"{k}":"v"}}}}"#));
+        docs.push(format!(
+            r#"{{"p":{{"a":1,"{k}":[1,"w"]}},"{k}":{{"{k}":null}}}}"#
+        ));
+        docs.push(format!("{{ \"p\" : {{ \"{k}\" :\n\"v\" }} }}"));
+        docs.push(format!(r#"{{"p.{k}":true}}"#));
+    }
+    let mut tally = Tally::default();
+    let mut rng = Rng(0x5EED_0000_4B45_5953);
+    // Twice: the second round finds the keys remembered.
+    for _ in 0..2 {
+        for d in &docs {
+            check(d, &registries, &mut tally);
+            for _ in 0..4 {
+                if let Some(m) = mutate(d, &mut rng) {
+                    check(&m, &registries, &mut tally);
+                }
+            }
+        }
+    }
+    println!("key lengths: {tally:?}");
+    assert!(tally.ok > 5_000 && tally.err > 500, "{tally:?}");
+    assert!(tally.entries > 1_500, "{tally:?}");
+}
