@@ -325,19 +325,47 @@ pub fn compile_files(
         |f| Prepared::load(f, &load),
         |mut prepared| {
             rules::check_duplicate_ids_across(&mut prepared.report, &mut first_ids);
-            compiler.add_prepared(&prepared.report, prepared.described, &exceptions);
+            compiler.add_prepared(&prepared.report, prepared.ahead, &exceptions);
         },
     );
     compiler.add_files(&extra);
     compiler.finish()
 }
 
-/// A rule file loaded, with each runnable rule's alert description made
-/// ahead of compiling (on a loader thread; compiling only binds fields).
+/// A rule file loaded, with what each runnable rule needs that binds no
+/// field made ahead of compiling on a loader thread (its alert description,
+/// its parsed query), and what compiling does not read dropped there (so that
+/// the compiling thread frees little of the loader's memory).
 struct Prepared {
     report: LoadReport,
     /// Per rule of the report: `Some` for the rules [`is_runnable`] picks.
-    described: Vec<Option<Described>>,
+    ahead: Vec<Option<Ahead>>,
+}
+
+/// A runnable rule's work done on a loader thread.
+struct Ahead {
+    described: Described,
+    /// `None` for languages parsed while lowering (Lucene).
+    parsed: Option<Parsed>,
+}
+
+/// A rule's query parsed (parsing binds no field): lowering it gives what
+/// [`eql::compile`] / [`kql::compile_with_warnings`] give for its text,
+/// errors included.
+enum Parsed {
+    Eql(Result<eql::ast::Query, diag::Diagnostics>),
+    Kql(Result<kql::ast::Query, diag::Diagnostics>),
+}
+
+impl Parsed {
+    fn of(rule: &rules::Rule) -> Option<Parsed> {
+        let text = rule.query.as_deref().unwrap_or("");
+        match rule.effective_language() {
+            Language::Eql => Some(Parsed::Eql(eql::parse(text))),
+            Language::Kuery => Some(Parsed::Kql(kql::parse(text))),
+            _ => None,
+        }
+    }
 }
 
 impl Prepared {
@@ -347,30 +375,62 @@ impl Prepared {
         // TOML rules are read again from their file when they alert (one
         // rule per file, nothing to pick among); other files keep packed JSON.
         let mut file = None;
-        let described = (report.rules.iter().enumerate())
+        let ahead = (report.rules.iter().enumerate())
             .map(|(index, r)| {
                 if !is_runnable(r) {
                     return None;
                 }
-                if r.origin.format != Format::Toml {
-                    return Some(describe(r));
-                }
-                let (path, len, hash) = file.get_or_insert_with(|| {
-                    let source = &r.origin.source;
-                    let path: Arc<std::path::Path> = Arc::from(source.path.as_path());
-                    (path, source.text.len(), text_hash(&source.text))
-                });
-                let stored = Stored::File {
-                    path: path.clone(),
-                    index,
-                    len: *len,
-                    hash: *hash,
+                let described = if r.origin.format != Format::Toml {
+                    describe(r)
+                } else {
+                    let (path, len, hash) = file.get_or_insert_with(|| {
+                        let source = &r.origin.source;
+                        let path: Arc<std::path::Path> = Arc::from(source.path.as_path());
+                        (path, source.text.len(), text_hash(&source.text))
+                    });
+                    let stored = Stored::File {
+                        path: path.clone(),
+                        index,
+                        len: *len,
+                        hash: *hash,
+                    };
+                    describe_with(r, |_| stored)
                 };
-                Some(describe_with(r, |_| stored))
+                let parsed = Parsed::of(&r.rule);
+                Some(Ahead { described, parsed })
             })
             .collect();
-        Prepared { report, described }
+        report.rules.iter_mut().for_each(slim);
+        report.unsupported.iter_mut().for_each(slim);
+        Prepared { report, ahead }
     }
+}
+
+/// Drops what compiling a loaded rule does not read once its alert
+/// description is made: the rule's JSON (but `timestamp_field`), its
+/// `[metadata]` and `[transform]`, and its long descriptive fields.
+fn slim(loaded: &mut LoadedRule) {
+    let timestamp_field = loaded.raw.get("timestamp_field").cloned();
+    loaded.raw = match timestamp_field {
+        Some(t) => Value::Object([("timestamp_field".to_string(), t)].into_iter().collect()),
+        None => Value::Null,
+    };
+    loaded.metadata = None;
+    loaded.transform = None;
+    let rule = &mut loaded.rule;
+    rule.description = String::new();
+    rule.note = None;
+    rule.setup = None;
+    rule.threat = Vec::new();
+    rule.references = Vec::new();
+    rule.tags = Vec::new();
+    rule.false_positives = Vec::new();
+    rule.related_integrations = Vec::new();
+    rule.required_fields = Vec::new();
+    rule.investigation_fields = Vec::new();
+    rule.severity_mapping = Vec::new();
+    rule.risk_score_mapping = Vec::new();
+    rule.meta = None;
 }
 
 /// A rule's alert uuid and its stored JSON for [`RuleMeta::info`], or why the
@@ -480,12 +540,12 @@ impl<'o> Compiler<'o> {
         self.add_prepared(report, Vec::new(), exceptions);
     }
 
-    /// [`Compiler::add`] with the alert descriptions of some rules made
-    /// already (`described[i]` for `report.rules[i]`; the others are made here).
+    /// [`Compiler::add`] with some rules' work done already (`ahead[i]` for
+    /// `report.rules[i]`; the others' is done here).
     fn add_prepared(
         &mut self,
         report: &LoadReport,
-        described: Vec<Option<Described>>,
+        ahead: Vec<Option<Ahead>>,
         exceptions: &ExceptionStore,
     ) {
         self.add_files(report);
@@ -493,18 +553,17 @@ impl<'o> Compiler<'o> {
         for (k, v) in report.unsupported_by_type() {
             *self.out.counts.unsupported.entry(k).or_default() += v;
         }
-        let mut described = described.into_iter();
+        let mut ahead = ahead.into_iter();
         for loaded in &report.rules {
-            self.add_rule(loaded, described.next().flatten(), exceptions);
+            self.add_rule(loaded, ahead.next().flatten(), exceptions);
         }
     }
 
-    fn add_rule(
-        &mut self,
-        loaded: &LoadedRule,
-        described: Option<Described>,
-        exceptions: &ExceptionStore,
-    ) {
+    fn add_rule(&mut self, loaded: &LoadedRule, ahead: Option<Ahead>, exceptions: &ExceptionStore) {
+        let (described, parsed) = match ahead {
+            Some(a) => (Some(a.described), a.parsed),
+            None => (None, None),
+        };
         let mut binder = Binder::new(self.opts.schema, &mut self.registry);
         let mut cx = RuleCx {
             loaded,
@@ -514,6 +573,7 @@ impl<'o> Compiler<'o> {
             problems: Vec::new(),
             missing_lists: &mut self.missing_lists,
             described,
+            parsed,
         };
         let result = cx.compile();
         let problems = std::mem::take(&mut cx.problems);
@@ -592,6 +652,8 @@ struct RuleCx<'a, 'b, 's> {
     missing_lists: &'b mut BTreeMap<(String, String), usize>,
     /// The rule's alert description when a loader thread made it already.
     described: Option<Described>,
+    /// The rule's query when a loader thread parsed it already.
+    parsed: Option<Parsed>,
 }
 
 /// Selector placeholder replaced by the shared one once the rule compiled.
@@ -705,11 +767,17 @@ impl RuleCx<'_, '_, '_> {
             now_nanos: self.opts.now_nanos,
             ..kql::KqlOptions::default()
         };
-        let result = match language {
-            Language::Eql => eql::compile(text, self.binder, eql_options).map(|l| l.plan),
-            Language::Lucene => {
+        let result = match (language, self.parsed.take()) {
+            (Language::Eql, Some(Parsed::Eql(query))) => query
+                .and_then(|q| eql::lower(&q, self.binder, eql_options))
+                .map(|l| l.plan),
+            (Language::Eql, _) => eql::compile(text, self.binder, eql_options).map(|l| l.plan),
+            (Language::Lucene, _) => {
                 kql::lucene::compile(text, self.binder, &kql_options).map(event_plan)
             }
+            (_, Some(Parsed::Kql(query))) => query
+                .and_then(|q| kql::lower_with_warnings(&q, self.binder, &kql_options))
+                .map(|(p, _)| event_plan(p)),
             _ => kql::compile_with_warnings(text, self.binder, &kql_options)
                 .map(|(p, _)| event_plan(p)),
         };
