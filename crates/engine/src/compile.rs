@@ -255,6 +255,8 @@ pub struct CompiledRules {
     pub counts: RuleCounts,
     /// In load order: file problems first, then each rule's.
     pub problems: Vec<Problem>,
+    /// Threads the rule set may be built on ([`CompileOptions::threads`]).
+    pub threads: usize,
 }
 
 impl CompiledRules {
@@ -624,6 +626,7 @@ impl<'o> Compiler<'o> {
             index_fields: self.index_fields,
             counts: out.counts,
             problems,
+            threads: self.opts.threads,
         }
     }
 }

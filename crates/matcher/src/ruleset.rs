@@ -325,6 +325,16 @@ struct UnitQuery {
 impl RuleSet {
     /// Compiles `rules` together. Rule `i` of the input is [`RuleIdx`] `i`.
     pub fn build(rules: Vec<CompiledRule>) -> RuleSet {
+        RuleSet::build_on(rules, 1)
+    }
+
+    /// [`RuleSet::build`] on up to `threads` threads (the calling thread is
+    /// one): the queries' prefilter atoms are found while their field tests
+    /// are counted, and the prefilter's automata are built in parallel. The
+    /// rule set is the same whatever the thread count; compiling the queries
+    /// stays on one thread (their field tests share memo slots numbered in
+    /// compile order).
+    pub fn build_on(rules: Vec<CompiledRule>, threads: usize) -> RuleSet {
         let shapes: Vec<RuleShape> = rules.iter().map(|r| shape_of(&r.plan)).collect();
         let mut groups: Vec<Arc<dyn IndexSelector>> = Vec::new();
         let mut group_routes: Vec<Route> = Vec::new();
@@ -366,8 +376,8 @@ impl RuleSet {
             .iter()
             .map(|r| r.order.timestamp == r.time.primary)
             .collect();
-        let (units, rule_units, necessary) = units_of(&rules);
-        let prefilter = Prefilter::build(&necessary);
+        let (units, rule_units, necessary) = units_of(&rules, threads);
+        let prefilter = Prefilter::build_on(&necessary, threads);
         let holding_stages = rules.iter().map(|r| holding_stages(&r.plan.plan)).collect();
         RuleSet {
             rules,
@@ -797,13 +807,40 @@ pub fn window_time(spec: &TimeSpec, event: &Event<'_>) -> Option<i64> {
 /// Every rule's queries as units (rule order), each rule's range of units,
 /// and each unit's necessary atoms.
 #[allow(clippy::type_complexity)]
-fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Vec<Vec<Necessary>>) {
-    let mut leaves = Leaves::default();
-    for rule in rules {
-        for q in rule_queries(&rule.plan.plan) {
-            leaves.count(&q.condition);
-        }
-    }
+fn units_of(
+    rules: &[CompiledRule],
+    threads: usize,
+) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Vec<Vec<Necessary>>) {
+    // Each query's atoms and script flag (independent of the other queries)
+    // on a second thread while this one counts the shared field tests.
+    let (found, mut leaves) = crate::par::join(
+        threads,
+        || {
+            let queries = rules.iter().flat_map(|r| {
+                rule_queries(&r.plan.plan)
+                    .into_iter()
+                    .map(|q| (q, r.category_field))
+            });
+            queries
+                .map(|(q, category_field)| {
+                    (
+                        atoms::for_query(q, category_field),
+                        has_script(&q.condition),
+                    )
+                })
+                .collect::<Vec<_>>()
+        },
+        || {
+            let mut leaves = Leaves::default();
+            for rule in rules {
+                for q in rule_queries(&rule.plan.plan) {
+                    leaves.count(&q.condition);
+                }
+            }
+            leaves
+        },
+    );
+    let mut found = found.into_iter();
     let mut units = Vec::new();
     let mut ranges = Vec::with_capacity(rules.len());
     let mut necessary = Vec::new();
@@ -815,8 +852,12 @@ fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Ve
                 Plan::Sequence(s) if n == s.stages.len() => QueryRef::Until,
                 _ => QueryRef::Stage(n as u32),
             };
-            let sets = atoms::for_query(q, rule.category_field);
-            let has_script = has_script(&q.condition);
+            let (sets, has_script) = found.next().unwrap_or_else(|| {
+                (
+                    atoms::for_query(q, rule.category_field),
+                    has_script(&q.condition),
+                )
+            });
             units.push(Unit {
                 rule: i as RuleIdx,
                 query,
