@@ -54,9 +54,10 @@ pub struct CompileOptions<'a> {
     pub now_nanos: i64,
     /// How diagnostics are rendered (colours).
     pub render: RenderOptions,
-    /// Threads that read [`compile_files`]'s rule files and prepare their
-    /// alert metadata ahead of compiling (1: all on the calling thread). The
-    /// result does not depend on it.
+    /// Threads, the calling thread among them, that read [`compile_files`]'s
+    /// rule files, prepare their alert metadata and parse their queries
+    /// ahead of compiling (1: all on the calling thread), and that build the
+    /// rule set. The result does not depend on it.
     pub threads: usize,
 }
 
