@@ -471,16 +471,19 @@ impl Builder {
     }
 }
 
+/// A field's partial atoms (texts searched for inside values) and their targets.
+type Partials = Vec<(String, Vec<Target<ListId>>)>;
+
 /// One field's lookups, and the partial atoms no automaton could be built
 /// for (empty when it was built).
-fn build_field(fb: FieldBuilder) -> (FieldIndex, Vec<(String, Vec<Target<ListId>>)>) {
+fn build_field(fb: FieldBuilder) -> (FieldIndex, Partials) {
     let exact = ExactMap::new(
         fb.exact
             .into_iter()
             .map(|((text, ci), l)| (text, ci, l))
             .collect(),
     );
-    let mut partial: Vec<(String, Vec<Target<ListId>>)> = fb.partial.into_iter().collect();
+    let mut partial: Partials = fb.partial.into_iter().collect();
     partial.sort_by(|a, b| a.0.cmp(&b.0));
     let mut unscanned = Vec::new();
     let scanner = if partial.is_empty() {
