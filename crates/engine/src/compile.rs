@@ -1089,6 +1089,71 @@ process where process.name == "x"
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Queries parsed on loader threads ([`compile_files`]) give what
+    /// compiling them from the report gives ([`compile`]): the same problems
+    /// in the same order (syntax errors, lowering errors, good rules), on
+    /// one thread and on several.
+    #[test]
+    fn queries_parsed_ahead_compile_as_from_the_report() {
+        let dir = std::env::temp_dir().join(format!("vigil-ahead-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let kql = |q: &str| {
+            RULE.replace(
+                r#""type":"eql","language":"eql""#,
+                r#""type":"query","language":"kuery""#,
+            )
+            .replace(r#""query":"process where process.name == \"x\"""#, q)
+        };
+        let files = [
+            ("1.json", RULE.to_string()),
+            (
+                "2.json",
+                RULE.replace(r#"process.name == \"x\""#, "process.name =="),
+            ),
+            (
+                "3.json",
+                RULE.replace(r#"process.name == \"x\""#, r#"nosuch(process.name)"#),
+            ),
+            ("4.json", kql(r#""query":"process.name:(a or""#)),
+            ("5.json", kql(r#""query":"process.pid > abc""#)),
+            ("6.json", kql(r#""query":"process.name:x""#)),
+        ];
+        let mut report = LoadReport::default();
+        for (i, (name, text)) in files.iter().enumerate() {
+            let text = text.replace(r#""rule_id":"r1""#, &format!(r#""rule_id":"r{i}""#));
+            let path = dir.join(name);
+            std::fs::write(&path, &text).unwrap();
+            report.merge(load(&path.to_string_lossy(), &text));
+        }
+        let whole = compiled(&report);
+        assert_eq!(
+            (whole.counts.loaded, whole.counts.invalid),
+            (2, 4),
+            "{:?}",
+            whole.problems
+        );
+        let schema = Schema::ecs();
+        let lists = ValueLists::new();
+        for threads in [1, 2, 3] {
+            let opts = CompileOptions {
+                schema: &schema,
+                value_lists: &lists,
+                now_nanos: 0,
+                render: RenderOptions::default(),
+                threads,
+            };
+            let ahead = compile_files(std::slice::from_ref(&dir), LoadReport::default(), &opts);
+            assert_eq!(ahead.problems, whole.problems, "threads {threads}");
+            assert_eq!(ahead.counts, whole.counts, "threads {threads}");
+            assert_eq!(
+                ahead.registry.len(),
+                whole.registry.len(),
+                "threads {threads}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn unsupported_types_are_counted_not_invalid() {
         let text = RULE
