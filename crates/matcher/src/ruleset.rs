@@ -814,7 +814,7 @@ fn units_of(
     rules: &[CompiledRule],
     threads: usize,
 ) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Prefilter) {
-    let ((necessary, scripts), mut leaves) = crate::par::join(
+    let ((necessary, scripts), leaves) = crate::par::join(
         threads,
         || {
             rules
@@ -843,6 +843,9 @@ fn units_of(
         threads,
         || Prefilter::build_on(&necessary, threads.saturating_sub(1).max(1)),
         || {
+            // Dropped once the units are compiled (before the prefilter is
+            // built, on one thread).
+            let mut leaves = leaves;
             let mut units = Vec::with_capacity(necessary.len());
             let mut ranges = Vec::with_capacity(rules.len());
             for (i, rule) in rules.iter().enumerate() {
