@@ -54,9 +54,10 @@ pub struct CompileOptions<'a> {
     pub now_nanos: i64,
     /// How diagnostics are rendered (colours).
     pub render: RenderOptions,
-    /// Threads that read [`compile_files`]'s rule files and prepare their
-    /// alert metadata ahead of compiling (1: all on the calling thread). The
-    /// result does not depend on it.
+    /// Threads, the calling thread among them, that read [`compile_files`]'s
+    /// rule files, prepare their alert metadata and parse their queries
+    /// ahead of compiling (1: all on the calling thread), and that build the
+    /// rule set. The result does not depend on it.
     pub threads: usize,
 }
 
@@ -255,6 +256,8 @@ pub struct CompiledRules {
     pub counts: RuleCounts,
     /// In load order: file problems first, then each rule's.
     pub problems: Vec<Problem>,
+    /// Threads the rule set may be built on ([`CompileOptions::threads`]).
+    pub threads: usize,
 }
 
 impl CompiledRules {
@@ -325,19 +328,47 @@ pub fn compile_files(
         |f| Prepared::load(f, &load),
         |mut prepared| {
             rules::check_duplicate_ids_across(&mut prepared.report, &mut first_ids);
-            compiler.add_prepared(&prepared.report, prepared.described, &exceptions);
+            compiler.add_prepared(&prepared.report, prepared.ahead, &exceptions);
         },
     );
     compiler.add_files(&extra);
     compiler.finish()
 }
 
-/// A rule file loaded, with each runnable rule's alert description made
-/// ahead of compiling (on a loader thread; compiling only binds fields).
+/// A rule file loaded, with what each runnable rule needs that binds no
+/// field made ahead of compiling on a loader thread (its alert description,
+/// its parsed query), and what compiling does not read dropped there (so that
+/// the compiling thread frees little of the loader's memory).
 struct Prepared {
     report: LoadReport,
     /// Per rule of the report: `Some` for the rules [`is_runnable`] picks.
-    described: Vec<Option<Described>>,
+    ahead: Vec<Option<Ahead>>,
+}
+
+/// A runnable rule's work done on a loader thread.
+struct Ahead {
+    described: Described,
+    /// `None` for languages parsed while lowering (Lucene).
+    parsed: Option<Parsed>,
+}
+
+/// A rule's query parsed (parsing binds no field): lowering it gives what
+/// [`eql::compile`] / [`kql::compile_with_warnings`] give for its text,
+/// errors included.
+enum Parsed {
+    Eql(Result<eql::ast::Query, diag::Diagnostics>),
+    Kql(Result<kql::ast::Query, diag::Diagnostics>),
+}
+
+impl Parsed {
+    fn of(rule: &rules::Rule) -> Option<Parsed> {
+        let text = rule.query.as_deref().unwrap_or("");
+        match rule.effective_language() {
+            Language::Eql => Some(Parsed::Eql(eql::parse(text))),
+            Language::Kuery => Some(Parsed::Kql(kql::parse(text))),
+            _ => None,
+        }
+    }
 }
 
 impl Prepared {
@@ -347,30 +378,62 @@ impl Prepared {
         // TOML rules are read again from their file when they alert (one
         // rule per file, nothing to pick among); other files keep packed JSON.
         let mut file = None;
-        let described = (report.rules.iter().enumerate())
+        let ahead = (report.rules.iter().enumerate())
             .map(|(index, r)| {
                 if !is_runnable(r) {
                     return None;
                 }
-                if r.origin.format != Format::Toml {
-                    return Some(describe(r));
-                }
-                let (path, len, hash) = file.get_or_insert_with(|| {
-                    let source = &r.origin.source;
-                    let path: Arc<std::path::Path> = Arc::from(source.path.as_path());
-                    (path, source.text.len(), text_hash(&source.text))
-                });
-                let stored = Stored::File {
-                    path: path.clone(),
-                    index,
-                    len: *len,
-                    hash: *hash,
+                let described = if r.origin.format != Format::Toml {
+                    describe(r)
+                } else {
+                    let (path, len, hash) = file.get_or_insert_with(|| {
+                        let source = &r.origin.source;
+                        let path: Arc<std::path::Path> = Arc::from(source.path.as_path());
+                        (path, source.text.len(), text_hash(&source.text))
+                    });
+                    let stored = Stored::File {
+                        path: path.clone(),
+                        index,
+                        len: *len,
+                        hash: *hash,
+                    };
+                    describe_with(r, |_| stored)
                 };
-                Some(describe_with(r, |_| stored))
+                let parsed = Parsed::of(&r.rule);
+                Some(Ahead { described, parsed })
             })
             .collect();
-        Prepared { report, described }
+        report.rules.iter_mut().for_each(slim);
+        report.unsupported.iter_mut().for_each(slim);
+        Prepared { report, ahead }
     }
+}
+
+/// Drops what compiling a loaded rule does not read once its alert
+/// description is made: the rule's JSON (but `timestamp_field`), its
+/// `[metadata]` and `[transform]`, and its long descriptive fields.
+fn slim(loaded: &mut LoadedRule) {
+    let timestamp_field = loaded.raw.get("timestamp_field").cloned();
+    loaded.raw = match timestamp_field {
+        Some(t) => Value::Object([("timestamp_field".to_string(), t)].into_iter().collect()),
+        None => Value::Null,
+    };
+    loaded.metadata = None;
+    loaded.transform = None;
+    let rule = &mut loaded.rule;
+    rule.description = String::new();
+    rule.note = None;
+    rule.setup = None;
+    rule.threat = Vec::new();
+    rule.references = Vec::new();
+    rule.tags = Vec::new();
+    rule.false_positives = Vec::new();
+    rule.related_integrations = Vec::new();
+    rule.required_fields = Vec::new();
+    rule.investigation_fields = Vec::new();
+    rule.severity_mapping = Vec::new();
+    rule.risk_score_mapping = Vec::new();
+    rule.meta = None;
 }
 
 /// A rule's alert uuid and its stored JSON for [`RuleMeta::info`], or why the
@@ -480,12 +543,12 @@ impl<'o> Compiler<'o> {
         self.add_prepared(report, Vec::new(), exceptions);
     }
 
-    /// [`Compiler::add`] with the alert descriptions of some rules made
-    /// already (`described[i]` for `report.rules[i]`; the others are made here).
+    /// [`Compiler::add`] with some rules' work done already (`ahead[i]` for
+    /// `report.rules[i]`; the others' is done here).
     fn add_prepared(
         &mut self,
         report: &LoadReport,
-        described: Vec<Option<Described>>,
+        ahead: Vec<Option<Ahead>>,
         exceptions: &ExceptionStore,
     ) {
         self.add_files(report);
@@ -493,18 +556,17 @@ impl<'o> Compiler<'o> {
         for (k, v) in report.unsupported_by_type() {
             *self.out.counts.unsupported.entry(k).or_default() += v;
         }
-        let mut described = described.into_iter();
+        let mut ahead = ahead.into_iter();
         for loaded in &report.rules {
-            self.add_rule(loaded, described.next().flatten(), exceptions);
+            self.add_rule(loaded, ahead.next().flatten(), exceptions);
         }
     }
 
-    fn add_rule(
-        &mut self,
-        loaded: &LoadedRule,
-        described: Option<Described>,
-        exceptions: &ExceptionStore,
-    ) {
+    fn add_rule(&mut self, loaded: &LoadedRule, ahead: Option<Ahead>, exceptions: &ExceptionStore) {
+        let (described, parsed) = match ahead {
+            Some(a) => (Some(a.described), a.parsed),
+            None => (None, None),
+        };
         let mut binder = Binder::new(self.opts.schema, &mut self.registry);
         let mut cx = RuleCx {
             loaded,
@@ -514,6 +576,7 @@ impl<'o> Compiler<'o> {
             problems: Vec::new(),
             missing_lists: &mut self.missing_lists,
             described,
+            parsed,
         };
         let result = cx.compile();
         let problems = std::mem::take(&mut cx.problems);
@@ -564,6 +627,7 @@ impl<'o> Compiler<'o> {
             index_fields: self.index_fields,
             counts: out.counts,
             problems,
+            threads: self.opts.threads,
         }
     }
 }
@@ -592,6 +656,8 @@ struct RuleCx<'a, 'b, 's> {
     missing_lists: &'b mut BTreeMap<(String, String), usize>,
     /// The rule's alert description when a loader thread made it already.
     described: Option<Described>,
+    /// The rule's query when a loader thread parsed it already.
+    parsed: Option<Parsed>,
 }
 
 /// Selector placeholder replaced by the shared one once the rule compiled.
@@ -705,11 +771,17 @@ impl RuleCx<'_, '_, '_> {
             now_nanos: self.opts.now_nanos,
             ..kql::KqlOptions::default()
         };
-        let result = match language {
-            Language::Eql => eql::compile(text, self.binder, eql_options).map(|l| l.plan),
-            Language::Lucene => {
+        let result = match (language, self.parsed.take()) {
+            (Language::Eql, Some(Parsed::Eql(query))) => query
+                .and_then(|q| eql::lower(&q, self.binder, eql_options))
+                .map(|l| l.plan),
+            (Language::Eql, _) => eql::compile(text, self.binder, eql_options).map(|l| l.plan),
+            (Language::Lucene, _) => {
                 kql::lucene::compile(text, self.binder, &kql_options).map(event_plan)
             }
+            (_, Some(Parsed::Kql(query))) => query
+                .and_then(|q| kql::lower_with_warnings(&q, self.binder, &kql_options))
+                .map(|(p, _)| event_plan(p)),
             _ => kql::compile_with_warnings(text, self.binder, &kql_options)
                 .map(|(p, _)| event_plan(p)),
         };
@@ -1014,6 +1086,71 @@ process where process.name == "x"
         std::fs::write(&path, TOML_RULE.replace("name = \"R\"", "name = \"S\"")).unwrap();
         let err = params(&changed).unwrap_err();
         assert!(err.contains("changed since it was loaded"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Queries parsed on loader threads ([`compile_files`]) give what
+    /// compiling them from the report gives ([`compile`]): the same problems
+    /// in the same order (syntax errors, lowering errors, good rules), on
+    /// one thread and on several.
+    #[test]
+    fn queries_parsed_ahead_compile_as_from_the_report() {
+        let dir = std::env::temp_dir().join(format!("vigil-ahead-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let kql = |q: &str| {
+            RULE.replace(
+                r#""type":"eql","language":"eql""#,
+                r#""type":"query","language":"kuery""#,
+            )
+            .replace(r#""query":"process where process.name == \"x\"""#, q)
+        };
+        let files = [
+            ("1.json", RULE.to_string()),
+            (
+                "2.json",
+                RULE.replace(r#"process.name == \"x\""#, "process.name =="),
+            ),
+            (
+                "3.json",
+                RULE.replace(r#"process.name == \"x\""#, r#"nosuch(process.name)"#),
+            ),
+            ("4.json", kql(r#""query":"process.name:(a or""#)),
+            ("5.json", kql(r#""query":"process.pid > abc""#)),
+            ("6.json", kql(r#""query":"process.name:x""#)),
+        ];
+        let mut report = LoadReport::default();
+        for (i, (name, text)) in files.iter().enumerate() {
+            let text = text.replace(r#""rule_id":"r1""#, &format!(r#""rule_id":"r{i}""#));
+            let path = dir.join(name);
+            std::fs::write(&path, &text).unwrap();
+            report.merge(load(&path.to_string_lossy(), &text));
+        }
+        let whole = compiled(&report);
+        assert_eq!(
+            (whole.counts.loaded, whole.counts.invalid),
+            (2, 4),
+            "{:?}",
+            whole.problems
+        );
+        let schema = Schema::ecs();
+        let lists = ValueLists::new();
+        for threads in [1, 2, 3] {
+            let opts = CompileOptions {
+                schema: &schema,
+                value_lists: &lists,
+                now_nanos: 0,
+                render: RenderOptions::default(),
+                threads,
+            };
+            let ahead = compile_files(std::slice::from_ref(&dir), LoadReport::default(), &opts);
+            assert_eq!(ahead.problems, whole.problems, "threads {threads}");
+            assert_eq!(ahead.counts, whole.counts, "threads {threads}");
+            assert_eq!(
+                ahead.registry.len(),
+                whole.registry.len(),
+                "threads {threads}"
+            );
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

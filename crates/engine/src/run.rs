@@ -311,8 +311,9 @@ impl Engine {
             index_fields,
             counts,
             problems,
+            threads,
         } = compiled;
-        let ruleset = RuleSet::build(rules);
+        let ruleset = RuleSet::build_on(rules, threads);
         let lanes = Lanes::new(&ruleset);
         let engine = Engine {
             ruleset,

@@ -21,6 +21,7 @@ pub mod exec;
 pub mod functions;
 pub use ir::java;
 pub mod order;
+mod par;
 pub mod pred;
 pub mod prefilter;
 pub mod ruleset;

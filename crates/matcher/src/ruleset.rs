@@ -325,6 +325,15 @@ struct UnitQuery {
 impl RuleSet {
     /// Compiles `rules` together. Rule `i` of the input is [`RuleIdx`] `i`.
     pub fn build(rules: Vec<CompiledRule>) -> RuleSet {
+        RuleSet::build_on(rules, 1)
+    }
+
+    /// [`RuleSet::build`] on up to `threads` threads (the calling thread is
+    /// one): the queries' prefilter atoms are found while their field tests
+    /// are counted, and the prefilter is built while the queries are
+    /// compiled (see `units_of`). The rule set is the same whatever the
+    /// thread count.
+    pub fn build_on(rules: Vec<CompiledRule>, threads: usize) -> RuleSet {
         let shapes: Vec<RuleShape> = rules.iter().map(|r| shape_of(&r.plan)).collect();
         let mut groups: Vec<Arc<dyn IndexSelector>> = Vec::new();
         let mut group_routes: Vec<Route> = Vec::new();
@@ -366,8 +375,7 @@ impl RuleSet {
             .iter()
             .map(|r| r.order.timestamp == r.time.primary)
             .collect();
-        let (units, rule_units, necessary) = units_of(&rules);
-        let prefilter = Prefilter::build(&necessary);
+        let (units, rule_units, prefilter) = units_of(&rules, threads);
         let holding_stages = rules.iter().map(|r| holding_stages(&r.plan.plan)).collect();
         RuleSet {
             rules,
@@ -795,39 +803,80 @@ pub fn window_time(spec: &TimeSpec, event: &Event<'_>) -> Option<i64> {
 }
 
 /// Every rule's queries as units (rule order), each rule's range of units,
-/// and each unit's necessary atoms.
-#[allow(clippy::type_complexity)]
-fn units_of(rules: &[CompiledRule]) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Vec<Vec<Necessary>>) {
-    let mut leaves = Leaves::default();
-    for rule in rules {
-        for q in rule_queries(&rule.plan.plan) {
-            leaves.count(&q.condition);
-        }
-    }
-    let mut units = Vec::new();
-    let mut ranges = Vec::with_capacity(rules.len());
-    let mut necessary = Vec::new();
-    for (i, rule) in rules.iter().enumerate() {
-        let start = units.len() as u32;
-        for (n, q) in rule_queries(&rule.plan.plan).into_iter().enumerate() {
-            let query = match &rule.plan.plan {
-                Plan::Event(_) => QueryRef::Event,
-                Plan::Sequence(s) if n == s.stages.len() => QueryRef::Until,
-                _ => QueryRef::Stage(n as u32),
-            };
-            let sets = atoms::for_query(q, rule.category_field);
-            let has_script = has_script(&q.condition);
-            units.push(Unit {
-                rule: i as RuleIdx,
-                query,
-                compiled: compile_unit(q, rule.category_field, &sets, has_script, &mut leaves),
-                has_script,
-            });
-            necessary.push(sets);
-        }
-        ranges.push(start..units.len() as u32);
-    }
-    (units, ranges, necessary)
+/// and the prefilter over the units' necessary atoms.
+///
+/// On more than one thread: each query's atoms and script flag (independent
+/// of the other queries) are found on a second thread while this one counts
+/// the shared field tests; then the prefilter is built on the other threads
+/// while this one compiles the units (which share their field tests' memo
+/// slots, numbered in compile order, so they stay on one thread).
+fn units_of(
+    rules: &[CompiledRule],
+    threads: usize,
+) -> (Vec<Unit>, Vec<std::ops::Range<u32>>, Prefilter) {
+    let ((necessary, scripts), leaves) = crate::par::join(
+        threads,
+        || {
+            rules
+                .iter()
+                .flat_map(|r| {
+                    rule_queries(&r.plan.plan).into_iter().map(|q| {
+                        (
+                            atoms::for_query(q, r.category_field),
+                            has_script(&q.condition),
+                        )
+                    })
+                })
+                .unzip::<_, _, Vec<Vec<Necessary>>, Vec<bool>>()
+        },
+        || {
+            let mut leaves = Leaves::default();
+            for rule in rules {
+                for q in rule_queries(&rule.plan.plan) {
+                    leaves.count(&q.condition);
+                }
+            }
+            leaves
+        },
+    );
+    let (prefilter, (units, ranges)) = crate::par::join(
+        threads,
+        || Prefilter::build_on(&necessary, threads.saturating_sub(1).max(1)),
+        || {
+            // Dropped once the units are compiled (before the prefilter is
+            // built, on one thread).
+            let mut leaves = leaves;
+            let mut units = Vec::with_capacity(necessary.len());
+            let mut ranges = Vec::with_capacity(rules.len());
+            for (i, rule) in rules.iter().enumerate() {
+                let start = units.len() as u32;
+                for (n, q) in rule_queries(&rule.plan.plan).into_iter().enumerate() {
+                    let query = match &rule.plan.plan {
+                        Plan::Event(_) => QueryRef::Event,
+                        Plan::Sequence(s) if n == s.stages.len() => QueryRef::Until,
+                        _ => QueryRef::Stage(n as u32),
+                    };
+                    let k = units.len();
+                    let (sets, has_script) = (&necessary[k], scripts[k]);
+                    units.push(Unit {
+                        rule: i as RuleIdx,
+                        query,
+                        compiled: compile_unit(
+                            q,
+                            rule.category_field,
+                            sets,
+                            has_script,
+                            &mut leaves,
+                        ),
+                        has_script,
+                    });
+                }
+                ranges.push(start..units.len() as u32);
+            }
+            (units, ranges)
+        },
+    );
+    (units, ranges, prefilter)
 }
 
 /// A unit's query compiled for where the prefilter made it a candidate

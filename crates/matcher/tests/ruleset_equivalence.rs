@@ -148,3 +148,37 @@ fn compiled_rule_set_equals_reference_loop() {
     assert!(tally.multi >= 3_000, "{tally:?}");
     assert!(tally.rules_hit.len() >= 50, "{tally:?}");
 }
+
+/// [`RuleSet::build_on`] builds the same rule set on any thread count: the
+/// same prefilter, and on every generated event the same hits, candidates
+/// and number of units evaluated as [`RuleSet::build`]'s.
+#[test]
+fn rule_set_built_on_threads_equals_the_one_built_on_one() {
+    let cat = catalogue_rules();
+    let one = RuleSet::build(cat.rules.clone());
+    let (generated, _) = ruleset_support::workload(2_000, 11, 40_000);
+    for threads in [2, 3] {
+        let many = RuleSet::build_on(cat.rules.clone(), threads);
+        let stats = many.prefilter_stats();
+        assert_eq!(stats, one.prefilter_stats(), "threads {threads}");
+        let (mut a, mut b) = (one.scratch(), many.scratch());
+        for doc in &generated {
+            let Ok(event) = event::parse_event(doc, &cat.registry) else {
+                continue;
+            };
+            let fallback = Some("logs-generated-default");
+            let index =
+                engine::index::event_index(&event, &cat.index_fields, fallback).expect("an index");
+            let want = one.evaluate(&event, &index, &mut a);
+            let want = (
+                want.single.to_vec(),
+                want.multi.to_vec(),
+                want.stages.to_vec(),
+            );
+            let got = many.evaluate(&event, &index, &mut b);
+            let got = (got.single.to_vec(), got.multi.to_vec(), got.stages.to_vec());
+            assert_eq!(got, want, "threads {threads}: {doc}");
+            assert_eq!(a.evaluated(), b.evaluated(), "threads {threads}: {doc}");
+        }
+    }
+}

@@ -27,7 +27,8 @@ const MAX_DIR_DEPTH: usize = 32;
 pub struct LoadOptions {
     /// Rule types the engine runs; other live rules are reported as unsupported.
     pub supported_types: Vec<RuleType>,
-    /// Threads reading and parsing files (0: one per available core, at most 8).
+    /// Threads reading and parsing files, the calling thread among them (0:
+    /// one per available core, at most 8).
     /// The report is the same whatever the number. Default 1: with glibc's
     /// allocator more threads cost CPU (contention) for little gain on a
     /// 2-core machine; `vigil validate` (mimalloc) uses all cores.

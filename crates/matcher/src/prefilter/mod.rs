@@ -171,6 +171,12 @@ impl Prefilter {
     /// Indexes the units' necessary sets: `units[i]` belongs to unit `i`
     /// (empty: always a candidate; sets past [`atoms::MAX_SETS`] are ignored).
     pub fn build(units: &[Vec<Necessary>]) -> Prefilter {
+        Prefilter::build_on(units, 1)
+    }
+
+    /// [`Prefilter::build`] with the fields' lookups (automata) built on up
+    /// to `threads` threads; the prefilter does not depend on the count.
+    pub fn build_on(units: &[Vec<Necessary>], threads: usize) -> Prefilter {
         let n = units.len();
         let w = words(n);
         let mut b = Builder::default();
@@ -186,7 +192,7 @@ impl Prefilter {
                 }
             }
         }
-        let mut p = b.finish(free, n);
+        let mut p = b.finish(free, n, threads);
         p.never = never;
         p
     }
@@ -439,42 +445,22 @@ impl Builder {
         }
     }
 
-    fn finish(self, mut free: Vec<u64>, units: usize) -> Prefilter {
+    fn finish(self, mut free: Vec<u64>, units: usize, threads: usize) -> Prefilter {
         let Builder { by_field, lists } = self;
         let mut by_field: Vec<(FieldId, FieldBuilder)> = by_field.into_iter().collect();
         by_field.sort_by_key(|(f, _)| *f);
         let mut field_slot = vec![NONE; by_field.last().map_or(0, |(f, _)| f.index() + 1)];
-        let mut fields = Vec::with_capacity(by_field.len());
-        for (field, fb) in by_field {
+        let built = crate::par::map(by_field, threads, |(field, fb)| (field, build_field(fb)));
+        let mut fields = Vec::with_capacity(built.len());
+        for (field, (index, unscanned)) in built {
             field_slot[field.index()] = fields.len() as u32;
-            let exact = ExactMap::new(
-                fb.exact
-                    .into_iter()
-                    .map(|((text, ci), l)| (text, ci, l))
-                    .collect(),
-            );
-            let mut partial: Vec<(String, Vec<Target<ListId>>)> = fb.partial.into_iter().collect();
-            partial.sort_by(|a, b| a.0.cmp(&b.0));
-            let scanner = if partial.is_empty() {
-                None
-            } else {
-                let scanner = Scanner::new(partial.clone());
-                if scanner.is_none() {
-                    // No automaton: its units can no longer be ruled out.
-                    for t in partial.iter().flat_map(|(_, ts)| ts) {
-                        for &b in &lists[t.target as usize] {
-                            free[(b / 64) as usize] |= 1 << (b % 64);
-                        }
-                    }
+            // No automaton: its units can no longer be ruled out.
+            for t in unscanned.iter().flat_map(|(_, ts)| ts) {
+                for &b in &lists[t.target as usize] {
+                    free[(b / 64) as usize] |= 1 << (b % 64);
                 }
-                scanner.map(Box::new)
-            };
-            fields.push(FieldIndex {
-                exists: fb.exists,
-                loose: fb.loose,
-                exact,
-                scanner,
-            });
+            }
+            fields.push(index);
         }
         Prefilter {
             field_slot,
@@ -486,6 +472,39 @@ impl Builder {
             id: memo::owner_id(),
         }
     }
+}
+
+/// A field's partial atoms (texts searched for inside values) and their targets.
+type Partials = Vec<(String, Vec<Target<ListId>>)>;
+
+/// One field's lookups, and the partial atoms no automaton could be built
+/// for (empty when it was built).
+fn build_field(fb: FieldBuilder) -> (FieldIndex, Partials) {
+    let exact = ExactMap::new(
+        fb.exact
+            .into_iter()
+            .map(|((text, ci), l)| (text, ci, l))
+            .collect(),
+    );
+    let mut partial: Partials = fb.partial.into_iter().collect();
+    partial.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut unscanned = Vec::new();
+    let scanner = if partial.is_empty() {
+        None
+    } else {
+        let scanner = Scanner::new(partial.clone());
+        if scanner.is_none() {
+            unscanned = partial;
+        }
+        scanner.map(Box::new)
+    };
+    let index = FieldIndex {
+        exists: fb.exists,
+        loose: fb.loose,
+        exact,
+        scanner,
+    };
+    (index, unscanned)
 }
 
 fn new_list(lists: &mut Vec<Vec<Bit>>) -> ListId {
