@@ -312,6 +312,22 @@ fn compiling_file_by_file_equals_compiling_the_whole_report() {
                 .collect::<Vec<_>>()
         };
         assert_eq!(ids(&streamed), ids(&whole), "threads {threads}");
+        // Loader threads drop what compiling does not read (`slim`): every
+        // compiled rule (plan, index, time fields) and everything the run
+        // reads of its metadata must still be what the whole report gives.
+        let compiled = |c: &engine::CompiledRules| {
+            (c.rules.iter().zip(&c.meta))
+                .map(|(r, m)| {
+                    let meta = (&m.name, &m.rule_type, &m.severity, &m.schedule, m.is_eql);
+                    format!("{r:?} {meta:?}")
+                })
+                .collect::<Vec<_>>()
+        };
+        let (streamed_rules, whole_rules) = (compiled(&streamed), compiled(&whole));
+        assert_eq!(streamed_rules.len(), whole_rules.len());
+        for (s, w) in streamed_rules.iter().zip(&whole_rules) {
+            assert_eq!(s, w, "threads {threads}");
+        }
         let info = |c: &engine::CompiledRules, i: usize| {
             serde_json::to_string(&c.meta[i].info().unwrap().params).unwrap()
         };
