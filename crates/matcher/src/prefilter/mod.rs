@@ -222,33 +222,46 @@ impl Prefilter {
 
     /// The candidate units of `route` (a unit bitset) given the marks, all
     /// words at once into `out`: [`Prefilter::candidates`] of each word
-    /// ANDed with the route's, in slot-by-slot passes over contiguous words
-    /// (no bounds check per word, vectorizable).
+    /// ANDed with the route's, in one pass over contiguous words that reads
+    /// every slot's marks (no bounds check per word, vectorizable; one loop,
+    /// not one per slot, so one loop exit to predict). `marked` holds
+    /// [`Prefilter::mark_words`] words; were it shorter, every unit of the
+    /// route would be a candidate (evaluated in full, so still exact).
     #[inline]
     pub fn candidates_in(&self, marked: &[u64], route: &[u64], out: &mut Vec<u64>) {
         let words = self.words();
         // The same length from one event to the next: nothing to fill or
-        // copy, the first slot's pass writes every word.
-        out.resize(words.min(route.len()), 0);
+        // copy, the pass writes every word.
+        let n = words.min(route.len());
+        out.resize(n, 0);
         if words <= 1 {
-            // A set of up to 64 units: one word, without the passes' setup.
+            // A set of up to 64 units: one word, without the pass's setup.
             if let (Some(o), Some(&r)) = (out.first_mut(), route.first()) {
                 *o = r & self.candidates(marked, 0);
             }
             return;
         }
-        let mut slots = marked
-            .chunks_exact(words)
-            .zip(self.free.chunks_exact(words));
-        if let Some((marks, free)) = slots.next() {
-            for (((o, r), m), f) in out.iter_mut().zip(route).zip(marks).zip(free) {
-                *o = r & (m | f);
-            }
+        const _: () = assert!(atoms::MAX_SETS == 3, "one pass reads three slots");
+        fn slot(bits: &[u64], s: usize, words: usize, n: usize) -> Option<&[u64]> {
+            bits.get(s * words..s * words + n)
         }
-        for (marks, free) in slots.take(atoms::MAX_SETS - 1) {
-            for ((o, m), f) in out.iter_mut().zip(marks).zip(free) {
-                *o &= m | f;
-            }
+        let slot = |bits, s| slot(bits, s, words, n);
+        let (Some(m0), Some(m1), Some(m2)) = (slot(marked, 0), slot(marked, 1), slot(marked, 2))
+        else {
+            out.copy_from_slice(&route[..n]);
+            return;
+        };
+        let (Some(f0), Some(f1), Some(f2)) = (
+            slot(&self.free, 0),
+            slot(&self.free, 1),
+            slot(&self.free, 2),
+        ) else {
+            out.copy_from_slice(&route[..n]);
+            return;
+        };
+        let (out, route) = (&mut out[..n], &route[..n]);
+        for i in 0..n {
+            out[i] = route[i] & (m0[i] | f0[i]) & (m1[i] | f1[i]) & (m2[i] | f2[i]);
         }
     }
 

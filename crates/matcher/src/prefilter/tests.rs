@@ -142,3 +142,27 @@ fn literals_rule_out_exactly_the_events_without_them() {
     let stats = prefilter.stats();
     assert_eq!((stats.units, stats.always, stats.never), (9, 1, 1));
 }
+
+#[test]
+fn candidates_in_keeps_to_the_route_and_a_short_mark_bitset_rules_out_nothing() {
+    let mut fx = fx();
+    let prefilter = prefilter_of(&units(&mut fx));
+    assert!(
+        prefilter.words() > 1,
+        "the multi-word pass is the one tested"
+    );
+    let route: Vec<u64> = (1..=prefilter.words() as u64)
+        .map(|w| w.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .collect();
+    let mut out = Vec::new();
+    // Every slot marked: the route itself.
+    let all = vec![u64::MAX; prefilter.mark_words()];
+    prefilter.candidates_in(&all, &route, &mut out);
+    assert_eq!(out, route);
+    // A route shorter than the units' words: cut there.
+    prefilter.candidates_in(&all, &route[..1], &mut out);
+    assert_eq!(out, route[..1]);
+    // Marks missing (not the caller's contract): still exact, nothing ruled out.
+    prefilter.candidates_in(&[0; 1], &route, &mut out);
+    assert_eq!(out, route);
+}
