@@ -246,15 +246,14 @@ impl Prefilter {
             bits.get(s * words..s * words + n)
         }
         let slot = |bits, s| slot(bits, s, words, n);
-        let (Some(m0), Some(m1), Some(m2)) = (slot(marked, 0), slot(marked, 1), slot(marked, 2))
-        else {
-            out.copy_from_slice(&route[..n]);
-            return;
-        };
-        let (Some(f0), Some(f1), Some(f2)) = (
-            slot(&self.free, 0),
-            slot(&self.free, 1),
-            slot(&self.free, 2),
+        let free = &self.free;
+        let (Some(m0), Some(m1), Some(m2), Some(f0), Some(f1), Some(f2)) = (
+            slot(marked, 0),
+            slot(marked, 1),
+            slot(marked, 2),
+            slot(free, 0),
+            slot(free, 1),
+            slot(free, 2),
         ) else {
             out.copy_from_slice(&route[..n]);
             return;
@@ -322,7 +321,7 @@ impl Prefilter {
                 }
             }
             Found::Miss(mut pending) => {
-                let hashed = literals::hash_and_ascii(view.text(i));
+                let hashed = literals::hash_and_ascii(text);
                 let words = pending.words();
                 let mut mark = |l: ListId| {
                     lists[l as usize].words(words);
